@@ -1,0 +1,135 @@
+"""Lesson 1: k-nearest neighbours.
+
+Training is memorising; predicting is finding the k training images nearest to a test
+image and letting them vote. Three things make that real: a distance (L1 or L2), the
+cost of computing it (two loops, one loop, no loops: the same numbers, very different
+times), and a value of k chosen on held-out data, never on the test set.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from lessons.knn import distances
+from lessons.knn.model import build_knn, predict_batch_size
+from workbench.errors import BadInput
+
+# The two-loop distance costs one Python iteration per (test, train) pair. 100 test rows
+# against the digits training split is ~100k iterations: seconds, enough to see the gap.
+TIMING_ROWS = 100
+NEIGHBOUR_PICTURE_QUERIES = 4
+
+
+def run(p: dict, ctx) -> None:
+    data = ctx.images
+    x_train, y_train = _flat(data.x_train)[: p["max_train"]], data.y_train[: p["max_train"]]
+    x_val, y_val = _flat(data.x_val)[: p["max_test"]], data.y_val[: p["max_test"]]
+    x_test, y_test = _flat(data.x_test)[: p["max_test"]], data.y_test[: p["max_test"]]
+    n_train, dim = x_train.shape
+    if p["k"] > n_train:
+        raise BadInput(f"k must be in 1..{n_train} (the training-set size); got {p['k']}")
+    ctx.log(f"{data.name}: {n_train} training images of {dim} numbers; "
+            f"{len(x_val)} validation, {len(x_test)} test")
+    ctx.metric("n_train", n_train)
+
+    time_distances(ctx, x_test[:TIMING_ROWS], x_train, p["metric"])
+    if p["folds"]:
+        cross_validate(ctx, x_train, y_train, p, data.num_classes)
+
+    model = build_knn(data.image_shape, data.num_classes, n_train, p["k"], p["metric"])
+    model.get_layer("knn").remember(x_train, y_train)
+    batch = predict_batch_size(n_train, dim, p["metric"])
+    splits = {"train": (data.x_train[:n_train], y_train), "val": (data.x_val[: len(x_val)], y_val),
+              "test": (data.x_test[: len(x_test)], y_test)}
+    ctx.stage("predict", len(splits))
+    for done, (split, (images, labels)) in enumerate(splits.items(), start=1):
+        started = time.perf_counter()
+        votes = model.predict(images, batch_size=batch, verbose=0)
+        accuracy = float(np.mean(np.argmax(votes, axis=1) == labels))
+        ctx.metric(f"{split}_accuracy", accuracy)
+        if split == "test":
+            ctx.metric("test_predict_seconds", round(time.perf_counter() - started, 4))
+        ctx.progress("predict", done, len(splits), accuracy=accuracy)
+    ctx.log(f"k={p['k']} {p['metric']}: test accuracy {ctx.metrics['test_accuracy']:.3f}, "
+            f"train {ctx.metrics['train_accuracy']:.3f} (with k=1 train accuracy is 1: "
+            "every training image is its own nearest neighbour)")
+
+    show_neighbours(ctx, data.x_test, data.x_train[:n_train], x_test, x_train, y_train, p)
+    ctx.save(model)
+
+
+def time_distances(ctx, test: np.ndarray, train: np.ndarray, metric: str) -> None:
+    """Compute the same distance matrix three ways, check they agree, report each time."""
+    ctx.stage("distances", len(distances.IMPLEMENTATIONS))
+    seconds, results = {}, {}
+    for done, (name, compute) in enumerate(distances.IMPLEMENTATIONS.items(), start=1):
+        started = time.perf_counter()
+        results[name] = compute(test, train, metric)
+        seconds[name] = round(time.perf_counter() - started, 5)
+        ctx.progress("distances", done, len(distances.IMPLEMENTATIONS), seconds=seconds[name])
+    # CS231n's check: the Frobenius norm of the difference should be ~0.
+    difference = max(float(np.linalg.norm(results[name] - results["two_loops"])) for name in results)
+    ctx.metric("distance_seconds", seconds)
+    ctx.metric("distance_difference", difference)
+    ctx.metric("distance_timing_rows", len(test))
+    fastest = seconds["no_loops"] or 1e-9
+    ctx.log(f"{len(test)}x{len(train)} {metric} distances: two loops {seconds['two_loops']:.3f}s, "
+            f"one loop {seconds['one_loop']:.3f}s, no loops {seconds['no_loops']:.4f}s "
+            f"({seconds['two_loops'] / fastest:.0f}x faster); largest difference {difference:.2e}")
+
+
+def vote(neighbour_labels: np.ndarray, num_classes: int) -> np.ndarray:
+    """Majority class of each row of labels; ties go to the smallest class id."""
+    counts = (neighbour_labels[..., None] == np.arange(num_classes)).sum(axis=1)
+    return np.argmax(counts, axis=1)
+
+
+def cross_validate(ctx, x: np.ndarray, y: np.ndarray, p: dict, num_classes: int) -> None:
+    """Accuracy of each k in k_choices on `folds` held-out folds of the training split."""
+    folds = p["folds"]
+    order = np.random.default_rng(ctx.seed).permutation(len(x))
+    parts = np.array_split(order, folds)
+    smallest_train = len(x) - max(len(part) for part in parts)
+    choices = sorted(k for k in set(p["k_choices"]) if k <= smallest_train)
+    if not choices:
+        raise BadInput(f"every k in k_choices exceeds the {smallest_train} images a fold trains on")
+    scores = {k: [] for k in choices}
+    ctx.stage("cross-validation", folds)
+    for fold, held_out in enumerate(parts, start=1):
+        kept = np.setdiff1d(order, held_out)
+        d = distances.no_loops(x[held_out], x[kept], p["metric"])
+        ranked = np.argsort(d, axis=1, kind="stable")[:, : max(choices)]
+        for k in choices:
+            predicted = vote(y[kept][ranked[:, :k]], num_classes)
+            scores[k].append(float(np.mean(predicted == y[held_out])))
+        ctx.progress("cross-validation", fold, folds)
+    table = {str(k): {"mean": float(np.mean(s)), "std": float(np.std(s))} for k, s in scores.items()}
+    best = max(choices, key=lambda k: (round(np.mean(scores[k]), 12), -k))  # ties: the smaller k
+    ctx.metric("cv_accuracy", table)
+    ctx.metric("cv_best_k", best)
+    lines = [f"  k={k:>3}: {v['mean']:.3f} +/- {v['std']:.3f}" for k, v in table.items()]
+    ctx.log(f"{folds}-fold cross-validation ({p['metric']}):\n" + "\n".join(lines)
+            + f"\n  best k = {best}" + ("" if best == p["k"] else
+                                        f" (this run uses k={p['k']}; try --set k={best})"))
+
+
+def show_neighbours(ctx, test_images, train_images, x_test, x_train, y_train, p) -> None:
+    """The first few test images, each followed by its k nearest training images."""
+    shown = min(p["k"], 8)
+    queries = range(min(NEIGHBOUR_PICTURE_QUERIES, len(x_test)))
+    d = distances.no_loops(x_test[: len(queries)], x_train, p["metric"])
+    images, captions = [], []
+    for q in queries:
+        images.append(test_images[q, ..., 0] if test_images.shape[-1] == 1 else test_images[q].mean(-1))
+        captions.append("test")
+        for j in np.argsort(d[q], kind="stable")[:shown]:
+            image = train_images[j]
+            images.append(image[..., 0] if image.shape[-1] == 1 else image.mean(-1))
+            captions.append(str(y_train[j]))
+    ctx.picture(f"nearest {shown} training images ({p['metric']})", images, captions, columns=shown + 1)
+
+
+def _flat(images: np.ndarray) -> np.ndarray:
+    return images.reshape(len(images), -1).astype("float64")

@@ -1,0 +1,76 @@
+"""The k-nearest-neighbour classifier as a Keras model.
+
+kNN has no training step: "fitting" stores the training images. Here they live in the
+layer as non-trainable weights, so the whole classifier, memory included, is one `.h5`
+file that `keras.models.load_model` restores and `model.predict` runs on CPU or GPU.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers, ops
+
+# Largest (batch x n_train x dim) temporary the L1 distance may build, in elements.
+_L1_BUDGET = 2**25
+
+
+@keras.saving.register_keras_serializable(package="workbench")
+class KNearestNeighbors(layers.Layer):
+    """Remembers `num_train` labelled vectors; outputs each class's share of the k nearest votes.
+
+    Ties in the vote go to the smallest class id (argmax takes the first maximum), the
+    same rule as scikit-learn and the CS231n assignment.
+    """
+
+    def __init__(self, k: int, metric: str, num_classes: int, num_train: int, **kwargs):
+        super().__init__(**kwargs)
+        if metric not in ("l1", "l2"):
+            raise ValueError(f"metric must be 'l1' or 'l2', got {metric!r}")
+        if not 1 <= k <= num_train:
+            raise ValueError(f"k must be in 1..{num_train} (the number of stored vectors), got {k}")
+        self.k, self.metric = int(k), metric
+        self.num_classes, self.num_train = int(num_classes), int(num_train)
+
+    def build(self, input_shape):
+        dim = input_shape[-1]
+        self.memory = self.add_weight(name="memory", shape=(self.num_train, dim),
+                                      initializer="zeros", trainable=False)
+        self.labels = self.add_weight(name="labels", shape=(self.num_train,), dtype="int32",
+                                      initializer="zeros", trainable=False)
+
+    def remember(self, x, y) -> None:
+        """The whole of kNN "training": keep the vectors and their labels."""
+        self.memory.assign(ops.convert_to_tensor(x, "float32"))
+        self.labels.assign(ops.convert_to_tensor(y, "int32"))
+
+    def ranking_scores(self, x):
+        """Smaller = nearer. For L2 this is ||m||^2 - 2 x.m: the squared distance less
+        ||x||^2, which is the same for every stored m and so cannot change the order."""
+        if self.metric == "l2":
+            return ops.sum(ops.square(self.memory), axis=1)[None, :] - 2.0 * ops.matmul(
+                x, ops.transpose(self.memory))
+        return ops.sum(ops.abs(x[:, None, :] - self.memory[None, :, :]), axis=2)
+
+    def call(self, x):
+        _, nearest = ops.top_k(-self.ranking_scores(x), k=self.k)
+        votes = ops.one_hot(ops.take(self.labels, nearest), self.num_classes)
+        return ops.mean(votes, axis=1)
+
+    def get_config(self):
+        return {**super().get_config(), "k": self.k, "metric": self.metric,
+                "num_classes": self.num_classes, "num_train": self.num_train}
+
+
+def build_knn(image_shape, num_classes: int, num_train: int, k: int, metric: str) -> keras.Model:
+    """image -> flatten -> vote of the k nearest stored images."""
+    image = keras.Input(shape=tuple(image_shape), name="image")
+    vector = layers.Flatten(name="flatten")(image)
+    votes = KNearestNeighbors(k, metric, num_classes, num_train, name="knn")(vector)
+    return keras.Model(image, votes, name=f"knn_{metric}_k{k}")
+
+
+def predict_batch_size(num_train: int, dim: int, metric: str) -> int:
+    """L2 needs one (batch x n_train) product; L1 a (batch x n_train x dim) temporary."""
+    if metric == "l2":
+        return 256
+    return int(max(1, min(256, _L1_BUDGET // max(1, num_train * dim))))

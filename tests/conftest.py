@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+# Quiet TensorFlow for the in-process tests, as the CLI does for itself.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+@pytest.fixture
+def models_dir(tmp_path, monkeypatch) -> Path:
+    """A fresh models folder per test, so tests never see each other's models."""
+    folder = tmp_path / "models"
+    monkeypatch.setenv("WORKBENCH_MODELS", str(folder))
+    return folder
+
+
+def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: float = 300):
+    """`workbench ARGS...` in a child process, as a script would run it."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "workbench", *args], capture_output=True,
+                          text=True, env=full_env, cwd=cwd, timeout=timeout)
+
+
+def one_line_error(proc) -> str:
+    """The single stderr line of a refused command, after checking it is exactly that."""
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    return lines[0]
+
+
+@pytest.fixture(scope="session")
+def saved_knn(tmp_path_factory) -> Path:
+    """A kNN model saved once by the real CLI, for tests that only read it."""
+    folder = tmp_path_factory.mktemp("models")
+    proc = run_cli("run", "knn", "--quiet", "--set", "folds=0", "--models-dir", str(folder))
+    assert proc.returncode == 0, proc.stderr
+    return folder / "knn.h5"

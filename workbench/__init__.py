@@ -1,0 +1,37 @@
+"""Keras Workbench: CS231n-style deep learning lessons you run, watch and keep.
+
+    >>> import workbench
+    >>> result = workbench.run("knn", k=5, seed=0)
+    >>> result.metrics["test_accuracy"]
+
+Importing this package is cheap (no TensorFlow). It arranges for the lessons' custom
+Keras classes to be registered the moment Keras is imported, so a saved model reloads
+with plain `keras.models.load_model` in any program that imported `workbench`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import wrapt
+
+__version__ = "0.1.0"
+__all__ = ["run", "__version__"]
+
+
+def run(lesson: str, *, seed: int = 0, dataset: str | None = None, out: str | None = None,
+        models_dir: str | None = None, on_event=None, cancel=None, **params: Any):
+    """Run a lesson headless and return its `Result`; lesson parameters are keyword args."""
+    from workbench import runner
+
+    return runner.run(lesson, params, dataset=dataset, seed=seed, out=out,
+                      models_dir=models_dir, on_event=on_event, cancel=cancel)
+
+
+@wrapt.when_imported("keras")
+def _register_lesson_keras_classes(_keras) -> None:
+    from workbench import registry
+
+    for module in registry.keras_modules():
+        importlib.import_module(module)

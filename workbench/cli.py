@@ -1,0 +1,265 @@
+"""`workbench`: the command line. Parses, dispatches, renders; never imports TensorFlow itself.
+
+Exit codes: 0 done, 2 bad input (one line on stderr), 130 interrupted, 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any, Sequence
+
+from workbench import __version__, registry
+from workbench.errors import BadInput, Cancelled, WorkbenchError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit 2, like every other bad input."""
+
+    def error(self, message: str):
+        raise BadInput(f"{message} (see '{self.prog} --help')")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="workbench", description="Learn deep learning by running it: "
+                     "CS231n-style lessons in Keras. With no command, opens the app.")
+    parser.add_argument("--version", action="version", version=f"workbench {__version__}")
+    parser.add_argument("--models-dir", metavar="DIR",
+                        help="models folder (default: $WORKBENCH_MODELS or ./saved_models)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    # Accepted after the command too (`workbench run knn --models-dir DIR`); SUPPRESS keeps
+    # a value given before the command from being reset to None by the subparser.
+    models_option = _Parser(add_help=False)
+    models_option.add_argument("--models-dir", metavar="DIR", default=argparse.SUPPRESS,
+                               help="models folder (default: $WORKBENCH_MODELS or ./saved_models)")
+
+    p = sub.add_parser("list", help="the lessons: id, title, one-line summary")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = sub.add_parser("show", help="a lesson's notes and parameter table")
+    p.add_argument("lesson")
+
+    p = sub.add_parser("run", help="run a lesson headless", parents=[models_option])
+    p.add_argument("lesson")
+    p.add_argument("--set", dest="assignments", action="append", default=[], metavar="NAME=VALUE",
+                   help="set a lesson parameter (repeatable); 'workbench show LESSON' lists them")
+    p.add_argument("--dataset", help="digits (embedded, default), mnist, fashion_mnist, cifar10")
+    p.add_argument("--out", metavar="PATH", help="where to save the model (default: models folder)")
+    p.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default 0)")
+    p.add_argument("--json", action="store_true", help="print one JSON object to stdout")
+    p.add_argument("--quiet", action="store_true", help="no progress or log on stderr")
+
+    p = sub.add_parser("inspect", help="a saved model's metadata, metrics and layers")
+    p.add_argument("model", metavar="MODEL.h5")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = sub.add_parser("models", help="the saved models in the models folder", parents=[models_option])
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = sub.add_parser("devices", help="what TensorFlow sees and what a run would use")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            from workbench.tui.app import run_app
+
+            run_app(models_dir=args.models_dir)
+            return 0
+        return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        print("workbench: interrupted; nothing was saved", file=sys.stderr)
+        return 130
+    except Cancelled as exc:
+        print(f"workbench: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except WorkbenchError as exc:
+        print(f"workbench: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except BrokenPipeError:  # `workbench list | head`: the reader left; not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as exc:  # a bug: say so in one line; WORKBENCH_DEBUG=1 shows the trace
+        if os.environ.get("WORKBENCH_DEBUG") == "1":
+            raise
+        print(f"workbench: internal error: {type(exc).__name__}: {exc} "
+              "(set WORKBENCH_DEBUG=1 for the traceback)", file=sys.stderr)
+        return 1
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, indent=2))
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+# -- commands ---------------------------------------------------------------------------
+
+def cmd_list(args) -> int:
+    rows = [{"id": l.id, "title": l.title, "summary": l.summary, "built": l.built}
+            for l in registry.lessons()]
+    if args.json:
+        _print_json({"lessons": rows})
+        return 0
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold")
+    for column in ("id", "title", "summary"):
+        table.add_column(column)
+    for row in rows:
+        summary = row["summary"] if row["built"] else f"[dim](not built yet)[/] {row['summary']}"
+        table.add_row(row["id"], row["title"], summary)
+    _console().print(table)
+    return 0
+
+
+def cmd_show(args) -> int:
+    from rich.markdown import Markdown
+    from rich.table import Table
+
+    lesson = registry.get(args.lesson)
+    console = _console()
+    if not lesson.built:
+        console.print(f"[bold]{lesson.title}[/] ({lesson.id}): not built yet\n{lesson.summary}")
+        return 0
+    console.print(Markdown(lesson.notes))
+    table = Table(title="parameters (--set NAME=VALUE)", header_style="bold")
+    for column in ("name", "type", "default", "allowed", "help"):
+        table.add_column(column)
+    for p in lesson.params:
+        table.add_row(p.name, p.type_name, p.format(p.default), p.allowed(), p.help)
+    console.print(table)
+    return 0
+
+
+def cmd_run(args) -> int:
+    from workbench.params import parse_assignments
+    from workbench.progress import ConsoleView
+    from workbench.quiet import detach_native_stderr
+    from workbench.runner import run
+
+    params = parse_assignments(args.assignments)
+    detach_native_stderr()
+    view = ConsoleView(quiet=args.quiet)
+    try:
+        result = run(args.lesson, params, dataset=args.dataset, seed=args.seed, out=args.out,
+                     models_dir=args.models_dir, on_event=view)
+    finally:
+        view.close()
+    if args.json:
+        _print_json(result.to_dict())
+        return 0
+    console = _console()
+    console.print(f"[bold]{result.lesson}[/] on {result.dataset}, {result.seconds:.1f}s on {result.device}")
+    for name, value in result.metrics.items():
+        shown = f"{value:.4f}" if isinstance(value, float) else json.dumps(value)
+        console.print(f"  {name}: {shown}")
+    if result.model_path:
+        console.print(f"model: {result.model_path}")
+    return 0
+
+
+def cmd_inspect(args) -> int:
+    from workbench import store
+
+    info = store.describe(args.model)
+    layers = [{"name": l.name, "type": l.type, "params": l.params} for l in info.layers]
+    if args.json:
+        _print_json({"path": str(info.path), "workbench": info.metadata, "layers": layers,
+                     "total_params": info.total_params})
+        return 0
+    from rich.table import Table
+
+    console = _console()
+    meta = info.metadata
+    if meta:
+        console.print(f"[bold]{info.path}[/]: lesson {meta.get('lesson')}, dataset {meta.get('dataset')}, "
+                      f"saved {meta.get('created')}")
+        console.print("params: " + json.dumps(meta.get("params", {})))
+        for name, value in meta.get("metrics", {}).items():
+            console.print(f"  {name}: {value:.4f}" if isinstance(value, float) else f"  {name}: {json.dumps(value)}")
+    else:
+        console.print(f"[bold]{info.path}[/]: a Keras model not saved by the workbench (no metadata)")
+    table = Table(header_style="bold")
+    for column in ("layer", "type", "params"):
+        table.add_column(column, justify="right" if column == "params" else "left")
+    for layer in layers:
+        table.add_row(layer["name"], layer["type"], f"{layer['params']:,}")
+    table.add_row("total", "", f"{info.total_params:,}", style="bold")
+    console.print(table)
+    return 0
+
+
+def key_metric(metadata: dict) -> tuple[str, Any] | None:
+    """The number a learner compares models by: test accuracy when a run measured it."""
+    metrics = metadata.get("metrics", {})
+    for name in ("test_accuracy", "val_accuracy", "val_loss", "train_loss"):
+        if name in metrics:
+            return name, metrics[name]
+    return None
+
+
+def cmd_models(args) -> int:
+    from workbench import store
+
+    rows = []
+    for info in store.list_models(args.models_dir):
+        key = key_metric(info.metadata)
+        rows.append({"path": str(info.path), "lesson": info.lesson, "variant": info.metadata.get("variant"),
+                     "created": info.metadata.get("created"), "dataset": info.metadata.get("dataset"),
+                     "key_metric": {key[0]: key[1]} if key else {}})
+    if args.json:
+        _print_json({"models_dir": str(store.models_dir(args.models_dir)), "models": rows})
+        return 0
+    if not rows:
+        print(f"no models in {store.models_dir(args.models_dir)} yet; 'workbench run knn' makes one")
+        return 0
+    from rich.table import Table
+
+    table = Table(header_style="bold")
+    for column in ("model", "lesson", "dataset", "saved", "key metric"):
+        table.add_column(column)
+    for row in rows:
+        metric = ", ".join(f"{k} {v:.4f}" for k, v in row["key_metric"].items())
+        table.add_row(row["path"], row["lesson"] or "(not workbench)", row["dataset"] or "",
+                      row["created"] or "", metric)
+    _console().print(table)
+    return 0
+
+
+def cmd_devices(args) -> int:
+    from workbench import devices
+    from workbench.quiet import detach_native_stderr
+
+    detach_native_stderr()
+    report = {"devices": devices.visible(), "run_device": devices.run_device()}
+    if args.json:
+        _print_json(report)
+        return 0
+    for d in report["devices"]:
+        print(f"{d['name']:<10} {d['type']:<4} {d.get('model', '')}")
+    print(f"a run would use: {report['run_device']}")
+    return 0
+
+
+COMMANDS = {"list": cmd_list, "show": cmd_show, "run": cmd_run, "inspect": cmd_inspect,
+            "models": cmd_models, "devices": cmd_devices}

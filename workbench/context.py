@@ -1,0 +1,88 @@
+"""What a lesson gets from the runner: data, events, cancellation and a place to keep models."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from workbench import data as datasets
+from workbench.errors import Cancelled
+from workbench.events import EpochEnd, Event, Log, Metric, Picture, Progress, Stage
+
+
+@dataclass
+class PendingSave:
+    """A model the lesson wants kept; the runner writes it once the run has succeeded."""
+
+    model: Any
+    variant: str | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class RunContext:
+    def __init__(self, *, lesson_id: str, params: dict[str, Any], dataset: str, seed: int,
+                 emit: Callable[[Event], None], cancel: threading.Event):
+        self.lesson_id = lesson_id
+        self.params = params
+        self.dataset = dataset
+        self.seed = seed
+        self._emit = emit
+        self._cancel = cancel
+        self.metrics: dict[str, Any] = {}
+        self.history: list[dict[str, float]] = []
+        self.saves: list[PendingSave] = []
+
+    # -- data ---------------------------------------------------------------------------
+    @functools.cached_property
+    def images(self) -> datasets.ImageData:
+        return datasets.load_images(self.dataset)
+
+    # -- events -------------------------------------------------------------------------
+    def emit(self, event: Event) -> None:
+        self._emit(event)
+
+    def log(self, text: str) -> None:
+        self.emit(Log(text))
+
+    def metric(self, name: str, value: Any) -> None:
+        self.metrics[name] = value
+        self.emit(Metric(name, value))
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        self.check_cancelled()
+        self.emit(Stage(name, total))
+
+    def progress(self, stage: str, done: int, total: int | None, **info: float) -> None:
+        self.check_cancelled()
+        self.emit(Progress(stage, done, total, info))
+
+    def picture(self, title: str, images, captions: list[str], columns: int = 0) -> None:
+        """Grayscale images (2-D arrays in [0, 1]) for the front end to draw."""
+        rows = [[[float(v) for v in row] for row in image] for image in images]
+        self.emit(Picture(title, rows, list(captions), columns))
+
+    def record_epoch(self, epoch: EpochEnd) -> None:
+        self.history.append({"epoch": epoch.epoch, **epoch.logs})
+        self.emit(epoch)
+
+    def keras_callback(self, stage: str = "train", knob: str = "learning_rate"):
+        """A Keras callback that reports progress and history and honours cancellation."""
+        from workbench.keras_events import EventCallback
+
+        return EventCallback(self, stage, knob)
+
+    # -- cancellation -------------------------------------------------------------------
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def check_cancelled(self) -> None:
+        if self._cancel.is_set():
+            raise Cancelled()
+
+    # -- results ------------------------------------------------------------------------
+    def save(self, model, variant: str | None = None, **extra: Any) -> None:
+        """Keep `model`; `extra` goes into its metadata (what it needs to be used again)."""
+        self.saves.append(PendingSave(model, variant, extra))

@@ -1,0 +1,72 @@
+"""What a run tells the outside world, as plain data.
+
+A lesson never prints. It emits these events through its context; the CLI draws them as
+a progress bar and log lines, the app as widgets, tests collect them in a list. Fields
+are plain Python (numbers, strings, nested lists) so events cross threads and JSON freely.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A named phase begins (`total` steps, or None when the length is unknown)."""
+
+    name: str
+    total: int | None = None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """`done` of `total` steps of the current stage; `info` holds live numbers (loss...)."""
+
+    stage: str
+    done: int
+    total: int | None
+    info: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Log:
+    text: str
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class EpochEnd:
+    """One row of the training history: the epoch number (from 1) and Keras' logs."""
+
+    epoch: int
+    logs: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Picture:
+    """Grayscale images in [0, 1] (each a list of rows) drawn in a grid with captions.
+
+    `columns` images go on a line (0: all on one line).
+    """
+
+    title: str
+    images: list[list[list[float]]]
+    captions: list[str]
+    columns: int = 0
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A file the run wrote (`kind`: "model", "image", ...)."""
+
+    kind: str
+    path: str
+
+
+Event = Stage | Progress | Log | Metric | EpochEnd | Picture | Artifact

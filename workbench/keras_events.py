@@ -1,0 +1,49 @@
+"""The Keras callback that turns `model.fit` into workbench events."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import keras
+
+from workbench.errors import BadInput, Cancelled
+from workbench.events import EpochEnd, Progress, Stage
+
+# Progress events are throttled: a front end cannot show 1,000 updates a second, and
+# emitting them would cost more than the training step on a tiny model.
+PROGRESS_INTERVAL_S = 0.1
+
+
+class EventCallback(keras.callbacks.Callback):
+    def __init__(self, ctx, stage: str = "train", knob: str = "learning_rate"):
+        super().__init__()
+        self.ctx = ctx
+        self.stage = stage
+        self.knob = knob  # named in the message when the loss blows up
+        self._last_emit = 0.0
+        self._done = 0
+        self._total = None
+
+    def on_train_begin(self, logs=None):
+        steps, epochs = self.params.get("steps"), self.params.get("epochs", 1)
+        self._total = steps * epochs if steps else None
+        self._done = 0
+        self.ctx.emit(Stage(self.stage, self._total))
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._done += 1
+        if self.ctx.cancelled:
+            raise Cancelled()
+        now = time.perf_counter()
+        if now - self._last_emit >= PROGRESS_INTERVAL_S:
+            self._last_emit = now
+            info = {k: float(v) for k, v in (logs or {}).items()}
+            self.ctx.emit(Progress(self.stage, self._done, self._total, info))
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = {k: float(v) for k, v in (logs or {}).items()}
+        if not math.isfinite(logs.get("loss", 0.0)):
+            raise BadInput(f"loss became NaN at epoch {epoch + 1}; lower {self.knob}")
+        self.ctx.record_epoch(EpochEnd(epoch + 1, logs))
+        self.ctx.emit(Progress(self.stage, self._done, self._total, logs))

@@ -1,0 +1,153 @@
+"""Typed lesson parameters: one declaration drives CLI flags, app form fields and validation.
+
+A lesson lists its knobs as `Param`s. The CLI hands `--set NAME=VALUE` strings to
+`resolve`, the Python API hands it Python values, the app hands it what the learner typed:
+all three go through the same `Param.coerce`, so a value is judged the same way everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from workbench.errors import BadInput
+
+_TRUE = {"true", "yes", "on", "1"}
+_FALSE = {"false", "no", "off", "0"}
+_TYPE_WORDS = {int: "an integer", float: "a number", bool: "true or false", str: "text"}
+
+
+@dataclass(frozen=True)
+class Param:
+    """One knob of a lesson.
+
+    `many=True` makes the value a tuple of `kind`, written as a comma-separated list
+    (`k_choices=1,3,5`). `low`/`high` are inclusive bounds; `choices` a closed set.
+    """
+
+    name: str
+    kind: type
+    default: Any
+    help: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] | None = None
+    many: bool = False
+
+    def __post_init__(self):
+        # A declaration whose own default is invalid is a programming error: fail at import.
+        self.coerce(self.default)
+
+    @property
+    def type_name(self) -> str:
+        if self.choices:
+            return "choice"
+        name = {int: "int", float: "float", bool: "bool", str: "str"}[self.kind]
+        return f"list[{name}]" if self.many else name
+
+    def allowed(self) -> str:
+        """What values are accepted, in words, for help texts and error messages."""
+        if self.choices:
+            return " | ".join(self.choices)
+        if self.low is not None and self.high is not None:
+            return f"{_fmt(self.low)}..{_fmt(self.high)}"
+        if self.low is not None:
+            return f">= {_fmt(self.low)}"
+        if self.high is not None:
+            return f"<= {_fmt(self.high)}"
+        return _TYPE_WORDS[self.kind]
+
+    def format(self, value: Any) -> str:
+        """The text a learner would type to get `value` (inverse of `coerce` on strings)."""
+        if self.many:
+            return ",".join(_fmt(v) for v in value)
+        if self.kind is bool:
+            return "true" if value else "false"
+        return _fmt(value)
+
+    def coerce(self, value: Any) -> Any:
+        """Turn text or a Python value into this parameter's type, or raise BadInput."""
+        if self.many:
+            items = value.split(",") if isinstance(value, str) else value
+            try:
+                items = list(items)
+            except TypeError:
+                raise BadInput(f"{self.name}: expected a comma-separated list, got {value!r}") from None
+            if not items or any(isinstance(i, str) and not i.strip() for i in items):
+                raise BadInput(f"{self.name}: expected a comma-separated list, got {value!r}")
+            return tuple(self._one(i) for i in items)
+        return self._one(value)
+
+    def _one(self, value: Any) -> Any:
+        parsed = self._parse(value)
+        if self.choices and parsed not in self.choices:
+            raise BadInput(f"{self.name} must be one of {', '.join(self.choices)}; got {value!r}")
+        if self.low is not None and parsed < self.low:
+            raise BadInput(f"{self.name} must be {self.allowed()}; got {_fmt(parsed)}")
+        if self.high is not None and parsed > self.high:
+            raise BadInput(f"{self.name} must be {self.allowed()}; got {_fmt(parsed)}")
+        return parsed
+
+    def _parse(self, value: Any) -> Any:
+        wrong = BadInput(f"{self.name}: expected {_TYPE_WORDS[self.kind]}, got {value!r}")
+        if isinstance(value, str):
+            text = value.strip()
+            if self.kind is str:
+                if not text:
+                    raise BadInput(f"{self.name}: expected a value, got an empty string")
+                return text
+            if self.kind is bool:
+                if text.lower() in _TRUE:
+                    return True
+                if text.lower() in _FALSE:
+                    return False
+                raise wrong
+            try:
+                number = float(text) if self.kind is float else int(text, 10)
+            except ValueError:
+                raise wrong from None
+            if self.kind is float and number != number:  # NaN compares unequal to itself
+                raise BadInput(f"{self.name}: expected a number, got {value!r}")
+            return number
+        # Python values from the API: bool is an int subclass, so check it first.
+        if self.kind is bool:
+            if isinstance(value, bool):
+                return value
+            raise wrong
+        if isinstance(value, bool):
+            raise wrong
+        if self.kind is int and isinstance(value, int):
+            return value
+        if self.kind is int and isinstance(value, float) and value.is_integer():
+            return int(value)
+        if self.kind is float and isinstance(value, (int, float)) and value == value:
+            return float(value)
+        raise wrong
+
+
+def _fmt(x: Any) -> str:
+    return f"{x:g}" if isinstance(x, float) else str(x)
+
+
+def resolve(declared: Iterable[Param], given: Mapping[str, Any], *, owner: str) -> dict[str, Any]:
+    """Defaults overlaid with `given`, every value coerced; unknown names are refused."""
+    declared = {p.name: p for p in declared}
+    unknown = [name for name in given if name not in declared]
+    if unknown:
+        known = ", ".join(declared) or "none"
+        raise BadInput(f"unknown parameter {unknown[0]!r} for {owner}; known: {known}")
+    values = {name: p.default for name, p in declared.items()}
+    for name, raw in given.items():
+        values[name] = declared[name].coerce(raw)
+    return values
+
+
+def parse_assignments(pairs: Iterable[str]) -> dict[str, str]:
+    """`["k=5", "metric=l1"]` -> `{"k": "5", "metric": "l1"}`, refusing malformed pairs."""
+    parsed: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise BadInput(f"--set expects NAME=VALUE, got {pair!r}")
+        parsed[name.strip()] = value
+    return parsed
