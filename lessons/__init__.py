@@ -5,13 +5,12 @@ imports nothing heavy; its other modules hold the Keras code and are imported wh
 starts. Lessons not built yet are listed all the same, so the catalogue is the course.
 """
 
-from lessons import knn
+from lessons import knn, linear
 from workbench.registry import Lesson
 
 CATALOG: tuple[Lesson, ...] = (
     knn.LESSON,
-    Lesson("linear", "Linear classifiers",
-           "Multiclass SVM and softmax on f(x) = Wx + b; sanity checks, gradient checks, templates."),
+    linear.LESSON,
     Lesson("cnn", "CNN classics",
            "LeNet, AlexNet, ZFNet, VGG, NiN, GoogLeNet: shapes, parameters and MACs layer by layer."),
     Lesson("resnet", "Residual networks",

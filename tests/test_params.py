@@ -70,3 +70,12 @@ def test_assignments_need_name_equals_value(pair):
 
 def test_assignment_value_may_contain_equals():
     assert parse_assignments(["prime=a=b"]) == {"prime": "a=b"}
+
+
+def test_exclusive_lower_bound():
+    rate = Param("learning_rate", float, 0.1, "step", above=0.0)
+    assert rate.allowed() == "> 0"
+    assert rate.coerce("1e-9") == 1e-9
+    for bad in ("0", "-1"):
+        with pytest.raises(BadInput, match=r"learning_rate must be > 0; got"):
+            rate.coerce(bad)

@@ -106,6 +106,11 @@ def _print_json(obj: Any) -> None:
     print(json.dumps(obj, indent=2))
 
 
+def _number(value: Any) -> str:
+    """Four significant digits for floats (0.9639, 1.2e-06); JSON for the rest."""
+    return f"{value:.4g}" if isinstance(value, float) else json.dumps(value)
+
+
 def _console():
     from rich.console import Console
 
@@ -171,8 +176,7 @@ def cmd_run(args) -> int:
     console = _console()
     console.print(f"[bold]{result.lesson}[/] on {result.dataset}, {result.seconds:.1f}s on {result.device}")
     for name, value in result.metrics.items():
-        shown = f"{value:.4f}" if isinstance(value, float) else json.dumps(value)
-        console.print(f"  {name}: {shown}")
+        console.print(f"  {name}: {_number(value)}")
     if result.model_path:
         console.print(f"model: {result.model_path}")
     return 0
@@ -196,7 +200,7 @@ def cmd_inspect(args) -> int:
                       f"saved {meta.get('created')}")
         console.print("params: " + json.dumps(meta.get("params", {})))
         for name, value in meta.get("metrics", {}).items():
-            console.print(f"  {name}: {value:.4f}" if isinstance(value, float) else f"  {name}: {json.dumps(value)}")
+            console.print(f"  {name}: {_number(value)}")
     else:
         console.print(f"[bold]{info.path}[/]: a Keras model not saved by the workbench (no metadata)")
     table = Table(header_style="bold")
@@ -239,7 +243,7 @@ def cmd_models(args) -> int:
     for column in ("model", "lesson", "dataset", "saved", "key metric"):
         table.add_column(column)
     for row in rows:
-        metric = ", ".join(f"{k} {v:.4f}" for k, v in row["key_metric"].items())
+        metric = ", ".join(f"{k} {_number(v)}" for k, v in row["key_metric"].items())
         table.add_row(row["path"], row["lesson"] or "(not workbench)", row["dataset"] or "",
                       row["created"] or "", metric)
     _console().print(table)

@@ -33,6 +33,7 @@ class RunContext:
         self.metrics: dict[str, Any] = {}
         self.history: list[dict[str, float]] = []
         self.saves: list[PendingSave] = []
+        self.images_to_save: dict[str, Any] = {}
 
     # -- data ---------------------------------------------------------------------------
     @functools.cached_property
@@ -67,11 +68,14 @@ class RunContext:
         self.history.append({"epoch": epoch.epoch, **epoch.logs})
         self.emit(epoch)
 
-    def keras_callback(self, stage: str = "train", knob: str = "learning_rate"):
-        """A Keras callback that reports progress and history and honours cancellation."""
+    def keras_callback(self, stage: str = "train", knob: str = "learning_rate",
+                       diverge_above: float | None = None):
+        """A Keras callback that reports progress and history, honours cancellation, and
+        stops the run with a BadInput naming `knob` when the loss turns NaN or passes
+        `diverge_above`."""
         from workbench.keras_events import EventCallback
 
-        return EventCallback(self, stage, knob)
+        return EventCallback(self, stage, knob, diverge_above)
 
     # -- cancellation -------------------------------------------------------------------
     @property
@@ -86,3 +90,7 @@ class RunContext:
     def save(self, model, variant: str | None = None, **extra: Any) -> None:
         """Keep `model`; `extra` goes into its metadata (what it needs to be used again)."""
         self.saves.append(PendingSave(model, variant, extra))
+
+    def save_image(self, name: str, pixels) -> None:
+        """Keep a picture as `<model>-<name>.png` beside the (first) saved model."""
+        self.images_to_save[name] = pixels

@@ -16,11 +16,15 @@ PROGRESS_INTERVAL_S = 0.1
 
 
 class EventCallback(keras.callbacks.Callback):
-    def __init__(self, ctx, stage: str = "train", knob: str = "learning_rate"):
+    def __init__(self, ctx, stage: str = "train", knob: str = "learning_rate",
+                 diverge_above: float | None = None):
         super().__init__()
         self.ctx = ctx
         self.stage = stage
         self.knob = knob  # named in the message when the loss blows up
+        # A finite loss can blow up too (Adam with a huge step stays finite): above this
+        # value the run is stopped as diverged rather than left to save a useless model.
+        self.diverge_above = diverge_above
         self._last_emit = 0.0
         self._done = 0
         self._total = None
@@ -43,7 +47,12 @@ class EventCallback(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs = {k: float(v) for k, v in (logs or {}).items()}
-        if not math.isfinite(logs.get("loss", 0.0)):
-            raise BadInput(f"loss became NaN at epoch {epoch + 1}; lower {self.knob}")
+        loss = logs.get("loss", 0.0)
+        if not math.isfinite(loss):
+            raise BadInput(f"loss became {'NaN' if math.isnan(loss) else 'infinite'} at epoch "
+                           f"{epoch + 1}; lower {self.knob}")
+        if self.diverge_above is not None and loss > self.diverge_above:
+            raise BadInput(f"loss blew up to {loss:.3g} at epoch {epoch + 1} (the run stops above "
+                           f"{self.diverge_above:.3g}); lower {self.knob}")
         self.ctx.record_epoch(EpochEnd(epoch + 1, logs))
         self.ctx.emit(Progress(self.stage, self._done, self._total, logs))

@@ -22,7 +22,8 @@ class Param:
     """One knob of a lesson.
 
     `many=True` makes the value a tuple of `kind`, written as a comma-separated list
-    (`k_choices=1,3,5`). `low`/`high` are inclusive bounds; `choices` a closed set.
+    (`k_choices=1,3,5`). `low`/`high` are inclusive bounds, `above` an exclusive lower
+    bound (a learning rate must be > 0); `choices` a closed set.
     """
 
     name: str
@@ -33,6 +34,7 @@ class Param:
     high: float | None = None
     choices: tuple[str, ...] | None = None
     many: bool = False
+    above: float | None = None
 
     def __post_init__(self):
         # A declaration whose own default is invalid is a programming error: fail at import.
@@ -49,6 +51,8 @@ class Param:
         """What values are accepted, in words, for help texts and error messages."""
         if self.choices:
             return " | ".join(self.choices)
+        if self.above is not None:
+            return f"> {_fmt(self.above)}" + (f" and <= {_fmt(self.high)}" if self.high is not None else "")
         if self.low is not None and self.high is not None:
             return f"{_fmt(self.low)}..{_fmt(self.high)}"
         if self.low is not None:
@@ -82,6 +86,8 @@ class Param:
         parsed = self._parse(value)
         if self.choices and parsed not in self.choices:
             raise BadInput(f"{self.name} must be one of {', '.join(self.choices)}; got {value!r}")
+        if self.above is not None and parsed <= self.above:
+            raise BadInput(f"{self.name} must be {self.allowed()}; got {_fmt(parsed)}")
         if self.low is not None and parsed < self.low:
             raise BadInput(f"{self.name} must be {self.allowed()}; got {_fmt(parsed)}")
         if self.high is not None and parsed > self.high:

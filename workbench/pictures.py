@@ -42,10 +42,14 @@ def _image_lines(image: list[list[float]], color: bool) -> list[Text]:
     return lines
 
 
-def render(picture: Picture, color: bool = True) -> Text:
-    """The picture's title, then its images in rows of `columns`, captions underneath."""
+def render(picture: Picture, color: bool = True, width: int | None = None) -> Text:
+    """The picture's title, then its images in rows of `columns` (fewer if `width`
+    terminal columns cannot hold them), captions underneath."""
     out = Text(picture.title + "\n", style="bold")
     columns = picture.columns or len(picture.images) or 1
+    if width and picture.images:
+        cell = max(len(picture.images[0][0]), *(len(c) for c in picture.captions)) + len(_GAP)
+        columns = max(1, min(columns, width // cell))
     for start in range(0, len(picture.images), columns):
         images = picture.images[start:start + columns]
         captions = picture.captions[start:start + columns]

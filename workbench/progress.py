@@ -35,7 +35,8 @@ class ConsoleView:
             shown = "  ".join(f"{k} {v:.4f}" for k, v in event.logs.items())
             self.console.print(f"epoch {event.epoch}: {shown}")
         elif isinstance(event, events.Picture):
-            self.console.print(pictures.render(event, color=self.console.is_terminal))
+            self.console.print(pictures.render(event, color=self.console.is_terminal,
+                                               width=self.console.width))
         elif isinstance(event, events.Artifact):
             self.console.print(f"saved {event.kind}: {event.path}")
 

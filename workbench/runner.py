@@ -63,13 +63,14 @@ def run(lesson_id: str, params: Mapping[str, Any] | None = None, *, dataset: str
     folder = store.models_dir(models_dir)
     out = Path(out) if out is not None else None
     store.check_writable_target(out or default_model_path(folder, lesson.id, None))
-    lesson_run = lesson.load_run()
 
     from workbench import devices
     from workbench.quiet import import_tensorflow
 
-    import_tensorflow()
+    import_tensorflow()  # before the lesson's module, which imports Keras at its top
     import keras
+
+    lesson_run = lesson.load_run()
 
     keras.utils.set_random_seed(seed)
     device = devices.run_device()
@@ -89,6 +90,10 @@ def run(lesson_id: str, params: Mapping[str, Any] | None = None, *, dataset: str
         }
         paths.append(store.save_model(pending.model, path, metadata))
         ctx.emit(Artifact("model", str(paths[-1])))
+    stem = paths[0].with_suffix("") if paths else folder / lesson.id
+    for name, pixels in ctx.images_to_save.items():
+        image = store.save_png(pixels, f"{stem}-{name}.png")
+        ctx.emit(Artifact("image", str(image)))
     return Result(lesson.id, _plain(values), dataset, ctx.metrics,
                   str(paths[0]) if paths else None, round(time.perf_counter() - started, 3), device)
 

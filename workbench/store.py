@@ -9,6 +9,7 @@ Reading metadata and the layer table needs only h5py, so `models`/`inspect` are 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import os
@@ -57,32 +58,55 @@ def _versions() -> dict[str, str]:
     return found
 
 
+@contextlib.contextmanager
+def _atomic(path: Path, suffix: str):
+    """Yield a temporary path in `path`'s folder; rename it over `path` only on success.
+
+    Keras picks its writer from the file suffix, so the temporary keeps `suffix`.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".partial{suffix}", dir=path.parent)
+    os.close(fd)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:  # KeyboardInterrupt included: the old file must survive
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
 def save_model(model, path: str | os.PathLike, metadata: dict[str, Any]) -> Path:
     """Save `model` to `path` with `metadata` in the root attribute; atomically."""
     import h5py
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     record = {
         "schema": SCHEMA_VERSION,
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "versions": _versions(),
         **metadata,
     }
-    # Keras picks the legacy HDF5 writer from the ".h5" suffix, so the temporary keeps it.
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".partial.h5", dir=path.parent)
-    os.close(fd)
-    try:
+    with _atomic(path, ".h5") as tmp:
         model.save(tmp)
         with h5py.File(tmp, "r+") as f:
             f.attrs[ATTRIBUTE] = json.dumps(record, default=_jsonable)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:  # KeyboardInterrupt included: the old model must survive
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    return path
+
+
+def save_png(pixels, path: str | os.PathLike) -> Path:
+    """A grayscale (H, W) or colour (H, W, 3) image in [0, 1] as a PNG; atomically."""
+    import numpy as np
+    from PIL import Image
+
+    path = Path(path)
+    array = np.clip(np.asarray(pixels, dtype="float64"), 0.0, 1.0)
+    if array.ndim == 3 and array.shape[-1] == 1:
+        array = array[..., 0]
+    with _atomic(path, ".png") as tmp:
+        Image.fromarray((array * 255).round().astype("uint8")).save(tmp, format="PNG")
     return path
 
 

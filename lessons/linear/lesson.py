@@ -1,0 +1,90 @@
+"""Lesson 2: linear classifiers.
+
+A score function f(x) = Wx + b gives each class a score; a loss says how unhappy we are
+with those scores; the optimizer moves W downhill. The lesson trains the same score
+function with the two classic losses, checks the training is sound before trusting it
+(initial loss, numeric gradient), and shows what W learned: one template per class.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lessons.linear import checks
+from lessons.linear.losses import LOSSES
+from lessons.linear.model import build_linear
+from lessons.training import make_optimizer
+
+import keras
+
+GRAD_CHECK_SAMPLES = 200
+# Training only ever lowers a sound run's loss; 100x its starting value means divergence.
+DIVERGED = 100.0
+
+
+class RegLoss(keras.callbacks.Callback):
+    """Adds the L2 part of the loss, at the epoch's end weights, to each epoch's logs."""
+
+    def __init__(self, reg: float):
+        super().__init__()
+        self.reg = reg
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["reg_loss"] = checks.reg_loss(self.model, self.reg)
+
+
+def run(p: dict, ctx) -> None:
+    data = ctx.images
+    loss_kwargs = {"delta": p["delta"]} if p["loss"] == "svm" else {}
+    loss_fn = LOSSES[p["loss"]](**loss_kwargs)
+    mean_image = data.x_train.mean(axis=0)
+    model = build_linear(data.image_shape, data.num_classes, mean_image, p["reg"])
+
+    # Sanity check 1: the loss at initialisation, before any step (reg excluded).
+    initial = checks.data_loss(model, loss_fn, data.x_train, data.y_train)
+    expected = checks.expected_initial_loss(p["loss"], data.num_classes, p["delta"])
+    ctx.metric("initial_loss", initial)
+    ctx.metric("expected_initial_loss", expected)
+    ctx.log(f"initial {p['loss']} loss {initial:.4f}; expected {expected:.4f} "
+            f"({'ln C' if p['loss'] == 'softmax' else '(C - 1) * delta'}, C = {data.num_classes})")
+
+    model.compile(optimizer=make_optimizer(p["optimizer"], p["learning_rate"]), loss=loss_fn,
+                  metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
+    model.fit(data.x_train, data.y_train, validation_data=(data.x_val, data.y_val),
+              epochs=p["epochs"], batch_size=p["batch_size"], verbose=0, shuffle=True,
+              callbacks=[RegLoss(p["reg"]),
+                         ctx.keras_callback(diverge_above=DIVERGED * max(initial, expected))])
+
+    final_data = checks.data_loss(model, loss_fn, data.x_train, data.y_train)
+    final_reg = checks.reg_loss(model, p["reg"])
+    ctx.metric("final_data_loss", final_data)
+    ctx.metric("final_reg_loss", final_reg)
+    ctx.metric("final_loss", final_data + final_reg)
+    for split, x, y in (("train", data.x_train, data.y_train), ("val", data.x_val, data.y_val),
+                        ("test", data.x_test, data.y_test)):
+        scores = model.predict(x, batch_size=1024, verbose=0)
+        ctx.metric(f"{split}_accuracy", float(np.mean(np.argmax(scores, axis=1) == y)))
+
+    # Sanity check 2: autodiff against centred differences, at the trained weights.
+    error = checks.gradient_check(model, LOSSES[p["loss"]], p["reg"], data.x_train[:GRAD_CHECK_SAMPLES],
+                                  data.y_train[:GRAD_CHECK_SAMPLES], seed=ctx.seed, **loss_kwargs)
+    ctx.metric("grad_check_max_rel_error", error)
+    ctx.log(f"loss {final_data + final_reg:.4f} = data {final_data:.4f} + reg {final_reg:.4f}; "
+            f"test accuracy {ctx.metrics['test_accuracy']:.3f}; gradient check: largest relative "
+            f"error {error:.1e}")
+
+    templates = class_templates(model, data.image_shape)
+    ctx.picture(f"learned templates: each class's row of W ({p['loss']})",
+                [t.mean(axis=-1) for t in templates], list(data.class_names))
+    if p["save_templates"]:
+        ctx.save_image("templates", np.concatenate(list(templates), axis=1))
+    ctx.save(model, variant=p["loss"])
+
+
+def class_templates(model, image_shape) -> np.ndarray:
+    """W's column for each class, reshaped to an image and scaled together into [0, 1]."""
+    kernel = model.get_layer("scores").kernel.numpy()  # (pixels, classes)
+    templates = kernel.T.reshape((-1, *image_shape))
+    low, high = templates.min(), templates.max()
+    return (templates - low) / (high - low if high > low else 1.0)
