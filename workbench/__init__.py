@@ -21,12 +21,14 @@ __all__ = ["run", "__version__"]
 
 
 def run(lesson: str, *, seed: int = 0, dataset: str | None = None, out: str | None = None,
-        models_dir: str | None = None, on_event=None, cancel=None, **params: Any):
+        models_dir: str | None = None, on_event=None, cancel=None, precision: str = "float32",
+        distribute: str = "none", **params: Any):
     """Run a lesson headless and return its `Result`; lesson parameters are keyword args."""
     from workbench import runner
 
     return runner.run(lesson, params, dataset=dataset, seed=seed, out=out,
-                      models_dir=models_dir, on_event=on_event, cancel=cancel)
+                      models_dir=models_dir, on_event=on_event, cancel=cancel,
+                      precision=precision, distribute=distribute)
 
 
 @wrapt.when_imported("keras")

@@ -13,6 +13,7 @@ from typing import Any, Sequence
 
 from workbench import __version__, registry
 from workbench.errors import BadInput, Cancelled, WorkbenchError
+from workbench.placement import DISTRIBUTIONS, PRECISIONS  # light: TensorFlow loads on use
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", help="digits (embedded, default), mnist, fashion_mnist, cifar10")
     p.add_argument("--out", metavar="PATH", help="where to save the model (default: models folder)")
     p.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default 0)")
+    p.add_argument("--precision", choices=PRECISIONS, default="float32",
+                   help="float32 (default) or mixed (float16 on a GPU, bfloat16 on a CPU)")
+    p.add_argument("--distribute", choices=DISTRIBUTIONS, default="none",
+                   help="none (default) or mirrored (MirroredStrategy over every GPU)")
     p.add_argument("--json", action="store_true", help="print one JSON object to stdout")
     p.add_argument("--quiet", action="store_true", help="no progress or log on stderr")
 
@@ -107,8 +112,15 @@ def _print_json(obj: Any) -> None:
 
 
 def _number(value: Any) -> str:
-    """Four significant digits for floats (0.9639, 1.2e-06); JSON for the rest."""
-    return f"{value:.4g}" if isinstance(value, float) else json.dumps(value)
+    """Four significant digits for floats (0.9639, 1.2e-06), also inside nested metrics."""
+    def rounded(v):
+        if isinstance(v, float):
+            return float(f"{v:.4g}")
+        if isinstance(v, dict):
+            return {k: rounded(x) for k, x in v.items()}
+        return v
+
+    return f"{value:.4g}" if isinstance(value, float) else json.dumps(rounded(value))
 
 
 def _console():
@@ -167,7 +179,8 @@ def cmd_run(args) -> int:
     view = ConsoleView(quiet=args.quiet)
     try:
         result = run(args.lesson, params, dataset=args.dataset, seed=args.seed, out=args.out,
-                     models_dir=args.models_dir, on_event=view)
+                     models_dir=args.models_dir, on_event=view, precision=args.precision,
+                     distribute=args.distribute)
     finally:
         view.close()
     if args.json:

@@ -23,11 +23,12 @@ class PendingSave:
 
 class RunContext:
     def __init__(self, *, lesson_id: str, params: dict[str, Any], dataset: str, seed: int,
-                 emit: Callable[[Event], None], cancel: threading.Event):
+                 emit: Callable[[Event], None], cancel: threading.Event, replicas: int = 1):
         self.lesson_id = lesson_id
         self.params = params
         self.dataset = dataset
         self.seed = seed
+        self.replicas = replicas
         self._emit = emit
         self._cancel = cancel
         self.metrics: dict[str, Any] = {}
@@ -39,6 +40,17 @@ class RunContext:
     @functools.cached_property
     def images(self) -> datasets.ImageData:
         return datasets.load_images(self.dataset)
+
+    def global_batch(self, per_replica: int) -> int:
+        """With N mirrored replicas each step sees N batches of the lesson's size."""
+        return per_replica * self.replicas
+
+    def batches(self, x, y, per_replica: int, *, shuffle: bool = False, preprocess=None):
+        """A tf.data pipeline of (x, y) at the global batch size, seeded by the run."""
+        from workbench.pipeline import batches
+
+        return batches(x, y, self.global_batch(per_replica), shuffle=shuffle, seed=self.seed,
+                       preprocess=preprocess)
 
     # -- events -------------------------------------------------------------------------
     def emit(self, event: Event) -> None:

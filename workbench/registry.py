@@ -29,6 +29,7 @@ class Lesson:
     keras_modules: tuple[str, ...] = ()  # modules that register this lesson's Keras classes
     datasets: tuple[str, ...] = IMAGE_DATASETS
     default_dataset: str = "digits"
+    trains: bool = True  # False: --precision/--distribute do not apply (kNN only memorises)
     # Cross-parameter rules ("folds is 0 or 2..10"): raise BadInput; runs before any work.
     check: Callable[[dict], None] | None = None
 

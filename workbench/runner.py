@@ -56,7 +56,8 @@ def prepare(lesson_id: str, params: Mapping[str, Any] | None, dataset: str | Non
 def run(lesson_id: str, params: Mapping[str, Any] | None = None, *, dataset: str | None = None,
         seed: int = 0, out: str | Path | None = None, models_dir: str | Path | None = None,
         on_event: Callable[[Event], None] | None = None,
-        cancel: threading.Event | None = None) -> Result:
+        cancel: threading.Event | None = None, precision: str = "float32",
+        distribute: str = "none") -> Result:
     lesson, values, dataset = prepare(lesson_id, params, dataset)
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise BadInput(f"seed must be a non-negative integer, got {seed!r}")
@@ -64,20 +65,25 @@ def run(lesson_id: str, params: Mapping[str, Any] | None = None, *, dataset: str
     out = Path(out) if out is not None else None
     store.check_writable_target(out or default_model_path(folder, lesson.id, None))
 
-    from workbench import devices
+    from workbench import placement as placing
     from workbench.quiet import import_tensorflow
 
     import_tensorflow()  # before the lesson's module, which imports Keras at its top
     import keras
 
+    placement = placing.plan(precision, distribute, trains=lesson.trains)
     lesson_run = lesson.load_run()
 
     keras.utils.set_random_seed(seed)
-    device = devices.run_device()
+    device = placement.device
     ctx = RunContext(lesson_id=lesson.id, params=values, dataset=dataset, seed=seed,
-                     emit=on_event or (lambda event: None), cancel=cancel or threading.Event())
+                     emit=on_event or (lambda event: None), cancel=cancel or threading.Event(),
+                     replicas=placement.replica_count)
+    for notice in placement.notices:
+        ctx.log(f"notice: {notice}")
     started = time.perf_counter()
-    lesson_run(values, ctx)
+    with placing.applied(placement):
+        lesson_run(values, ctx)
     ctx.check_cancelled()
 
     paths = []
@@ -85,7 +91,8 @@ def run(lesson_id: str, params: Mapping[str, Any] | None = None, *, dataset: str
         path = out if (i == 0 and out is not None) else default_model_path(folder, lesson.id, pending.variant)
         metadata = {
             "lesson": lesson.id, "variant": pending.variant, "params": _plain(values),
-            "dataset": dataset, "seed": seed, "device": device, "metrics": ctx.metrics,
+            "dataset": dataset, "seed": seed, "device": device, "precision": placement.policy,
+            "replicas": placement.replica_count, "notices": placement.notices, "metrics": ctx.metrics,
             "history": ctx.history, **pending.extra,
         }
         paths.append(store.save_model(pending.model, path, metadata))

@@ -31,4 +31,5 @@ LESSON = Lesson(
     entry="lessons.knn.lesson:run",
     keras_modules=("lessons.knn.model",),
     check=_check,
+    trains=False,
 )

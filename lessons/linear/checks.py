@@ -37,26 +37,29 @@ def gradient_check(model, loss_class, reg: float, x: np.ndarray, y: np.ndarray, 
     mean = np.asarray(model.get_layer("subtract_mean_image").mean, "float64").reshape(-1)
     inputs = tf.constant(x.reshape(len(x), -1).astype("float64") - mean)
     labels = tf.constant(y)
-    W = tf.Variable(model.get_layer("scores").kernel.numpy().astype("float64"))
+    # Plain tensors, not tf.Variables: a variable created inside a distribution scope
+    # would be mirrored, and a gradient check has nothing to distribute.
+    W = model.get_layer("scores").kernel.numpy().astype("float64")
     b = tf.constant(model.get_layer("scores").bias.numpy().astype("float64"))
 
-    def total_loss():
-        return loss_fn(labels, inputs @ W + b) + reg * tf.reduce_sum(W * W)
+    def total_loss(weights):
+        return loss_fn(labels, inputs @ weights + b) + reg * tf.reduce_sum(weights * weights)
 
+    weights = tf.constant(W)
     with tf.GradientTape() as tape:
-        value = total_loss()
-    analytic = tape.gradient(value, W).numpy()
+        tape.watch(weights)
+        value = total_loss(weights)
+    analytic = tape.gradient(value, weights).numpy()
 
     rng = np.random.default_rng(seed)
     worst = 0.0
     for _ in range(entries):
         i, j = rng.integers(W.shape[0]), rng.integers(W.shape[1])
-        original = W[i, j].numpy()
-        W[i, j].assign(original + h)
-        plus = float(total_loss())
-        W[i, j].assign(original - h)
-        minus = float(total_loss())
-        W[i, j].assign(original)
+        nudged = W.copy()
+        nudged[i, j] = W[i, j] + h
+        plus = float(total_loss(tf.constant(nudged)))
+        nudged[i, j] = W[i, j] - h
+        minus = float(total_loss(tf.constant(nudged)))
         numeric = (plus - minus) / (2 * h)
         scale = abs(numeric) + abs(analytic[i, j])
         worst = max(worst, abs(numeric - analytic[i, j]) / scale if scale > 0 else 0.0)

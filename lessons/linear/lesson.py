@@ -51,8 +51,9 @@ def run(p: dict, ctx) -> None:
 
     model.compile(optimizer=make_optimizer(p["optimizer"], p["learning_rate"]), loss=loss_fn,
                   metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
-    model.fit(data.x_train, data.y_train, validation_data=(data.x_val, data.y_val),
-              epochs=p["epochs"], batch_size=p["batch_size"], verbose=0, shuffle=True,
+    model.fit(ctx.batches(data.x_train, data.y_train, p["batch_size"], shuffle=True),
+              validation_data=ctx.batches(data.x_val, data.y_val, p["batch_size"]),
+              epochs=p["epochs"], verbose=0,
               callbacks=[RegLoss(p["reg"]),
                          ctx.keras_callback(diverge_above=DIVERGED * max(initial, expected))])
 

@@ -21,8 +21,9 @@ def build_linear(image_shape, num_classes: int, mean_image: np.ndarray, reg: flo
     x = layers.Flatten(name="flatten")(image)
     mean = np.asarray(mean_image, "float32").reshape(-1)
     x = layers.Normalization(mean=mean, variance=np.ones_like(mean), name="subtract_mean_image")(x)
+    # dtype="float32": under mixed precision the scores, and so the loss, stay in float32.
     scores = layers.Dense(
-        num_classes, name="scores",
+        num_classes, name="scores", dtype="float32",
         kernel_initializer=keras.initializers.RandomNormal(stddev=INITIAL_WEIGHT_STD),
         kernel_regularizer=keras.regularizers.L2(reg) if reg else None,
     )(x)
