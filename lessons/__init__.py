@@ -5,7 +5,7 @@ imports nothing heavy; its other modules hold the Keras code and are imported wh
 starts. Lessons not built yet are listed all the same, so the catalogue is the course.
 """
 
-from lessons import knn, linear
+from lessons import knn, linear, lstm
 from workbench.registry import Lesson
 
 CATALOG: tuple[Lesson, ...] = (
@@ -15,6 +15,5 @@ CATALOG: tuple[Lesson, ...] = (
            "LeNet, AlexNet, ZFNet, VGG, NiN, GoogLeNet: shapes, parameters and MACs layer by layer."),
     Lesson("resnet", "Residual networks",
            "Basic and bottleneck blocks; why plain deep nets degrade and shortcuts do not."),
-    Lesson("lstm", "LSTM text generation",
-           "Character-level stacked LSTM, truncated BPTT, gradient clipping, temperature sampling."),
+    lstm.LESSON,
 )

@@ -48,13 +48,26 @@ def build_parser() -> argparse.ArgumentParser:
                    help="set a lesson parameter (repeatable); 'workbench show LESSON' lists them")
     p.add_argument("--dataset", help="digits (embedded, default), mnist, fashion_mnist, cifar10")
     p.add_argument("--out", metavar="PATH", help="where to save the model (default: models folder)")
-    p.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=_checked("seed", int, low=0), default=0,
+                   help="random seed (default 0)")
     p.add_argument("--precision", choices=PRECISIONS, default="float32",
                    help="float32 (default) or mixed (float16 on a GPU, bfloat16 on a CPU)")
     p.add_argument("--distribute", choices=DISTRIBUTIONS, default="none",
                    help="none (default) or mirrored (MirroredStrategy over every GPU)")
     p.add_argument("--json", action="store_true", help="print one JSON object to stdout")
     p.add_argument("--quiet", action="store_true", help="no progress or log on stderr")
+
+    p = sub.add_parser("generate", help="write text from a saved LSTM, streaming")
+    p.add_argument("model", metavar="MODEL.h5")
+    p.add_argument("--prime", default="", help="text that warms up the state; printed first")
+    p.add_argument("--length", type=_checked("length", int, low=0), default=500,
+                   help="characters to generate (default 500)")
+    p.add_argument("--temperature", type=_checked("temperature", float, low=0.0), default=0.8,
+                   help="0 = always the likeliest character; higher = more adventurous (default 0.8)")
+    p.add_argument("--top-k", type=_checked("top-k", int, low=1), default=None,
+                   help="sample only among the k likeliest characters")
+    p.add_argument("--seed", type=_checked("seed", int, low=0), default=0,
+                   help="random seed: the same seed gives the same text (default 0)")
 
     p = sub.add_parser("inspect", help="a saved model's metadata, metrics and layers")
     p.add_argument("model", metavar="MODEL.h5")
@@ -68,14 +81,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
-    return value
+def _checked(name: str, kind: type, **bounds):
+    """An argparse `type` that validates like a lesson parameter, with the same messages."""
+    from workbench.params import Param
+
+    param = Param(name, kind, kind(bounds.get("low", 0)), "", **bounds)
+
+    def parse(text: str):
+        try:
+            return param.coerce(text)
+        except BadInput as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -195,6 +213,29 @@ def cmd_run(args) -> int:
     return 0
 
 
+def cmd_generate(args) -> int:
+    from workbench import store
+    from workbench.quiet import detach_native_stderr
+
+    detach_native_stderr()
+    model, info = store.load_model(args.model, lesson="lstm")
+    vocabulary = info.metadata.get("vocabulary")
+    if not vocabulary:
+        raise BadInput(f"{args.model!r} has no character vocabulary in its metadata")
+    from workbench.sampling import Sampler
+
+    sampler = Sampler(model, vocabulary)
+    sampler.check_prime(args.prime)  # refuse before printing anything
+    sys.stdout.write(args.prime)
+    sys.stdout.flush()
+    for chunk in sampler.generate(args.prime, args.length, temperature=args.temperature,
+                                  top_k=args.top_k, seed=args.seed):
+        sys.stdout.write(chunk)
+        sys.stdout.flush()
+    sys.stdout.write("\n")
+    return 0
+
+
 def cmd_inspect(args) -> int:
     from workbench import store
 
@@ -278,5 +319,6 @@ def cmd_devices(args) -> int:
     return 0
 
 
-COMMANDS = {"list": cmd_list, "show": cmd_show, "run": cmd_run, "inspect": cmd_inspect,
+COMMANDS = {"list": cmd_list, "show": cmd_show, "run": cmd_run, "generate": cmd_generate,
+            "inspect": cmd_inspect,
             "models": cmd_models, "devices": cmd_devices}
