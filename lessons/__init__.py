@@ -5,15 +5,20 @@ imports nothing heavy; its other modules hold the Keras code and are imported wh
 starts. Lessons not built yet are listed all the same, so the catalogue is the course.
 """
 
-from lessons import knn, linear, lstm
+import sys
+
+from lessons import cnn, knn, linear, lstm, resnet
 from workbench.registry import Lesson
 
 CATALOG: tuple[Lesson, ...] = (
     knn.LESSON,
     linear.LESSON,
-    Lesson("cnn", "CNN classics",
-           "LeNet, AlexNet, ZFNet, VGG, NiN, GoogLeNet: shapes, parameters and MACs layer by layer."),
-    Lesson("resnet", "Residual networks",
-           "Basic and bottleneck blocks; why plain deep nets degrade and shortcuts do not."),
+    cnn.LESSON,
+    resnet.LESSON,
     lstm.LESSON,
 )
+
+if "keras" in sys.modules:  # Keras was imported first, so its post-import hook skipped us
+    from workbench import register_keras_classes
+
+    register_keras_classes()

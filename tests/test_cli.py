@@ -84,15 +84,19 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
     assert not any(tmp_path.iterdir())
 
 
-def test_a_lesson_not_built_yet_is_listed_but_refused(tmp_path):
-    from workbench.registry import lessons
+def test_a_lesson_not_built_yet_is_listed_but_refused(tmp_path, monkeypatch, capsys):
+    from lessons import CATALOG
+    from workbench import registry
+    from workbench.cli import main
 
-    unbuilt = [lesson.id for lesson in lessons() if not lesson.built]
-    if not unbuilt:
-        pytest.skip("every lesson is built")
-    proc = run_cli("run", unbuilt[0], "--models-dir", str(tmp_path))
-    assert proc.returncode == 2
-    assert one_line_error(proc) == f"workbench: error: lesson {unbuilt[0]!r} is not built yet"
+    planned = registry.Lesson("gan", "GANs", "Generator against discriminator.")
+    monkeypatch.setattr(registry, "lessons", lambda: (*CATALOG, planned))
+    assert main(["list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)["lessons"]
+    assert listed[-1] == {"id": "gan", "title": "GANs", "summary": planned.summary, "built": False}
+    assert main(["run", "gan", "--models-dir", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == "workbench: error: lesson 'gan' is not built yet\n"
+    assert not any(tmp_path.iterdir())
 
 
 def test_out_under_a_file_is_refused(tmp_path):

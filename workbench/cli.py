@@ -73,6 +73,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", metavar="MODEL.h5")
     p.add_argument("--json", action="store_true", help="print JSON")
 
+    p = sub.add_parser("anatomy", help="per layer: output shape, parameters, MACs, activations")
+    p.add_argument("arch", metavar="ARCH", help="an architecture (workbench anatomy --list)",
+                   nargs="?")
+    p.add_argument("--input", metavar="HxWxC", help="input size (default: the paper's)")
+    p.add_argument("--classes", type=_checked("classes", int, low=1, high=100_000), default=None,
+                   help="classifier outputs (default: the paper's, 1000 for ImageNet)")
+    p.add_argument("--list", action="store_true", help="list the architectures")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
     p = sub.add_parser("models", help="the saved models in the models folder", parents=[models_option])
     p.add_argument("--json", action="store_true", help="print JSON")
 
@@ -141,10 +150,15 @@ def _number(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, float) else json.dumps(rounded(value))
 
 
-def _console():
+def _console(min_width: int = 0):
+    """Rich console; with `min_width`, a pipe or log file gets at least that many columns
+    (Rich assumes 80 there), so wide tables stay one row per line."""
     from rich.console import Console
 
-    return Console(highlight=False)
+    console = Console(highlight=False)
+    if min_width and not console.is_terminal and console.width < min_width:
+        console = Console(highlight=False, width=min_width)
+    return console
 
 
 # -- commands ---------------------------------------------------------------------------
@@ -267,6 +281,67 @@ def cmd_inspect(args) -> int:
     return 0
 
 
+def cmd_anatomy(args) -> int:
+    from workbench import anatomy
+
+    if args.list or not args.arch:
+        known = registry.architectures()
+        if args.json:
+            _print_json({"architectures": [{"name": a.name, "summary": a.summary,
+                                            "input_shape": list(a.input_shape)} for a in known.values()]})
+            return 0
+        if not args.list:
+            raise BadInput("anatomy needs an architecture: " + ", ".join(known))
+        for a in known.values():
+            print(f"{a.name:<18} {'x'.join(map(str, a.input_shape)):<12} {a.summary}")
+        return 0
+    anatomy.get(args.arch)  # an unknown name is refused before TensorFlow loads
+    shape = anatomy.parse_input(args.input) if args.input is not None else None
+    from workbench.quiet import detach_native_stderr
+
+    detach_native_stderr()
+    result = anatomy.anatomy_of(args.arch, shape, args.classes)
+    if args.json:
+        _print_json(result.to_dict())
+        return 0
+    _console(min_width=120).print(anatomy_table(result))
+    for line in anatomy_summary(result):
+        print(line)
+    return 0
+
+
+def anatomy_table(result):
+    from rich.table import Table
+
+    table = Table(title=f"{result.arch} on {'x'.join(map(str, result.input_shape))}",
+                  header_style="bold")
+    for column in ("layer", "type", "output", "params", "MACs", "activations"):
+        # Names and numbers never wrap; in a narrow terminal the type column folds.
+        folds = column == "type"
+        table.add_column(column, justify="left" if column in ("layer", "type") else "right",
+                         no_wrap=not folds, overflow="fold" if folds else "ellipsis")
+    for layer in result.layers:
+        table.add_row(layer.name, layer.type, "x".join(map(str, layer.output_shape)),
+                      f"{layer.params:,}", f"{layer.macs:,}", f"{layer.activations:,}")
+    table.add_row("total", "", "", f"{result.total_params:,}", f"{result.total_macs:,}", "",
+                  style="bold")
+    return table
+
+
+def anatomy_summary(result) -> list[str]:
+    from workbench.anatomy import human
+
+    dense = {"Dense"}
+    return [
+        f"parameters {human(result.total_params)} ({result.total_params:,}); "
+        f"{result.share('params', dense):.0%} of them in fully connected layers",
+        f"one forward pass: {human(result.total_macs)} multiply-accumulates; "
+        f"{result.share('macs', {'Conv2D'}):.0%} of them in convolutions",
+        f"activations kept for one image: {human(result.forward_activation_bytes, 'B')} in float32 "
+        f"({result.forward_activation_bytes / 2**20:.1f} MiB)",
+    ]
+
+
 def key_metric(metadata: dict) -> tuple[str, Any] | None:
     """The number a learner compares models by: test accuracy when a run measured it."""
     metrics = metadata.get("metrics", {})
@@ -320,5 +395,5 @@ def cmd_devices(args) -> int:
 
 
 COMMANDS = {"list": cmd_list, "show": cmd_show, "run": cmd_run, "generate": cmd_generate,
-            "inspect": cmd_inspect,
+            "inspect": cmd_inspect, "anatomy": cmd_anatomy,
             "models": cmd_models, "devices": cmd_devices}

@@ -45,12 +45,14 @@ class RunContext:
         """With N mirrored replicas each step sees N batches of the lesson's size."""
         return per_replica * self.replicas
 
-    def batches(self, x, y, per_replica: int, *, shuffle: bool = False, preprocess=None):
-        """A tf.data pipeline of (x, y) at the global batch size, seeded by the run."""
+    def batches(self, x, y, per_replica: int, *, shuffle: bool = False, preprocess=None,
+                augment=None):
+        """A tf.data pipeline of (x, y) at the global batch size, seeded by the run;
+        `preprocess` runs once (cached), `augment` every epoch."""
         from workbench.pipeline import batches
 
         return batches(x, y, self.global_batch(per_replica), shuffle=shuffle, seed=self.seed,
-                       preprocess=preprocess)
+                       preprocess=preprocess, augment=augment)
 
     # -- events -------------------------------------------------------------------------
     def emit(self, event: Event) -> None:

@@ -25,3 +25,7 @@ class Cancelled(WorkbenchError):
 
     def __init__(self, message: str = "cancelled; nothing was saved"):
         super().__init__(message)
+
+
+class InputTooSmall(BadInput):
+    """A network's windows no longer fit the shrinking image; the message names the layer."""

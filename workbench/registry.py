@@ -10,12 +10,36 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 from importlib import resources
-from typing import Callable
+from typing import Any, Callable
 
 from workbench.errors import BadInput
 from workbench.params import Param
 
 IMAGE_DATASETS = ("digits", "mnist", "fashion_mnist", "cifar10")
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """A named network a lesson can build, declared without importing Keras.
+
+    `builder` is "module:function"; the function takes `input_shape`, `classes` (and
+    its own keyword options) and returns a Keras model. `input_shape` and `classes` are
+    the paper's, used when the caller gives none.
+    """
+
+    name: str
+    builder: str
+    summary: str
+    input_shape: tuple[int, int, int]
+    classes: int = 1000
+    options: tuple[tuple[str, Any], ...] = ()  # fixed keyword arguments ("depth", 56)
+
+    def build(self, input_shape: tuple[int, int, int] | None = None, classes: int | None = None,
+              **options):
+        module, _, func = self.builder.partition(":")
+        build = getattr(importlib.import_module(module), func)
+        return build(input_shape=tuple(input_shape or self.input_shape),
+                     classes=classes or self.classes, **dict(self.options), **options)
 
 
 @dataclass(frozen=True)
@@ -32,6 +56,7 @@ class Lesson:
     trains: bool = True  # False: --precision/--distribute do not apply (kNN only memorises)
     # Cross-parameter rules ("folds is 0 or 2..10"): raise BadInput; runs before any work.
     check: Callable[[dict], None] | None = None
+    architectures: tuple[Architecture, ...] = ()  # what `workbench anatomy` can take apart
 
     @property
     def built(self) -> bool:
@@ -68,6 +93,11 @@ def get(lesson_id: str) -> Lesson:
             return lesson
     ids = ", ".join(lesson.id for lesson in lessons())
     raise BadInput(f"unknown lesson {lesson_id!r}; choose one of {ids}")
+
+
+def architectures() -> dict[str, Architecture]:
+    """Every architecture the lessons declare, by name, in teaching order."""
+    return {a.name: a for lesson in lessons() for a in lesson.architectures}
 
 
 def keras_modules() -> tuple[str, ...]:

@@ -1,0 +1,57 @@
+"""Lesson 4: residual networks, and why a plain deep net trains worse than a shallow one."""
+
+from lessons.resnet.depths import CIFAR_EXAMPLES, IMAGENET_STAGES, resolve_block
+from workbench.params import Param
+from workbench.registry import Architecture, Lesson, read_notes
+
+
+def _architectures():
+    for depth in CIFAR_EXAMPLES["basic"]:
+        for kind, shortcut in (("resnet", True), ("plain", False)):
+            yield Architecture(f"{kind}{depth}", "lessons.resnet.networks:cifar_resnet",
+                               f"{'ResNet' if shortcut else 'plain twin'}-{depth}, CIFAR design "
+                               f"(6n+2, 16/32/64 filters)", (32, 32, 3), 10,
+                               (("depth", depth), ("shortcut", shortcut)))
+    for depth, (block, _) in IMAGENET_STAGES.items():
+        for kind, shortcut in (("resnet", True), ("plain", False)):
+            yield Architecture(f"{kind}{depth}", "lessons.resnet.networks:imagenet_resnet",
+                               f"{'ResNet' if shortcut else 'plain twin'}-{depth}, ImageNet design "
+                               f"({block} blocks)", (224, 224, 3), 1000,
+                               (("depth", depth), ("shortcut", shortcut)))
+
+
+def _check(values: dict) -> None:
+    resolve_block(values["family"], values["depth"], values["block"])
+
+
+LESSON = Lesson(
+    id="resnet",
+    title="Residual networks",
+    summary="Basic and bottleneck blocks; why plain deep nets degrade and shortcuts do not.",
+    params=(
+        Param("family", str, "cifar", "cifar (6n+2 layers, 16/32/64 filters) or imagenet "
+              "(18/34/50/101/152)", choices=("cifar", "imagenet")),
+        Param("depth", int, 20, "layers with weights: 6n+2 for cifar (9n+2 with bottlenecks), "
+              "or 18, 34, 50, 101, 152 for imagenet", low=8, high=1202),
+        Param("block", str, "auto", "basic (two 3x3 convs), bottleneck (1x1, 3x3, 1x1) or auto "
+              "(basic for cifar; the paper's choice for imagenet)", choices=("auto", "basic", "bottleneck")),
+        Param("shortcut", bool, True, "add the identity shortcuts (false: the plain net)"),
+        Param("compare", bool, True, "train the plain and the residual twin side by side, "
+              "same data, seed and starting weights"),
+        Param("schedule", str, "quick", "quick (Adam, small shifts; minutes on a CPU) or paper "
+              "(He et al. on CIFAR: SGD momentum 0.9, weight decay 1e-4, learning rate 0.1 divided "
+              "by 10 at 50% and 75% of training, 4-pixel shifts and flips)", choices=("quick", "paper")),
+        Param("width", float, 0.0, "multiply every filter count by this (0 = the schedule's: "
+              "0.5 quick, 1 paper)", low=0.0, high=4.0),
+        Param("epochs", int, 0, "passes over the training split (0 = the schedule's: 12 quick, "
+              "182 paper, i.e. 64k steps of 128 on CIFAR-10's 45k training images)", low=0, high=10_000),
+        Param("batch_size", int, 0, "images per gradient step (0 = the schedule's: 64 quick, "
+              "128 paper)", low=0, high=65_536),
+        Param("learning_rate", float, 0.0, "step size (0 = the schedule's: Adam 0.001 quick, "
+              "SGD 0.1 paper)", low=0.0),
+    ),
+    notes=read_notes(__name__),
+    entry="lessons.resnet.lesson:run",
+    check=_check,
+    architectures=tuple(_architectures()),
+)

@@ -1,0 +1,218 @@
+"""Lesson 4: residual networks.
+
+He et al. saw a 56-layer plain network end with a higher *training* error than a 20-layer
+one: not overfitting, but a deeper net that is harder to optimise. Their fix lets each
+block learn a residual F(x) = H(x) - x and add x back. The lesson trains the two twins
+(same layers, same starting weights, with and without the shortcuts) on the same data,
+watches the gradient that reaches each stage, and checks that a block with its residual
+weights at zero is the identity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from lessons.resnet import blocks
+from lessons.resnet.depths import resolve_block
+from lessons.resnet.networks import cifar_resnet, imagenet_resnet
+from lessons.training import make_optimizer
+
+CIFAR_INPUT, IMAGENET_INPUT = 32, 64  # digits are upsampled to this
+PROBE_SIZE = 64
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """What width/epochs/batch_size/learning_rate = 0 mean, and how training runs."""
+
+    width: float
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    sgd: bool  # SGD with momentum 0.9 and weight decay 1e-4 (else Adam)
+    drops_at: tuple[float, ...]  # fractions of training where the learning rate is divided by 10
+    pad: int  # random shifts of up to this many pixels (0: a tenth of the image)
+    flips: bool  # mirror images at random (never for digits: a mirrored digit is another symbol)
+
+
+SCHEDULES = {
+    "quick": Schedule(0.5, 12, 64, 0.001, sgd=False, drops_at=(), pad=0, flips=False),
+    # Section 4.2 of He et al.: 64k iterations of 128, divided by 10 at 32k and 48k.
+    "paper": Schedule(1.0, 182, 128, 0.1, sgd=True, drops_at=(0.5, 0.75), pad=4, flips=True),
+}
+WEIGHT_DECAY = 1e-4  # as L2 on the weights, the paper's 0.0001
+
+
+def settings(p: dict) -> dict:
+    """The parameters with every 0 replaced by the chosen schedule's value."""
+    schedule = SCHEDULES[p["schedule"]]
+    return {**p, **{name: p[name] or getattr(schedule, name)
+                    for name in ("width", "epochs", "batch_size", "learning_rate")}}
+
+
+def build(p: dict, shape, classes: int, shortcut: bool) -> keras.Model:
+    if p["family"] == "imagenet":
+        return imagenet_resnet(p["depth"], shortcut, shape, classes, p["width"])
+    block = resolve_block("cifar", p["depth"], p["block"])
+    return cifar_resnet(p["depth"], block, shortcut, shape, classes, p["width"])
+
+
+def run(p: dict, ctx) -> None:
+    p = settings(p)
+    data = ctx.images
+    size = data.image_shape[0] if data.image_shape[0] >= CIFAR_INPUT else (
+        IMAGENET_INPUT if p["family"] == "imagenet" else CIFAR_INPUT)
+    shape = (size, size, data.image_shape[-1])
+
+    ctx.metric("identity_max_error", identity_demo(ctx))
+
+    twins = ("plain", "residual") if p["compare"] else (("residual",) if p["shortcut"] else ("plain",))
+    residual = build(p, shape, data.num_classes, shortcut=True)
+    models = {"residual": residual}
+    if "plain" in twins:
+        plain = build(p, shape, data.num_classes, shortcut=False)
+        copy_shared_weights(residual, plain)  # the twins start from the very same weights
+        models["plain"] = plain
+    probe = tf.image.resize(data.x_train[:PROBE_SIZE], (size, size)), data.y_train[:PROBE_SIZE]
+    ctx.log(f"{residual.name} at width {p['width']:g}: {residual.count_params():,} parameters; "
+            f"{data.name} at {size}x{size}; training {' and '.join(twins)}")
+
+    for twin in twins:
+        model = models[twin]
+        probe_callback = GradientProbe(probe)
+        train(model, p, ctx, size, twin, probe_callback)
+        ctx.metric(f"{twin}_loss_per_epoch", probe_callback.losses)
+        ctx.metric(f"{twin}_accuracy_per_epoch", probe_callback.accuracies)
+        ctx.metric(f"{twin}_final_train_loss", probe_callback.losses[-1])
+        ctx.metric(f"{twin}_grad_norms", probe_callback.at_init)
+        ctx.metric(f"{twin}_first_conv_grad_norm", probe_callback.first_conv)
+        for split, x, y in (("train", data.x_train, data.y_train), ("val", data.x_val, data.y_val),
+                            ("test", data.x_test, data.y_test)):
+            scores = model.predict(ctx.batches(x, y, 256, preprocess=_resizer(size)), verbose=0)
+            accuracy = float(np.mean(np.argmax(scores, axis=1) == y))
+            ctx.metric(f"{split}_accuracy" if twin == twins[-1] else f"{twin}_{split}_accuracy", accuracy)
+
+    for twin in sorted(twins, key=lambda t: t != "residual"):  # the residual net is the result
+        ctx.save(models[twin], variant=f"{p['depth']}" + ("-plain" if twin == "plain" else ""))
+    if p["compare"]:
+        report_comparison(ctx)
+
+
+def _resizer(size: int):
+    def resized(x, y):
+        return tf.image.resize(x, (size, size)), y
+    return resized
+
+
+def train(model, p: dict, ctx, size: int, twin: str, probe_callback) -> None:
+    schedule = SCHEDULES[p["schedule"]]
+    if schedule.sgd:
+        optimizer = make_optimizer("sgd_momentum", p["learning_rate"], weight_decay=WEIGHT_DECAY)
+    else:
+        optimizer = make_optimizer("adam", p["learning_rate"])
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    flips = schedule.flips and ctx.dataset == "cifar10"
+    margin = schedule.pad or max(1, size // 10)
+
+    def shifted(x, y):
+        padded = tf.image.resize_with_crop_or_pad(x, size + 2 * margin, size + 2 * margin)
+        x = tf.image.random_crop(padded, tf.shape(x))
+        return (tf.image.random_flip_left_right(x) if flips else x), y
+
+    callbacks = [probe_callback, ctx.keras_callback(stage=f"train {twin}")]
+    if schedule.drops_at:
+        drops = [round(f * p["epochs"]) for f in schedule.drops_at]
+        callbacks.append(keras.callbacks.LearningRateScheduler(
+            lambda epoch, lr: p["learning_rate"] * 0.1 ** sum(epoch >= d for d in drops)))
+    data = ctx.images
+    model.fit(ctx.batches(data.x_train, data.y_train, p["batch_size"], shuffle=True,
+                          preprocess=_resizer(size), augment=shifted),
+              epochs=p["epochs"], verbose=0, callbacks=callbacks)
+
+
+def copy_shared_weights(source: keras.Model, target: keras.Model) -> None:
+    """Give `target` the weights of every layer it shares by name with `source`."""
+    for layer in target.layers:
+        if layer.weights:
+            layer.set_weights(source.get_layer(layer.name).get_weights())
+
+
+def conv_layers(model) -> list:
+    """The convolutions on the main path, first to last (shortcut projections excluded)."""
+    return [layer for layer in model.layers
+            if isinstance(layer, keras.layers.Conv2D) and "_projection" not in layer.name]
+
+
+class GradientProbe(keras.callbacks.Callback):
+    """The gradient norm reaching each convolution's kernel on a fixed batch, before
+    training and after every epoch, plus each epoch's training loss and accuracy."""
+
+    def __init__(self, probe):
+        super().__init__()
+        self.x, self.y = probe
+        self.losses, self.accuracies, self.first_conv = [], [], []
+        self.at_init: dict[str, float] = {}
+
+    def norms(self) -> dict[str, float]:
+        convs = conv_layers(self.model)
+        with tf.GradientTape() as tape:
+            scores = self.model(self.x, training=True)
+            loss = keras.losses.sparse_categorical_crossentropy(self.y, scores)
+            loss = tf.reduce_mean(loss)
+        grads = tape.gradient(loss, [layer.kernel for layer in convs])
+        return {layer.name: float(tf.norm(g)) for layer, g in zip(convs, grads)}
+
+    def on_train_begin(self, logs=None):
+        self.at_init = self.norms()
+        self.first_conv.append(next(iter(self.at_init.values())))
+
+    def on_epoch_end(self, epoch, logs=None):
+        norms = self.norms()
+        first = next(iter(norms.values()))
+        self.first_conv.append(first)
+        self.losses.append(float(logs["loss"]))
+        self.accuracies.append(float(logs["accuracy"]))
+        logs["grad_norm_first_conv"] = first
+
+
+def report_comparison(ctx) -> None:
+    m = ctx.metrics
+    lines = ["epoch   plain loss  acc     residual loss  acc"]
+    for i, (pl, pa, rl, ra) in enumerate(zip(m["plain_loss_per_epoch"], m["plain_accuracy_per_epoch"],
+                                             m["residual_loss_per_epoch"], m["residual_accuracy_per_epoch"]), 1):
+        lines.append(f"{i:>5}   {pl:>10.4f}  {pa:.3f}   {rl:>13.4f}  {ra:.3f}")
+    ctx.log("\n".join(lines))
+    plain_grads, residual_grads = m["plain_grad_norms"], m["residual_grad_norms"]
+    first, last = next(iter(residual_grads)), next(reversed(residual_grads))
+    ctx.log(f"gradient norm at initialisation, first conv ({first}) / last conv ({last}): "
+            f"plain {plain_grads[first]:.3g} / {plain_grads[last]:.3g}, "
+            f"residual {residual_grads[first]:.3g} / {residual_grads[last]:.3g}")
+    better = "residual" if m["residual_final_train_loss"] < m["plain_final_train_loss"] else "plain"
+    ctx.metric("trained_better", better)
+    ctx.log(f"the {better} net trained better: final training loss plain "
+            f"{m['plain_final_train_loss']:.4f}, residual {m['residual_final_train_loss']:.4f}")
+
+
+def identity_demo(ctx) -> float:
+    """Zero a basic block's residual weights (both convs, and the last BN's scale and
+    shift, so F(x) is exactly 0) and compare its output with relu(x)."""
+    x = keras.Input((8, 8, 16))
+    model = keras.Model(x, blocks.basic_block(x, 16, name="demo"))
+    for layer in blocks.residual_branch(model, "demo"):
+        layer.set_weights([np.zeros_like(w) if _is_residual_weight(layer, w_var) else w
+                           for w, w_var in zip(layer.get_weights(), layer.weights)])
+    inputs = np.random.default_rng(ctx.seed).normal(size=(4, 8, 8, 16)).astype("float32")
+    error = float(np.max(np.abs(model(inputs, training=False).numpy() - np.maximum(inputs, 0))))
+    ctx.log(f"a basic block with its residual weights at zero: max |block(x) - relu(x)| = {error:g}")
+    return error
+
+
+def _is_residual_weight(layer, variable) -> bool:
+    """Kernels, and gamma/beta of the BN that closes the branch; moving statistics stay."""
+    if isinstance(layer, keras.layers.Conv2D):
+        return True
+    return variable.path.endswith(("gamma", "beta")) and layer.name.endswith("_2_bn")
