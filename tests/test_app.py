@@ -1,27 +1,452 @@
-"""The app as a learner meets it: keys pressed, what the screen then shows."""
+"""The app as a learner meets it: keys pressed, what the screen then shows, what is on disk.
 
-from textual.widgets import ListView, Markdown
+Runs here are real (kNN without cross-validation, a linear classifier, a tiny LSTM):
+what the app shows is checked against the saved model's own metadata and against the
+headless API, never against numbers typed into the test.
+"""
 
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from rich.console import Console
+from textual.widgets import Button, DataTable, Input, ListView, Markdown, Select, Static, Switch, TextArea
+
+import workbench
+from workbench import registry, runner, store
+from workbench.errors import BadInput, Cancelled
 from workbench.tui.app import WorkbenchApp
+from workbench.tui.display import metric_rows
+from workbench.tui.messages import TextGenerated
+from workbench.tui.widgets.anatomy_view import architecture_for
+from workbench.tui.widgets.run_panel import RunPanel
+
+SIZE = (140, 44)
+TINY_LSTM = {"max_chars": 3000, "epochs": 1, "units": 8, "layers": 1, "seq_len": 16,
+             "embed_dim": 4, "batch_size": 32}
+
+
+def make_app(models_dir, **kwargs) -> WorkbenchApp:
+    # TensorFlow is imported by the runs themselves; the background import has a test of its own.
+    return WorkbenchApp(models_dir=str(models_dir), preload_tensorflow=False, **kwargs)
+
+
+async def until(pilot, condition, timeout: float = 90.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.05)
 
 
 def notes_text(app) -> str:
-    return app.query_one("#notes", Markdown).source
+    return app.screen.query_one("#notes", Markdown).source
 
 
-async def test_lessons_are_listed_in_order_and_notes_follow_the_selection():
-    app = WorkbenchApp()
-    async with app.run_test() as pilot:
-        items = app.query_one("#lessons", ListView).children
+def status_text(app) -> str:
+    return str(app.screen.query_one("#run-status", Static).render())
+
+
+def field_error(app, lesson_id: str, name: str) -> str:
+    return str(app.screen.query_one(f"#form-{lesson_id} #field-{name} .field-error").render())
+
+
+def set_value(app, lesson_id: str, name: str, value) -> None:
+    app.screen.query_one(f"#form-{lesson_id} #param-{name}").value = value
+
+
+async def run_to_end(app, pilot, timeout: float = 120.0) -> RunPanel:
+    """Wait for the run started last to end (RunPanel.outcome is reset when one begins)."""
+    panel = app.screen.query_one(RunPanel)
+    await until(pilot, lambda: panel.outcome is not None and not app.screen.running, timeout,
+                "the run to end")
+    await pilot.pause()
+    return panel
+
+
+def rendered(renderable) -> str:
+    console = Console(width=100, record=True, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text()
+
+
+def table_rows(table: DataTable) -> list[list[str]]:
+    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+# -- lessons and the form ---------------------------------------------------------------
+
+async def test_lessons_are_listed_in_order_and_notes_follow_the_selection(models_dir):
+    app = make_app(models_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        items = app.screen.query_one("#lessons", ListView).children
+        assert [item.id for item in items] == [f"lesson-{l.id}" for l in registry.lessons()]
         assert [item.id for item in items] == ["lesson-knn", "lesson-linear", "lesson-cnn",
                                                "lesson-resnet", "lesson-lstm"]
-        assert notes_text(app).startswith("# k-nearest neighbours")
-        assert "workbench run knn" in notes_text(app)
+        assert notes_text(app) == registry.get("knn").notes
         await pilot.press("down")
         await pilot.pause()
-        assert notes_text(app).startswith("# Linear classifiers")
-        await pilot.press("down")
-        await pilot.pause()
-        assert "CNN classics" in notes_text(app) and "Not built yet" in notes_text(app)
+        assert notes_text(app) == registry.get("linear").notes
+        assert app.screen.form.lesson.id == "linear"
         await pilot.press("q")
     assert app.return_code == 0
+
+
+async def test_the_form_is_the_lessons_parameter_declarations_with_defaults(models_dir):
+    app = make_app(models_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        for lesson in registry.lessons():
+            if not lesson.built:
+                continue
+            app.screen.select_lesson(lesson.id)
+            await pilot.pause()
+            form = app.screen.form
+            assert form.lesson is lesson
+            for p in lesson.params:
+                control = form.query_one(f"#param-{p.name}")
+                if p.choices:
+                    assert isinstance(control, Select) and control.value == p.default
+                    assert [value for _, value in control._options] == list(p.choices)
+                elif p.kind is bool:
+                    assert isinstance(control, Switch) and control.value is p.default
+                else:
+                    assert isinstance(control, Input) and control.value == p.format(p.default)
+            dataset = form.query_one("#dataset", Select)
+            assert dataset.value == lesson.default_dataset
+            assert [value for _, value in dataset._options] == list(lesson.datasets)
+            assert form.query_one("#param-seed", Input).value == "0"
+
+
+async def test_an_invalid_value_is_refused_inline_with_the_parameters_reason(models_dir):
+    knn = registry.get("knn")
+    app = make_app(models_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()  # the form mounts after the first frame
+        await pilot.click("#form-knn #param-k")
+        await pilot.press("end", "backspace", "0")  # k: "5" -> "0", typed
+        await pilot.pause()
+        with pytest.raises(BadInput) as refused:
+            knn.param("k").coerce("0")
+        assert field_error(app, "knn", "k") == f"✗ {refused.value}"  # "k must be >= 1; got 0"
+        await pilot.press("ctrl+r")  # run, from inside the field
+        await pilot.pause()
+        assert not app.screen.running and app.screen.query_one(RunPanel).outcome is None
+        # A cross-parameter rule (lesson.check) is shown the same way, on its field.
+        set_value(app, "knn", "k", "3")
+        set_value(app, "knn", "folds", "1")
+        await pilot.pause()
+        assert field_error(app, "knn", "k") == ""
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        with pytest.raises(BadInput) as crossed:
+            runner.prepare("knn", {"k": "3", "folds": "1"}, None)
+        assert field_error(app, "knn", "folds") == f"✗ {crossed.value}"
+        assert not app.screen.running
+    assert not models_dir.exists()  # nothing ran, nothing was written
+
+
+async def test_a_lesson_not_built_yet_says_so_and_cannot_run(models_dir, monkeypatch):
+    catalogue = tuple(dataclasses.replace(l, entry=None) if l.id == "cnn" else l
+                      for l in registry.lessons())
+    monkeypatch.setattr(registry, "lessons", lambda: catalogue)
+    app = make_app(models_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        item = app.screen.query_one("#lesson-cnn")
+        assert "not built yet" in str(item.query_one(".lesson-state").render())
+        app.screen.select_lesson("cnn")
+        await pilot.pause()
+        assert "Not built yet" in notes_text(app)
+        assert "not built yet" in str(app.screen.form.query_one(".not-built").render())
+        assert app.screen.query_one("#run", Button).disabled
+        await pilot.press("r")
+        await pilot.pause()
+        assert not app.screen.running
+
+
+# -- runs -------------------------------------------------------------------------------
+
+async def test_a_tiny_knn_run_shows_its_metrics_and_model_then_models_screen_keeps_it(models_dir):
+    app = make_app(models_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        set_value(app, "knn", "folds", "0")  # change a parameter: skip cross-validation
+        await pilot.pause()
+        await pilot.press("r")
+        panel = await run_to_end(app, pilot)
+        assert panel.outcome == "done", status_text(app)
+        result = panel.result
+        saved = store.describe(result.model_path)
+        assert result.params["folds"] == saved.metadata["params"]["folds"] == 0
+        # The table shows the run's metrics, which are what the model file keeps.
+        assert table_rows(panel.query_one("#run-metrics", DataTable)) == [
+            [name, shown] for name, shown in metric_rows(result.metrics)]
+        assert json.loads(json.dumps(result.metrics)) == saved.metadata["metrics"]
+        assert result.model_path == str(models_dir / "knn.h5")
+        assert result.model_path in str(panel.query_one("#run-model", Static).render())
+        assert status_text(app).startswith("✓ done")
+        pictures = panel.query(".picture")
+        assert pictures and "nearest" in pictures.first().picture.title
+        assert not app.screen.query_one("#run", Button).disabled  # ready for the next run
+
+        await pilot.press("m")
+        await pilot.pause()
+        table = app.screen.query_one("#models-table", DataTable)
+        (row,) = table_rows(table)
+        assert row[0] == "knn.h5" and row[1] == "knn"
+        assert row[4] == f"test_accuracy {result.metrics['test_accuracy']:.4g}"
+        details = rendered(app.screen.query_one("#model-info", Static).content)
+        assert f"test_accuracy {result.metrics['test_accuracy']:.4g}" in " ".join(details.split())
+
+        await pilot.press("d")  # delete asks first; the default answer keeps the file
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert (models_dir / "knn.h5").exists()
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.click("#confirm-yes")
+        await pilot.pause()
+        assert not (models_dir / "knn.h5").exists()
+        assert table.row_count == 0
+
+
+async def start_a_long_linear_run(app, pilot) -> None:
+    """Start a 10,000-epoch linear run and wait until its first batches have trained."""
+    app.screen.select_lesson("linear")
+    await pilot.pause()
+    set_value(app, "linear", "epochs", "10000")
+    await pilot.press("r")
+    bar = app.screen.query_one("#run-bar")
+    await until(pilot, lambda: app.screen.running and (bar.progress or 0) > 0, 90,
+                "training to start")
+
+
+async def test_escape_cancels_a_run_and_nothing_is_saved(models_dir):
+    app = make_app(models_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await start_a_long_linear_run(app, pilot)
+        await pilot.press("escape")
+        panel = await run_to_end(app, pilot, timeout=30)
+        assert panel.outcome == "cancelled"
+        assert "cancelled" in status_text(app)
+        assert not app.screen.query_one("#run", Button).disabled
+    assert not models_dir.exists() or list(models_dir.glob("*")) == []
+
+
+async def test_a_failing_run_shows_the_clis_one_line_error_and_the_app_goes_on(models_dir):
+    # Passes every check made before a run, fails inside it: k larger than the training set.
+    settings = {"k": "50", "max_train": "20", "folds": "0"}
+    with pytest.raises(BadInput) as headless:
+        workbench.run("knn", models_dir=str(models_dir), **settings)
+    app = make_app(models_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for name, value in settings.items():
+            set_value(app, "knn", name, value)
+        await pilot.press("r")
+        panel = await run_to_end(app, pilot)
+        assert panel.outcome == "failed"
+        assert status_text(app) == f"workbench: error: {headless.value}"
+        assert not (models_dir / "knn.h5").exists()
+        # The app goes on: fix the value, run again.
+        set_value(app, "knn", "k", "3")
+        await pilot.press("r")
+        panel = await run_to_end(app, pilot)
+        assert panel.outcome == "done" and panel.result.params["k"] == 3
+        assert (models_dir / "knn.h5").exists()
+
+
+async def test_quitting_during_a_run_stops_its_thread_and_writes_nothing(models_dir, monkeypatch):
+    finished = {}
+    real_run = runner.run
+
+    def watched_run(*args, **kwargs):
+        try:
+            return real_run(*args, **kwargs)
+        except BaseException as exc:
+            finished["raised"] = type(exc)
+            raise
+        finally:
+            finished["at"] = time.monotonic()
+
+    monkeypatch.setattr(runner, "run", watched_run)
+    app = make_app(models_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await start_a_long_linear_run(app, pilot)
+        await pilot.press("q")
+        quit_at = time.monotonic()
+    deadline = time.monotonic() + 30
+    while "at" not in finished and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert finished.get("raised") is Cancelled
+    assert finished["at"] - quit_at < 10  # stopped at a batch, not after 10,000 epochs
+    assert not models_dir.exists() or list(models_dir.glob("*")) == []
+
+
+# -- generate ------------------------------------------------------------------------------
+
+@pytest.fixture
+def tiny_lstm(models_dir) -> str:
+    return workbench.run("lstm", models_dir=str(models_dir), **TINY_LSTM).model_path
+
+
+async def test_generate_streams_text_from_a_saved_lstm(tiny_lstm, models_dir):
+    from workbench.sampling import Sampler
+
+    expected = "The " + "".join(Sampler.from_file(tiny_lstm).generate(
+        "The ", 200, temperature=0.5, top_k=None, seed=3))
+    chunks = []
+    app = make_app(models_dir)
+    hook = lambda message: chunks.append(message.chunk) if isinstance(message, TextGenerated) else None  # noqa: E731
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+        await pilot.press("g")
+        await pilot.pause()
+        screen = app.screen
+        assert screen.query_one("#generate-model", Select).value == tiny_lstm
+        screen.query_one("#param-length", Input).value = "200"
+        screen.query_one("#param-temperature", Input).value = "0.5"
+        screen.query_one("#param-seed", Input).value = "3"
+        await pilot.click("#generate")
+        await until(pilot, lambda: screen.stop_event is None and screen.query_one("#generated", TextArea).text,
+                    60, "generation")
+        assert screen.query_one("#generated", TextArea).text == expected
+        assert len(chunks) >= 4  # the prime, then 64-character chunks as they were sampled
+        assert "200 characters" in str(screen.query_one("#generate-status", Static).render())
+        # A prime the model cannot read is refused with the CLI's message.
+        screen.query_one("#param-prime", Input).value = "€"
+        await pilot.click("#generate")
+        await until(pilot, lambda: screen.stop_event is None, 30, "the refusal")
+        with pytest.raises(BadInput) as refused:
+            Sampler.from_file(tiny_lstm).check_prime("€")
+        assert str(screen.query_one("#generate-status", Static).render()) == f"workbench: error: {refused.value}"
+
+
+# -- palette, themes, anatomy, start-up ------------------------------------------------------
+
+async def pick_from_palette(pilot, text: str) -> None:
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await pilot.press(*text)
+    await pilot.pause(0.3)
+    await pilot.press("enter")
+    await pilot.pause(0.2)
+
+
+async def test_the_command_palette_offers_lessons_and_screens(models_dir):
+    app = make_app(models_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await pick_from_palette(pilot, "lstm")
+        assert app.screen.lesson.id == "lstm" and notes_text(app) == registry.get("lstm").notes
+        await pick_from_palette(pilot, "models")
+        assert app.current_mode == "models"
+        dark = app.current_theme.dark
+        await pilot.press("t")
+        assert app.current_theme.dark is not dark
+
+
+def test_anatomy_follows_the_forms_architecture():
+    cnn, resnet = registry.get("cnn"), registry.get("resnet")
+    assert architecture_for(cnn, {"arch": "vgg16"}) == "vgg16"
+    assert architecture_for(resnet, {"depth": 20, "shortcut": False}) == "plain20"
+    assert architecture_for(resnet, {"depth": 56, "shortcut": True}) == "resnet56"
+    assert architecture_for(resnet, {"depth": 26, "shortcut": True}) is None
+
+
+async def test_anatomy_tab_shows_the_per_layer_table(models_dir):
+    from workbench import anatomy
+
+    app = make_app(models_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")  # kNN has no network to take apart
+        await pilot.pause()
+        assert app.screen.query_one("#lesson-tabs").active == "tab-notes"
+        app.screen.select_lesson("cnn")
+        await pilot.pause()
+        await pilot.press("a")
+        view = app.screen.query_one("#anatomy-cnn")
+        table = view.query_one("#anatomy-table", DataTable)
+        await until(pilot, lambda: table.row_count > 0, 60, "the anatomy table")
+        expected = anatomy.analyze(app.screen.form.valid_values()["arch"])
+        rows = table_rows(table)
+        assert [r[0] for r in rows[:-1]] == [layer["name"] for layer in expected["layers"]]
+        assert rows[-1][3] == f"{expected['total_params']:,}"
+        assert rows[-1][4] == f"{expected['total_macs']:,}"
+
+
+def test_first_paint_comes_before_tensorflow_is_imported(tmp_path):
+    script = (
+        "import os, sys\n"
+        "from workbench.tui.app import WorkbenchApp\n"
+        "class Probe(WorkbenchApp):\n"
+        "    def _display(self, screen, renderable):\n"
+        "        if renderable is not None and screen.id == 'lesson-screen':\n"
+        "            print('tensorflow' in sys.modules, flush=True)\n"
+        "            os._exit(0)  # not waiting for the background import that follows\n"
+        "        return super()._display(screen, renderable)\n"
+        "Probe(models_dir=sys.argv[1]).run(headless=True)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["False"]
+
+
+async def test_tensorflow_then_loads_in_the_background(models_dir):
+    app = WorkbenchApp(models_dir=str(models_dir))
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.tensorflow_version is not None, 90, "TensorFlow")
+        import tensorflow as tf
+
+        assert app.sub_title == f"TensorFlow {tf.__version__}"
+
+
+def test_native_stderr_goes_nowhere_while_the_app_draws_on_the_terminal():
+    """What TensorFlow's C++ writes to fd 2 must not reach the terminal; what Textual
+    writes to sys.__stderr__ (the screen) must."""
+    script = (
+        "import os, sys\n"
+        "from workbench.tui.terminal import native_stderr_diverted\n"
+        "with native_stderr_diverted():\n"
+        "    os.write(2, b'native noise\\n')\n"
+        "    sys.__stderr__.write('screen\\n'); sys.__stderr__.flush()\n"
+        "os.write(2, b'after\\n')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "WORKBENCH_DEBUG"}
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, env=env)
+    assert proc.returncode == 0
+    assert proc.stderr == "screen\nafter\n"
+
+
+# -- snapshots (stable screens only: no timings, no absolute paths) ------------------------
+
+def test_snapshot_lesson_screen(snap_compare):
+    assert snap_compare(WorkbenchApp(models_dir="no-models-here", preload_tensorflow=False),
+                        terminal_size=(120, 36))
+
+
+def test_snapshot_invalid_value(snap_compare):
+    async def type_bad_k(pilot):
+        await pilot.pause()
+        await pilot.click("#form-knn #param-k")
+        await pilot.press("end", "backspace", "0", "tab")
+        await pilot.pause()
+
+    assert snap_compare(WorkbenchApp(models_dir="no-models-here", preload_tensorflow=False),
+                        terminal_size=(120, 36), run_before=type_bad_k)
+
+
+def test_snapshot_models_screen_empty(snap_compare):
+    assert snap_compare(WorkbenchApp(models_dir="no-models-here", preload_tensorflow=False),
+                        press=["m"], terminal_size=(120, 30))
+
+
+def test_snapshot_generate_screen_empty(snap_compare):
+    assert snap_compare(WorkbenchApp(models_dir="no-models-here", preload_tensorflow=False),
+                        press=["g"], terminal_size=(120, 36))

@@ -209,3 +209,11 @@ def test_width_scales_every_filter_and_unit_count_but_not_the_classes():
             + conv_params(192, 3, 192) + conv_params(128, 3, 192)
             + dense_params(6 * 6 * 128, 2048) + dense_params(2048, 2048) + dense_params(2048, 1000))
     assert half.count_params() == hand
+
+
+def test_alexnet_trains_under_mixed_precision_on_cpu(models_dir):
+    # bfloat16 on a CPU: the LRN layer must not hand TensorFlow a type it has no kernel for.
+    result = workbench.run("cnn", arch="alexnet", precision="mixed", **TINY)
+    model, info = store.load_model(result.model_path, lesson="cnn")
+    assert info.metadata["precision"] in ("mixed_bfloat16", "mixed_float16")
+    assert model.get_layer("norm1").compute_dtype in ("bfloat16", "float16")

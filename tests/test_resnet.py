@@ -107,6 +107,10 @@ def test_tiny_comparison_trains_both_twins_and_saves_both(models_dir):
         assert len(m[f"{twin}_loss_per_epoch"]) == 2
         assert m[f"{twin}_final_train_loss"] == m[f"{twin}_loss_per_epoch"][-1]
         assert len(m[f"{twin}_first_conv_grad_norm"]) == 3  # at initialisation, then per epoch
+        stages = m[f"{twin}_stage_grad_norms"]
+        assert list(stages) == ["stem", "stage1", "stage2", "stage3", "last"]
+        assert stages["stem"] == m[f"{twin}_first_conv_grad_norm"]
+        assert all(len(series) == 3 for series in stages.values())
         norms = m[f"{twin}_grad_norms"]
         assert list(norms)[0] == "stem_conv" and len(norms) == 7  # 6n+2 - 1 (the softmax layer)
         assert all(value > 0 for value in norms.values())

@@ -139,12 +139,14 @@ def _print_json(obj: Any) -> None:
 
 
 def _number(value: Any) -> str:
-    """Four significant digits for floats (0.9639, 1.2e-06), also inside nested metrics."""
+    """Four significant digits for floats (0.9639, 1.2e-06), also inside lists and dicts."""
     def rounded(v):
         if isinstance(v, float):
             return float(f"{v:.4g}")
         if isinstance(v, dict):
             return {k: rounded(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [rounded(x) for x in v]
         return v
 
     return f"{value:.4g}" if isinstance(value, float) else json.dumps(rounded(value))
@@ -342,21 +344,12 @@ def anatomy_summary(result) -> list[str]:
     ]
 
 
-def key_metric(metadata: dict) -> tuple[str, Any] | None:
-    """The number a learner compares models by: test accuracy when a run measured it."""
-    metrics = metadata.get("metrics", {})
-    for name in ("test_accuracy", "val_accuracy", "val_loss", "train_loss"):
-        if name in metrics:
-            return name, metrics[name]
-    return None
-
-
 def cmd_models(args) -> int:
     from workbench import store
 
     rows = []
     for info in store.list_models(args.models_dir):
-        key = key_metric(info.metadata)
+        key = store.key_metric(info.metadata)
         rows.append({"path": str(info.path), "lesson": info.lesson, "variant": info.metadata.get("variant"),
                      "created": info.metadata.get("created"), "dataset": info.metadata.get("dataset"),
                      "key_metric": {key[0]: key[1]} if key else {}})

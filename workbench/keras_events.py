@@ -16,6 +16,12 @@ PROGRESS_INTERVAL_S = 0.1
 
 
 class EventCallback(keras.callbacks.Callback):
+    # Keras may run the per-batch hook on a helper thread, so the training loop never
+    # waits for the step's logs to be copied out of the graph (a sync point per step,
+    # ~5% of a small model's time). An exception raised there (Cancelled) reaches the
+    # loop at the next step's hook, so cancellation still stops training within a batch.
+    async_safe = True
+
     def __init__(self, ctx, stage: str = "train", knob: str = "learning_rate",
                  diverge_above: float | None = None):
         super().__init__()

@@ -33,6 +33,17 @@ class Sampler:
         if not self.cells:
             raise BadInput(f"model {model.name!r} has no recurrent layer to sample from")
 
+    @classmethod
+    def from_file(cls, path) -> "Sampler":
+        """The sampler of a saved workbench LSTM; BadInput if the file is not one."""
+        from workbench import store
+
+        model, info = store.load_model(path, lesson="lstm")
+        vocabulary = info.metadata.get("vocabulary")
+        if not vocabulary:
+            raise BadInput(f"{str(path)!r} has no character vocabulary in its metadata")
+        return cls(model, vocabulary)
+
     def _zero_state(self):
         states = []
         for cell in self.cells:

@@ -222,3 +222,13 @@ def list_models(folder: str | os.PathLike | None = None) -> list[ModelInfo]:
         except BadInput:
             continue
     return sorted(found, key=lambda info: info.metadata.get("created", ""), reverse=True)
+
+
+def key_metric(metadata: dict[str, Any]) -> tuple[str, Any] | None:
+    """The number a learner compares models by: test accuracy when a run measured it,
+    else a held-out loss (the LSTM's `final_val_loss`, nats per character)."""
+    metrics = metadata.get("metrics", {})
+    for name in ("test_accuracy", "val_accuracy", "val_loss", "final_val_loss", "train_loss"):
+        if name in metrics:
+            return name, metrics[name]
+    return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lessons.cnn import ARCHITECTURES
 from workbench import anatomy
 from workbench.anatomy import human
 from workbench.notes_figures import table, update
@@ -74,9 +75,9 @@ def lecture_comparison() -> list[tuple[str, str, str, str]]:
 def totals() -> list[tuple[str, str, str, str, str]]:
     """(architecture, input, parameters, MACs, forward activation memory) at full size."""
     rows = []
-    for name, arch in anatomy.registry.architectures().items():
-        body = anatomy.anatomy_of(name)
-        rows.append((name, "x".join(map(str, arch.input_shape)), f"{body.total_params:,}",
+    for arch in ARCHITECTURES:
+        body = anatomy.anatomy_of(arch.name)
+        rows.append((arch.name, "x".join(map(str, arch.input_shape)), f"{body.total_params:,}",
                      f"{body.total_macs:,}", human(body.forward_activation_bytes, "B")))
     return rows
 

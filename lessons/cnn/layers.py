@@ -73,8 +73,11 @@ class LocalResponseNormalization(layers.Layer):
         self.depth_radius, self.bias, self.alpha, self.beta = depth_radius, bias, alpha, beta
 
     def call(self, inputs):
-        return tf.nn.local_response_normalization(inputs, self.depth_radius, self.bias,
-                                                  self.alpha, self.beta)
+        # TensorFlow's CPU kernel exists for float16 and float32 only: under bfloat16 mixed
+        # precision it would fail, so normalise in float32 and hand back the input's type.
+        normalised = tf.nn.local_response_normalization(tf.cast(inputs, "float32"), self.depth_radius,
+                                                        self.bias, self.alpha, self.beta)
+        return tf.cast(normalised, inputs.dtype)
 
     def compute_output_shape(self, input_shape):
         return input_shape

@@ -58,20 +58,12 @@ def settings(p: dict) -> tuple[int, float, int]:
 
 def run(p: dict, ctx) -> None:
     data = ctx.images
-    arch = anatomy.get(p["arch"])
     size, width, epochs = settings(p)
     shape = (size, size, data.image_shape[-1])
-    auxiliary = p["arch"] == "googlenet" and p["auxiliary"]
-    try:
-        model = arch.build(shape, data.num_classes, width=width,
-                           **({"auxiliary": True} if auxiliary else {}))
-    except InputTooSmall as exc:
-        raise BadInput(f"input_size {size} is too small for {p['arch']}: {exc}") from None
+    model, outputs = training_model(p, shape, data.num_classes)
+    auxiliary = outputs is not None
     ctx.log(f"{p['arch']} at width {width:g} on {size}x{size} images "
             f"({data.image_shape[0]}x{data.image_shape[1]} {data.name} resized), {epochs} epochs")
-
-    outputs = model.output_names if auxiliary else None
-    model.compile(optimizer=make_optimizer(p["optimizer"], p["learning_rate"]), **_objective(outputs))
 
     def resized(x, y):
         return tf.image.resize(x, (size, size)), y
@@ -104,6 +96,21 @@ def run(p: dict, ctx) -> None:
     if p["save_filters"]:
         ctx.save_image("filters", _filter_sheet(filters))
     ctx.save(kept, variant=p["arch"], input_size=size, width=width)
+
+
+def training_model(p: dict, shape, classes: int):
+    """The compiled network the run trains, and the names of its outputs when it has
+    several (a GoogLeNet with its auxiliary heads), else None."""
+    size, width, _ = settings(p)
+    auxiliary = p["arch"] == "googlenet" and p["auxiliary"]
+    try:
+        model = anatomy.get(p["arch"]).build(shape, classes, width=width,
+                                             **({"auxiliary": True} if auxiliary else {}))
+    except InputTooSmall as exc:
+        raise BadInput(f"input_size {size} is too small for {p['arch']}: {exc}") from None
+    outputs = model.output_names if auxiliary else None
+    model.compile(optimizer=make_optimizer(p["optimizer"], p["learning_rate"]), **_objective(outputs))
+    return model, outputs
 
 
 def _objective(outputs) -> dict:

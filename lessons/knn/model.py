@@ -10,8 +10,11 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
-# Largest (batch x n_train x dim) temporary the L1 distance may build, in elements.
+# Largest temporaries prediction may build, in elements: L1's (batch x n_train x dim)
+# differences and L2's (batch x n_train) scores (2**23 float32 = 32 MB).
 _L1_BUDGET = 2**25
+_L2_BUDGET = 2**23
+_MAX_BATCH = 1024
 
 
 @keras.saving.register_keras_serializable(package="workbench")
@@ -70,7 +73,21 @@ def build_knn(image_shape, num_classes: int, num_train: int, k: int, metric: str
 
 
 def predict_batch_size(num_train: int, dim: int, metric: str) -> int:
-    """L2 needs one (batch x n_train) product; L1 a (batch x n_train x dim) temporary."""
-    if metric == "l2":
-        return 256
-    return int(max(1, min(256, _L1_BUDGET // max(1, num_train * dim))))
+    """As many images per step as memory allows: L2 builds one (batch x n_train) score
+    matrix, L1 a (batch x n_train x dim) temporary. Every step has a fixed cost, and a
+    bigger matrix product runs nearer the machine's peak, so fewer, larger steps win."""
+    budget, per_image = (_L2_BUDGET, num_train) if metric == "l2" else (_L1_BUDGET, num_train * dim)
+    return int(max(1, min(_MAX_BATCH, budget // max(1, per_image))))
+
+
+def predict_votes(model: keras.Model, images, batch_size: int):
+    """`model.predict(images)`, fed through a tf.data pipeline instead of the array itself.
+
+    Given a NumPy array, Keras builds and traces a fresh input pipeline on every call: a
+    fixed ~50 ms, a third of the time it takes to classify 500 CIFAR-sized images against
+    5,000 on two cores. A ready-made dataset skips that; the votes are the same.
+    """
+    import tensorflow as tf
+
+    data = tf.data.Dataset.from_tensor_slices(images).batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    return model.predict(data, verbose=0)

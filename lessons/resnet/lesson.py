@@ -89,7 +89,8 @@ def run(p: dict, ctx) -> None:
         ctx.metric(f"{twin}_accuracy_per_epoch", probe_callback.accuracies)
         ctx.metric(f"{twin}_final_train_loss", probe_callback.losses[-1])
         ctx.metric(f"{twin}_grad_norms", probe_callback.at_init)
-        ctx.metric(f"{twin}_first_conv_grad_norm", probe_callback.first_conv)
+        ctx.metric(f"{twin}_first_conv_grad_norm", probe_callback.stages["stem"])
+        ctx.metric(f"{twin}_stage_grad_norms", probe_callback.stages)
         for split, x, y in (("train", data.x_train, data.y_train), ("val", data.x_val, data.y_val),
                             ("test", data.x_test, data.y_test)):
             scores = model.predict(ctx.batches(x, y, 256, preprocess=_resizer(size)), verbose=0)
@@ -149,42 +150,58 @@ def conv_layers(model) -> list:
 
 class GradientProbe(keras.callbacks.Callback):
     """The gradient norm reaching each convolution's kernel on a fixed batch, before
-    training and after every epoch, plus each epoch's training loss and accuracy."""
+    training and after every epoch, plus each epoch's training loss and accuracy.
+
+    `stages` follows the gradient where it enters each part of the net, from the first
+    convolution to the last: the stem, the first convolution of every stage, the last one.
+    """
 
     def __init__(self, probe):
         super().__init__()
         self.x, self.y = probe
-        self.losses, self.accuracies, self.first_conv = [], [], []
+        self.losses, self.accuracies = [], []
+        self.stages: dict[str, list[float]] = {}
         self.at_init: dict[str, float] = {}
 
     def norms(self) -> dict[str, float]:
         convs = conv_layers(self.model)
         with tf.GradientTape() as tape:
             scores = self.model(self.x, training=True)
-            loss = keras.losses.sparse_categorical_crossentropy(self.y, scores)
-            loss = tf.reduce_mean(loss)
+            loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(self.y, scores))
         grads = tape.gradient(loss, [layer.kernel for layer in convs])
         return {layer.name: float(tf.norm(g)) for layer, g in zip(convs, grads)}
 
+    def _record(self) -> dict[str, float]:
+        norms = self.norms()
+        names = list(norms)
+        entry = {"stem": names[0]}
+        for name in names:
+            stage = name.split("_")[0]
+            if stage.startswith("stage"):
+                entry.setdefault(stage, name)
+        entry["last"] = names[-1]
+        for label, name in entry.items():
+            self.stages.setdefault(label, []).append(norms[name])
+        return norms
+
     def on_train_begin(self, logs=None):
-        self.at_init = self.norms()
-        self.first_conv.append(next(iter(self.at_init.values())))
+        self.at_init = self._record()
 
     def on_epoch_end(self, epoch, logs=None):
-        norms = self.norms()
-        first = next(iter(norms.values()))
-        self.first_conv.append(first)
+        self._record()
         self.losses.append(float(logs["loss"]))
         self.accuracies.append(float(logs["accuracy"]))
-        logs["grad_norm_first_conv"] = first
+        logs["grad_norm_first_conv"] = self.stages["stem"][-1]
 
 
 def report_comparison(ctx) -> None:
     m = ctx.metrics
-    lines = ["epoch   plain loss  acc     residual loss  acc"]
-    for i, (pl, pa, rl, ra) in enumerate(zip(m["plain_loss_per_epoch"], m["plain_accuracy_per_epoch"],
-                                             m["residual_loss_per_epoch"], m["residual_accuracy_per_epoch"]), 1):
-        lines.append(f"{i:>5}   {pl:>10.4f}  {pa:.3f}   {rl:>13.4f}  {ra:.3f}")
+    lines = ["epoch   plain: loss  acc    grad@stem   residual: loss  acc    grad@stem"]
+    rows = zip(m["plain_loss_per_epoch"], m["plain_accuracy_per_epoch"], m["plain_first_conv_grad_norm"][1:],
+               m["residual_loss_per_epoch"], m["residual_accuracy_per_epoch"],
+               m["residual_first_conv_grad_norm"][1:])
+    for i, (pl, pa, pg, rl, ra, rg) in enumerate(rows, 1):
+        lines.append(f"{i:>5}   {pl:>11.4f}  {pa:.3f}  {pg:>9.3g}   {rl:>14.4f}  {ra:.3f}  {rg:>9.3g}")
     ctx.log("\n".join(lines))
     plain_grads, residual_grads = m["plain_grad_norms"], m["residual_grad_norms"]
     first, last = next(iter(residual_grads)), next(reversed(residual_grads))

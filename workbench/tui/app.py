@@ -1,58 +1,110 @@
-"""The Workbench app: the lesson list and each lesson's notes.
+"""The Workbench app: lessons, runs, saved models and text generation in one terminal.
 
-Running lessons, the models and generate screens arrive with the app issue; until then
-the app points at the headless `workbench run` for lessons that are built.
+Three modes, one screen each: lessons (pick, read, set up, run, anatomy), models
+(inspect, delete) and generate (sample a saved LSTM). Nothing here imports TensorFlow at
+import time: the first screen is drawn from the lesson declarations alone, and
+TensorFlow is then imported in a background thread, so a run started a few seconds
+later does not wait for it. While the app runs, native stderr is diverted (see
+`terminal.py`): TensorFlow's C++ logs never land on the screen.
 """
 
 from __future__ import annotations
 
-from textual.app import App, ComposeResult
-from textual.containers import Horizontal
-from textual.widgets import Footer, Header, ListItem, ListView, Label, Markdown
+from pathlib import Path
 
-from workbench import registry
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+
+from workbench.tui.commands import WorkbenchCommands
+from workbench.tui.messages import BackendReady, post
+from workbench.tui.screens.generate import GenerateScreen
+from workbench.tui.screens.lesson import LessonScreen
+from workbench.tui.screens.models import ModelsScreen
+
+DARK, LIGHT = "textual-dark", "textual-light"
 
 
 class WorkbenchApp(App):
     TITLE = "Keras Workbench"
-    CSS = """
-    #lessons { width: 34; border-right: solid $accent; }
-    #notes { padding: 0 2; }
-    """
-    BINDINGS = [("q", "quit", "Quit")]
+    CSS_PATH = Path(__file__).with_name("workbench.tcss")  # absolute: subclasses live elsewhere
+    SCREENS = {"lessons": LessonScreen, "models": ModelsScreen, "generate": GenerateScreen}
+    MODES = {"lessons": "lessons", "models": "models", "generate": "generate"}
+    DEFAULT_MODE = "lessons"
+    COMMANDS = App.COMMANDS | {WorkbenchCommands}
+    BINDINGS = [
+        Binding("l", "switch_mode('lessons')", "Lessons"),
+        Binding("m", "switch_mode('models')", "Models"),
+        Binding("g", "open_generate", "Generate"),
+        Binding("t", "toggle_theme", "Theme", show=False),
+        Binding("q", "quit", "Quit"),
+    ]
 
-    def __init__(self, models_dir: str | None = None):
+    def __init__(self, models_dir: str | None = None, *, preload_tensorflow: bool = True) -> None:
         super().__init__()
         self.models_dir = models_dir
-        self.lessons = registry.lessons()
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        with Horizontal():
-            yield ListView(*[ListItem(Label(self._label(l)), id=f"lesson-{l.id}") for l in self.lessons],
-                           id="lessons")
-            yield Markdown(id="notes")
-        yield Footer()
-
-    @staticmethod
-    def _label(lesson) -> str:
-        return f"{lesson.title}" + ("" if lesson.built else " (not built yet)")
+        self.preload_tensorflow = preload_tensorflow
+        self.tensorflow_version: str | None = None
 
     def on_mount(self) -> None:
-        self.query_one("#lessons", ListView).focus()
-        self._show(self.lessons[0])
+        if self.preload_tensorflow:
+            self.sub_title = "loading TensorFlow…"
+            # After the first frame is on screen, not before: the import takes seconds.
+            self.call_after_refresh(self._load_tensorflow)
 
-    def on_list_view_highlighted(self, event: ListView.Highlighted) -> None:
-        if event.item is not None:
-            self._show(registry.get(event.item.id.removeprefix("lesson-")))
+    @work(thread=True, group="tensorflow", exit_on_error=False)
+    def _load_tensorflow(self) -> None:
+        from workbench.quiet import import_tensorflow
 
-    def _show(self, lesson) -> None:
-        if lesson.built:
-            text = lesson.notes + f"\n\n---\n\nRun it: `workbench run {lesson.id}`"
+        try:
+            tf = import_tensorflow()
+        except Exception as exc:  # noqa: BLE001  (a run would then say why, in one line)
+            post(self, BackendReady(None, f"TensorFlow failed to load: {exc}"))
         else:
-            text = f"# {lesson.title}\n\n{lesson.summary}\n\n*Not built yet.*"
-        self.query_one("#notes", Markdown).update(text)
+            post(self, BackendReady(tf.__version__))
+
+    def on_backend_ready(self, message: BackendReady) -> None:
+        self.tensorflow_version = message.version
+        self.sub_title = message.error or f"TensorFlow {message.version}"
+
+    # -- actions the screens and the palette share ---------------------------------------
+    @property
+    def lesson_screen(self) -> LessonScreen:
+        return self.get_screen("lessons")
+
+    async def open_lesson(self, lesson_id: str) -> None:
+        await self.switch_mode("lessons")
+        self.lesson_screen.select_lesson(lesson_id)
+
+    async def lesson_action(self, action: str) -> None:
+        await self.switch_mode("lessons")
+        await self.lesson_screen.run_action(action)
+
+    async def open_generate(self, path: str | None = None) -> None:
+        screen = self.get_screen("generate")
+        screen.choose(path)
+        await self.switch_mode("generate")
+        screen.action_reload()
+
+    async def action_open_generate(self) -> None:
+        await self.open_generate(None)
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT if self.current_theme.dark else DARK
+
+    async def action_quit(self) -> None:
+        self.stop_work()
+        self.exit()
+
+    def stop_work(self) -> None:
+        """Ask every thread that can be asked to stop: the run (at its next batch) and the
+        text generation (at its next chunk). The runner then saves nothing."""
+        self.lesson_screen.stop_run()
+        self.get_screen("generate").action_stop()
 
 
 def run_app(models_dir: str | None = None) -> None:
-    WorkbenchApp(models_dir=models_dir).run()
+    from workbench.tui.terminal import native_stderr_diverted
+
+    with native_stderr_diverted():
+        WorkbenchApp(models_dir=models_dir).run()

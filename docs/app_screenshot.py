@@ -1,0 +1,55 @@
+"""Regenerate docs/app.svg (and print a text capture): the lesson screen after a short
+linear-classifier run. Run from the repository root: `python docs/app_screenshot.py`.
+
+The run is real (15 epochs, about 3 s after TensorFlow has loaded); its model goes to a
+temporary folder, so the picture shows a relative `saved_models/` path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from rich.console import Console
+
+from workbench.tui.app import WorkbenchApp
+
+SIZE = (140, 46)
+OUT = Path(__file__).with_name("app.svg")
+
+
+def text_of(app) -> str:
+    console = Console(width=SIZE[0], height=SIZE[1], record=True, file=open(os.devnull, "w"),
+                      color_system=None, legacy_windows=False)
+    console.print(app.screen._compositor.render_update(full=True))
+    return console.export_text(styles=False)
+
+
+async def main() -> None:
+    app = WorkbenchApp(models_dir="saved_models")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.screen.select_lesson("linear")
+        await pilot.pause()
+        app.screen.query_one("#form-linear #param-epochs").value = "15"
+        await pilot.press("r")
+        while app.screen.running or app.screen.query_one("#run-panel").outcome is None:
+            await pilot.pause(0.1)
+        while app.tensorflow_version is None:
+            await pilot.pause(0.1)
+        await pilot.pause(0.5)
+        app.save_screenshot(str(OUT))
+        sys.stdout.write(text_of(app))
+
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory() as folder:
+        here = Path.cwd()
+        os.chdir(folder)  # the run saves into <tmp>/saved_models
+        try:
+            asyncio.run(main())
+        finally:
+            os.chdir(here)

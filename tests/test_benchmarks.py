@@ -1,0 +1,77 @@
+"""The benchmark code paths at toy sizes: they run, agree and print; no timing is asserted."""
+
+import json
+import sys
+
+import numpy as np
+import pytest
+
+from benchmarks import knn, run, startup, throughput
+from benchmarks.common import Row
+
+
+def test_knn_case_runs_and_every_side_predicts_the_same_labels():
+    rows = knn.measure(quick=True, n_train=200, n_test=30, image_shape=(4, 4, 3))  # raises if not
+    assert [r.unit for r in rows] == ["predictions/s", "predictions/s"]
+    assert rows[0].budget == 1.0 and all(r.ratio > 0 for r in rows)
+
+
+def test_a_disagreement_stops_the_knn_benchmark():
+    with pytest.raises(AssertionError, match="disagree on 1 of 3 test vectors"):
+        knn._same("two-loop distance", np.array([1, 2, 3]), np.array([1, 2, 4]))
+
+
+# Keras' fit defaults to shuffle=True and says it is ignored for a dataset, which shuffles itself.
+@pytest.mark.filterwarnings("ignore:`shuffle=True` was passed")
+def test_throughput_rows_have_no_alternative():
+    import keras
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
+    model.compile(optimizer="sgd", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    x, y = np.zeros((40, 4), "float32"), np.zeros(40, "int32")
+    rows = throughput.model_rows("toy", model, x, y, 8, "vectors/s", 1, quick=True)
+    assert [r.case for r in rows] == ["toy: training", "toy: inference"]
+    assert all(r.alternative is None and r.ratio is None and r.verdict == "" and r.ours > 0 for r in rows)
+
+
+ROWS = [
+    Row("generation", 12345.6, "chars/s", "compiled", alternative=15.0, alternative_label="per char",
+        budget=100.0),
+    Row("overhead", 1.06, "s per fit", "workbench", alternative=1.0, alternative_label="bare",
+        higher_is_better=False, budget=0.95),
+    Row("throughput", 70701.2, "chars/s", "model.predict"),
+]
+
+
+def test_table_shows_ratios_verdicts_and_throughput_rows_without_an_alternative():
+    lines = run.table(ROWS).splitlines()
+    assert lines[2] == ("| generation | 12,346 (compiled) | 15 (per char) | 823.0x | chars/s "
+                        "| >= 100x: met |")
+    assert lines[3] == "| overhead | 1.06 (workbench) | 1 (bare) | 0.94x | s per fit | >= 0.95x: MISSED |"
+    assert lines[4] == "| throughput | 70,701 (model.predict) | - | - | chars/s |  |"
+
+
+def test_main_writes_the_table_and_json(tmp_path, monkeypatch, capsys):
+    class FakeCase:
+        @staticmethod
+        def measure(quick):
+            return ROWS if quick else []
+
+    monkeypatch.setattr(run, "CASES", {"fake": FakeCase})
+    monkeypatch.setattr(run, "machine", lambda: "test machine")
+    out = tmp_path / "latest.json"
+    monkeypatch.setattr(sys, "argv", ["run", "--quick", "--json", str(out)])
+    run.main()
+    assert "| throughput | 70,701" in capsys.readouterr().out
+    saved = json.loads(out.read_text())
+    assert saved["quick"] is True
+    assert [(r["ratio"] is None, r["verdict"]) for r in saved["rows"]] == [
+        (False, "met"), (False, "MISSED"), (True, "")]
+
+
+def test_child_timing_stops_at_the_marker_and_reports_failures():
+    assert startup.child_seconds(["-c", "print('READY', flush=True)"], until_line="READY") > 0
+    with pytest.raises(RuntimeError, match="READY not reached"):
+        startup.child_seconds(["-c", "print('something else')"], until_line="READY")
+    with pytest.raises(RuntimeError, match="exit 3"):
+        startup.child_seconds(["-c", "import sys; sys.exit(3)"])

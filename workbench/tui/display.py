@@ -1,0 +1,39 @@
+"""Small text helpers the app's widgets share: error lines and metric rows."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from workbench.errors import WorkbenchError
+
+
+def error_line(exc: BaseException) -> str:
+    """The one line `workbench run` would print for this failure (see cli.main)."""
+    if isinstance(exc, WorkbenchError):
+        return f"workbench: error: {exc}"
+    return (f"workbench: internal error: {type(exc).__name__}: {exc} "
+            "(set WORKBENCH_DEBUG=1 for the traceback)")
+
+
+def number(value: Any) -> str:
+    """Four significant digits for floats, thousands separators for big integers."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, int):
+        return f"{value:,}" if abs(value) >= 10_000 else str(value)
+    if isinstance(value, (list, tuple)):
+        if len(value) > 6:  # per-epoch series (ResNet's twins): the curves show them whole
+            return f"{number(value[0])} … {number(value[-1])} ({len(value)} values)"
+        return ", ".join(number(v) for v in value)
+    return str(value)
+
+
+def metric_rows(metrics: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, str]]:
+    """(name, shown value) per metric; nested dicts (kNN's timings) become dotted names."""
+    for name, value in metrics.items():
+        if isinstance(value, dict):
+            yield from metric_rows(value, f"{prefix}{name}.")
+        else:
+            yield f"{prefix}{name}", number(value)

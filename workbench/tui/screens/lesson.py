@@ -1,0 +1,251 @@
+"""The lesson screen: pick a lesson, read it, set it up, run it, take its network apart.
+
+Runs go through `runner.run` in a thread worker, exactly as `workbench run` does; the
+worker posts the run's events to the Run tab and never touches a widget itself. One
+run at a time: the cancel event is the run's only off switch, and it is set on
+`escape`, on the Cancel button, and whenever the screen or the app goes away, so a
+thread is never left training behind a closed app (and the runner saves nothing).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import traceback
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
+from textual.lazy import Lazy
+from textual.screen import Screen
+from textual.widgets import (Button, ContentSwitcher, Footer, Header, ListView, Markdown, Static,
+                             TabbedContent, TabPane)
+
+from workbench import registry
+from workbench.errors import Cancelled
+from workbench.events import Log
+from workbench.registry import Lesson
+from workbench.tui.display import error_line
+from workbench.tui.messages import RunEnded, RunEvent, post
+from workbench.tui.widgets.anatomy_view import AnatomyView
+from workbench.tui.widgets.lesson_list import LessonList
+from workbench.tui.widgets.param_form import ParamForm
+from workbench.tui.widgets.run_panel import RunPanel
+
+
+def notes_markdown(lesson: Lesson) -> str:
+    if lesson.built:
+        return lesson.notes
+    return f"# {lesson.title}\n\n{lesson.summary}\n\n> **Not built yet.** It is listed so the course reads in order."
+
+
+class LessonScreen(Screen):
+    BINDINGS = [
+        Binding("r", "run", "Run"),
+        Binding("ctrl+r", "run", "Run", show=False),  # works while typing in a field
+        Binding("escape", "cancel", "Cancel"),
+        Binding("n", "tab('tab-notes')", "Notes", show=False),
+        Binding("a", "tab('tab-anatomy')", "Anatomy", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="lesson-screen")
+        self.lessons = registry.lessons()
+        self.lesson: Lesson = self.lessons[0]
+        self.cancel_event: threading.Event | None = None  # set while a run is going
+        self.running_lesson: Lesson | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="main"):
+            yield LessonList(self.lessons, id="lessons")
+            with TabbedContent(id="lesson-tabs", initial="tab-notes"):
+                with TabPane("Notes", id="tab-notes"):
+                    yield Markdown(notes_markdown(self.lesson), id="notes")
+                with TabPane("Run", id="tab-run"):
+                    # Hidden at first, so mounted just after the first frame (sooner on screen).
+                    yield Lazy(RunPanel(id="run-panel"))
+                with TabPane("Anatomy", id="tab-anatomy"):
+                    yield ContentSwitcher(id="anatomies")
+            with Vertical(id="setup"):
+                yield ContentSwitcher(id="forms")
+                with Horizontal(id="run-buttons"):
+                    yield Button("Run ▶", id="run", variant="success")
+                    yield Button("Cancel", id="cancel", variant="error", disabled=True)
+                    yield Button("Defaults", id="reset")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#setup").border_title = "Setup"
+        self.query_one(LessonList).focus()
+        self.show_lesson(self.lesson, first=True)
+
+    # -- choosing a lesson ----------------------------------------------------------------
+    def on_list_view_highlighted(self, event: ListView.Highlighted) -> None:
+        if event.item is not None:
+            self.show_lesson(event.item.lesson)
+
+    def select_lesson(self, lesson_id: str) -> None:
+        """From the command palette: the same as highlighting it in the sidebar."""
+        self.query_one(LessonList).select_lesson(lesson_id)
+        self.show_lesson(registry.get(lesson_id))
+
+    def show_lesson(self, lesson: Lesson, first: bool = False) -> None:
+        """Notes, form and anatomy of `lesson`; `first`: the notes are already composed."""
+        if lesson.id == self.lesson.id and not first:
+            return
+        self.lesson = lesson
+        if not first:
+            self.query_one("#notes", Markdown).update(notes_markdown(lesson))
+            self.query_one("#tab-notes").scroll_home(animate=False)
+        forms = self.query_one("#forms", ContentSwitcher)
+        # Forms and anatomy views are made on first visit and kept: edits survive a
+        # look at another lesson, and the first paint builds one form, not five.
+        if not forms.query(f"#form-{lesson.id}"):
+            forms.add_content(ParamForm(lesson, id=f"form-{lesson.id}"), set_current=True)
+        else:
+            forms.current = f"form-{lesson.id}"
+        tabs = self.query_one(TabbedContent)
+        if lesson.architectures:
+            tabs.show_tab("tab-anatomy")
+            anatomies = self.query_one("#anatomies", ContentSwitcher)
+            if not anatomies.query(f"#anatomy-{lesson.id}"):
+                anatomies.add_content(AnatomyView(lesson, id=f"anatomy-{lesson.id}"), set_current=True)
+            else:
+                anatomies.current = f"anatomy-{lesson.id}"
+            if tabs.active == "tab-anatomy":
+                self.call_after_refresh(self._activate_anatomy)
+        else:
+            if tabs.active == "tab-anatomy":
+                tabs.active = "tab-notes"
+            tabs.hide_tab("tab-anatomy")
+        self._update_buttons()
+
+    @property
+    def form(self) -> ParamForm:
+        return self.query_one(f"#form-{self.lesson.id}", ParamForm)
+
+    def _anatomy(self) -> AnatomyView | None:
+        try:
+            return self.query_one(f"#anatomy-{self.lesson.id}", AnatomyView)
+        except NoMatches:
+            return None
+
+    def _activate_anatomy(self) -> None:
+        view = self._anatomy()
+        if view is not None:
+            view.follow(self.form.valid_values())
+            view.activate()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "tab-anatomy":
+            self._activate_anatomy()
+
+    def on_param_form_changed(self, event: ParamForm.Changed) -> None:
+        view = self._anatomy()
+        if view is not None and event.form.lesson.id == self.lesson.id:
+            view.follow(event.values)
+
+    def action_tab(self, tab: str) -> None:
+        if tab == "tab-anatomy" and not self.lesson.architectures:
+            self.notify(f"{self.lesson.title} has no architecture to take apart", severity="warning")
+            return
+        self.query_one(TabbedContent).active = tab
+
+    # -- running ---------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self.cancel_event is not None
+
+    def _update_buttons(self) -> None:
+        self.query_one("#run", Button).disabled = self.running or not self.lesson.built
+        self.query_one("#cancel", Button).disabled = not self.running
+        self.query_one("#reset", Button).disabled = not self.lesson.built
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """The footer dims what cannot be done now (None: shown, but disabled)."""
+        if action == "run":  # a lesson not built yet still gets a word on why not
+            return None if self.running else True
+        if action == "cancel":
+            return True if self.running else None
+        return True
+
+    @on(Button.Pressed, "#run")
+    def action_run(self) -> None:
+        if self.running:
+            self.notify(f"{self.running_lesson.title} is still running; escape cancels it",
+                        severity="warning")
+            return
+        if not self.lesson.built:
+            self.notify(f"{self.lesson.title} is not built yet", severity="error")
+            return
+        ready = self.form.validated()
+        if ready is None:
+            self.notify("Not started: fix the values marked in the form", severity="error")
+            return
+        lesson, params, dataset, seed = ready
+        try:
+            panel = self.query_one(RunPanel)
+        except NoMatches:  # within a frame of start-up, before the lazy panel is mounted
+            self.notify("Starting up; press r again", severity="warning")
+            return
+        self.cancel_event = threading.Event()
+        self.running_lesson = lesson
+        self._update_buttons()
+        self.query_one(TabbedContent).active = "tab-run"
+        panel.begin(lesson.title, dataset, seed, lesson.trains)
+        self._run(panel, lesson.id, params, dataset, seed, self.cancel_event)
+
+    @work(thread=True, group="run", exit_on_error=False)
+    def _run(self, panel: RunPanel, lesson_id: str, params: dict, dataset: str, seed: int,
+             cancel: threading.Event) -> None:
+        from workbench import runner
+
+        try:
+            result = runner.run(lesson_id, params, dataset=dataset, seed=seed,
+                                models_dir=self.app.models_dir, cancel=cancel,
+                                on_event=lambda event: post(panel, RunEvent(event)))
+        except Cancelled:
+            ended = RunEnded("cancelled")
+        except Exception as exc:  # noqa: BLE001  (one line, as the CLI prints it; the app goes on)
+            if os.environ.get("WORKBENCH_DEBUG") == "1":
+                post(panel, RunEvent(Log(traceback.format_exc())))
+            ended = RunEnded("failed", error=error_line(exc))
+        else:
+            ended = RunEnded("done", result=result)
+        post(panel, ended)
+
+    def on_run_ended(self, message: RunEnded) -> None:
+        self.cancel_event = None
+        title = self.running_lesson.title if self.running_lesson else "the run"
+        self.running_lesson = None
+        self._update_buttons()
+        if message.outcome == "done":
+            self.notify(f"{title}: done", title="Run finished")
+        elif message.outcome == "cancelled":
+            self.notify(f"{title}: cancelled; nothing was saved", severity="warning")
+        else:
+            self.notify(message.error or "failed", title=f"{title} failed", severity="error")
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        if not self.running:
+            return
+        self.cancel_event.set()
+        self.query_one("#cancel", Button).disabled = True
+        self.query_one("#run-status", Static).update("cancelling: training stops at the next batch…")
+
+    def stop_run(self) -> None:
+        """Called when the app quits: stop the run; the runner then saves nothing."""
+        if self.cancel_event is not None:
+            self.cancel_event.set()
+
+    def on_unmount(self) -> None:
+        self.stop_run()
+
+    @on(Button.Pressed, "#reset")
+    def reset_form(self) -> None:
+        self.form.reset()

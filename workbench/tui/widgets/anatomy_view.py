@@ -1,0 +1,147 @@
+"""The Anatomy tab: per layer, output shape, parameters and MACs of a lesson's network.
+
+The network is built at the paper's size by `workbench.anatomy` (what `workbench
+anatomy ARCH` prints), in a thread, since building VGG takes seconds and TensorFlow.
+The tab follows the form: it shows the architecture the lesson's parameters name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import work
+from rich.markup import escape
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Label, LoadingIndicator, Select, Static
+from textual.worker import get_current_worker
+
+from workbench.registry import Lesson
+from workbench.tui.display import error_line
+from workbench.tui.messages import AnatomyReady
+
+
+def architecture_for(lesson: Lesson, values: dict[str, Any]) -> str | None:
+    """The lesson's architecture its parameter values describe: named by an `arch`
+    parameter (CNN classics), or the one whose fixed options all equal the form's
+    values (ResNet: depth and shortcut)."""
+    names = [a.name for a in lesson.architectures]
+    if values.get("arch") in names:
+        return values["arch"]
+    for a in lesson.architectures:
+        if a.options and all(values.get(key) == value for key, value in a.options):
+            return a.name
+    return None
+
+
+class AnatomyView(Vertical):
+    """`arch` is the architecture shown; the select mirrors it. The view may be asked to
+    follow the form before its children exist (it is made on a lesson's first visit),
+    so the attribute, not the select, is the truth."""
+
+    def __init__(self, lesson: Lesson, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.lesson = lesson
+        defaults = {p.name: p.default for p in lesson.params}
+        self.arch = architecture_for(lesson, defaults) or lesson.architectures[0].name
+        self.active = False  # analyse only while the tab is shown: building is not free
+        self.shown: str | None = None  # the architecture whose table is on screen
+        self._ready = False
+
+    def compose(self) -> ComposeResult:
+        options = [(a.name, a.name) for a in self.lesson.architectures]
+        with Horizontal(id="anatomy-head"):
+            yield Label("architecture", classes="field-name")
+            yield Select(options, value=self.arch, allow_blank=False, id="anatomy-arch",
+                         compact=True)
+        yield Static("", id="anatomy-summary")
+        yield LoadingIndicator(id="anatomy-loading")
+        yield DataTable(id="anatomy-table", zebra_stripes=True, cursor_type="row")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for column in ("layer", "type", "output", "params", "MACs", "activations"):
+            table.add_column(Text(column, justify="left" if column in ("layer", "type") else "right"),
+                             key=column)
+        self.query_one("#anatomy-loading").display = False
+        self._ready = True
+        self.query_one("#anatomy-arch", Select).value = self.arch
+        self.refresh_table()
+
+    def follow(self, values: dict[str, Any]) -> None:
+        """The form changed: show the architecture it now names, if it names one."""
+        name = architecture_for(self.lesson, values)
+        if name is None or name == self.arch:
+            return
+        self.arch = name
+        if self._ready:
+            self.query_one("#anatomy-arch", Select).value = name
+        self.refresh_table()
+
+    def activate(self) -> None:
+        self.active = True
+        self.refresh_table()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        if event.value != self.arch:  # the learner picked another one
+            self.arch = event.value
+            self.refresh_table()
+
+    def refresh_table(self) -> None:
+        if not (self.active and self._ready) or self.arch == self.shown:
+            return
+        self.shown = self.arch
+        self.query_one("#anatomy-loading").display = True
+        self.query_one("#anatomy-summary", Static).update(
+            f"building [b]{self.arch}[/b] at the paper's size…")
+        self._analyze(self.arch)
+
+    @work(thread=True, exclusive=True, group="anatomy")
+    def _analyze(self, arch: str) -> None:
+        try:
+            from workbench import anatomy
+        except ImportError:  # the engine predates anatomy: say so rather than fail
+            self.post_message(AnatomyReady(arch, None, "anatomy not available in this version"))
+            return
+        try:
+            result = anatomy.analyze(arch)
+        except Exception as exc:  # noqa: BLE001  (shown in the tab, the app keeps going)
+            result, error = None, error_line(exc)
+        else:
+            error = None
+        if not get_current_worker().is_cancelled:  # a newer choice superseded this one
+            self.post_message(AnatomyReady(arch, result, error))
+
+    def on_anatomy_ready(self, message: AnatomyReady) -> None:
+        message.stop()
+        if message.arch != self.shown:
+            return
+        self.query_one("#anatomy-loading").display = False
+        summary = self.query_one("#anatomy-summary", Static)
+        table = self.query_one(DataTable)
+        table.clear()
+        if message.error:
+            summary.update(message.error)
+            return
+        from workbench.anatomy import human
+
+        a = message.anatomy
+        def right(text: str, style: str = "") -> Text:
+            return Text(text, justify="right", style=style)
+
+        for layer in a["layers"]:
+            table.add_row(layer["name"], layer["type"], right("x".join(map(str, layer["output_shape"]))),
+                          right(f"{layer['params']:,}"), right(f"{layer['macs']:,}"),
+                          right(f"{layer['activations']:,}"))
+        table.add_row(Text("total", style="bold"), "", "", right(f"{a['total_params']:,}", "bold"),
+                      right(f"{a['total_macs']:,}", "bold"), "")
+        shape = "x".join(map(str, a["input_shape"]))
+        described = escape({x.name: x.summary for x in self.lesson.architectures}.get(a["arch"], ""))
+        summary.update(
+            f"[b]{a['arch']}[/b]: {described}\n"
+            f"At full size on {shape}: {human(a['total_params'])} parameters, "
+            f"{human(a['total_macs'])} multiply-accumulates per image, "
+            f"{human(a['forward_activation_bytes'], 'B')} of activations per image (float32). "
+            "Random weights; the lesson trains a narrower copy.")

@@ -1,0 +1,34 @@
+"""The sidebar: every lesson in teaching order, built or not."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Label, ListItem, ListView
+
+from workbench.registry import Lesson
+
+
+class LessonItem(ListItem):
+    def __init__(self, number: int, lesson: Lesson) -> None:
+        super().__init__(id=f"lesson-{lesson.id}", classes="" if lesson.built else "-not-built")
+        self.number = number
+        self.lesson = lesson
+
+    def compose(self) -> ComposeResult:
+        yield Label(f"{self.number}. {self.lesson.title}", classes="lesson-title")
+        state = self.lesson.id if self.lesson.built else f"{self.lesson.id} · not built yet"
+        yield Label(state, classes="lesson-state")
+
+
+class LessonList(ListView):
+    """Highlighting an item selects the lesson (ListView.Highlighted carries the item)."""
+
+    def __init__(self, lessons: tuple[Lesson, ...], *, id: str | None = None) -> None:
+        super().__init__(*[LessonItem(i, lesson) for i, lesson in enumerate(lessons, 1)], id=id)
+        self.border_title = "Lessons"
+
+    def select_lesson(self, lesson_id: str) -> None:
+        for index, item in enumerate(self.children):
+            if isinstance(item, LessonItem) and item.lesson.id == lesson_id:
+                self.index = index
+                return

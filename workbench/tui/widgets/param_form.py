@@ -1,0 +1,219 @@
+"""A lesson's parameter form, generated from the same `Param` declarations the CLI uses.
+
+Each field judges what is typed with `Param.coerce`, so the app refuses exactly what
+`workbench run --set` refuses, with the same words; before a run the whole form goes
+through `runner.prepare`, which adds the lesson's cross-parameter rules and the dataset.
+Choices become selects, booleans switches, everything else a text input.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.validation import ValidationResult, Validator
+from textual.widgets import Input, Label, Select, Static, Switch
+
+from workbench.errors import BadInput
+from workbench.params import Param
+from workbench.registry import Lesson
+
+# The run's seed is not a lesson parameter, but it is typed and bounded like one (as the
+# CLI's --seed is), so it gets a field of its own built from a Param.
+SEED = Param("seed", int, 0, "random seed: the same seed gives the same run", low=0)
+
+
+class ParamValidator(Validator):
+    """Textual validation that defers to the parameter's own rules and message."""
+
+    def __init__(self, param: Param) -> None:
+        super().__init__()
+        self.param = param
+
+    def validate(self, value: str) -> ValidationResult:
+        try:
+            self.param.coerce(value)
+        except BadInput as exc:
+            return self.failure(str(exc))
+        return self.success()
+
+
+class ParamField(Vertical):
+    """One parameter: name and allowed values, the control, the help line, the error."""
+
+    DEFAULT_CLASSES = "field"
+
+    def __init__(self, param: Param, *, id: str | None = None) -> None:
+        super().__init__(id=id or f"field-{param.name}")
+        self.param = param
+
+    def compose(self) -> ComposeResult:
+        p = self.param
+        with Horizontal(classes="field-head"):
+            yield Label(p.name, classes="field-name")
+            yield Label(p.allowed() if not p.choices else p.type_name, classes="field-allowed")
+        control_id = f"param-{p.name}"
+        if p.choices and not p.many:
+            yield Select([(c, c) for c in p.choices], value=p.default, allow_blank=False,
+                         id=control_id, compact=True)
+        elif p.kind is bool and not p.many:
+            yield Switch(value=p.default, id=control_id)
+        else:
+            yield Input(p.format(p.default), id=control_id, compact=True,
+                        validators=[ParamValidator(p)], validate_on=["changed", "submitted", "blur"])
+        yield Static(p.help, classes="field-help")
+        yield Label("", classes="field-error")
+
+    @property
+    def control(self) -> Input | Select | Switch:
+        return self.query_one(f"#param-{self.param.name}")
+
+    @property
+    def raw(self) -> Any:
+        """What the learner set: text for inputs (coerced later), the value otherwise."""
+        return self.control.value
+
+    def reset(self) -> None:
+        control, p = self.control, self.param
+        control.value = p.format(p.default) if isinstance(control, Input) else p.default
+        self.show_error(None)
+
+    def show_error(self, message: str | None) -> None:
+        self.set_class(message is not None, "-invalid")
+        self.query_one(".field-error", Label).update(f"✗ {message}" if message else "")
+
+    def check(self) -> bool:
+        """Show this field's own error (type, bounds, choices) and say whether it is valid."""
+        try:
+            self.param.coerce(self.raw)
+        except BadInput as exc:
+            self.show_error(str(exc))
+            return False
+        self.show_error(None)
+        return True
+
+
+class ParamForm(VerticalScroll):
+    """Every parameter of one lesson, then its dataset and the seed."""
+
+    DEFAULT_CLASSES = "param-form"
+
+    class Changed(Message):
+        """A field changed; `values` holds the fields that are currently valid, coerced."""
+
+        def __init__(self, form: "ParamForm", values: dict[str, Any]) -> None:
+            super().__init__()
+            self.form = form
+            self.values = values
+
+        @property
+        def control(self) -> "ParamForm":
+            return self.form
+
+    def __init__(self, lesson: Lesson, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.lesson = lesson
+
+    def compose(self) -> ComposeResult:
+        if not self.lesson.built:
+            yield Static(f"[b]{self.lesson.title}[/b] is not built yet: there is nothing to set "
+                         "or run here for now.", classes="not-built")
+            return
+        yield Label("Parameters", classes="form-section")
+        for param in self.lesson.params:
+            yield ParamField(param)
+        yield Label("Data and seed", classes="form-section")
+        with Vertical(classes="field", id="field-dataset"):
+            with Horizontal(classes="field-head"):
+                yield Label("dataset", classes="field-name")
+                yield Label("choice", classes="field-allowed")
+            yield Select([(d, d) for d in self.lesson.datasets], value=self.lesson.default_dataset,
+                         allow_blank=False, id="dataset", compact=True)
+            yield Static("digits is embedded; the others need the network or Keras' cache",
+                         classes="field-help")
+        yield ParamField(SEED, id="field-seed")
+        yield Label("", id="form-error")
+
+    # -- reading ----------------------------------------------------------------------
+    @property
+    def fields(self) -> list[ParamField]:
+        return [f for f in self.query(ParamField) if f.id != "field-seed"]
+
+    def field(self, name: str) -> ParamField:
+        return self.query_one(f"#field-{name}", ParamField)
+
+    def raw_values(self) -> dict[str, Any]:
+        return {f.param.name: f.raw for f in self.fields}
+
+    def valid_values(self) -> dict[str, Any]:
+        """The fields that hold valid values, coerced (for views that follow the form)."""
+        values = {}
+        for f in self.fields:
+            try:
+                values[f.param.name] = f.param.coerce(f.raw)
+            except BadInput:
+                pass
+        return values
+
+    def validated(self):
+        """(lesson, params, dataset, seed) ready for `runner.run`, or None after showing
+        every reason the form cannot run inline."""
+        from workbench import runner
+
+        fields_ok = all([f.check() for f in [*self.fields, self.field("seed")]])  # all, not any: show every error
+        if not fields_ok:
+            self.show_form_error("fix the marked values first")
+            return None
+        try:
+            lesson, params, dataset = runner.prepare(self.lesson.id, self.raw_values(),
+                                                     self.query_one("#dataset", Select).value)
+        except BadInput as exc:
+            self._blame(str(exc))
+            return None
+        self.show_form_error(None)
+        return lesson, params, dataset, SEED.coerce(self.field("seed").raw)
+
+    # -- showing ----------------------------------------------------------------------
+    def show_form_error(self, message: str | None) -> None:
+        self.query_one("#form-error", Label).update(f"✗ {message}" if message else "")
+
+    def _blame(self, message: str) -> None:
+        """A cross-parameter error names its parameter first ("folds must be ..."):
+        mark that field too, so the learner sees where to look."""
+        for f in self.fields:
+            if message.startswith((f"{f.param.name} ", f"{f.param.name}:")):
+                f.show_error(message)
+        self.show_form_error(message)
+
+    def reset(self) -> None:
+        for f in [*self.fields, self.field("seed")]:
+            f.reset()
+        self.query_one("#dataset", Select).value = self.lesson.default_dataset
+        self.show_form_error(None)
+
+    # -- events -----------------------------------------------------------------------
+    def on_input_changed(self, event: Input.Changed) -> None:
+        field = self._field_of(event.input)
+        if field is not None and event.validation_result is not None:
+            failures = event.validation_result.failure_descriptions
+            field.show_error(failures[0] if failures else None)
+            self.show_form_error(None)
+        self._announce()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self._announce()
+
+    def on_switch_changed(self, event: Switch.Changed) -> None:
+        self._announce()
+
+    def _field_of(self, widget) -> ParamField | None:
+        for node in widget.ancestors:
+            if isinstance(node, ParamField):
+                return node
+        return None
+
+    def _announce(self) -> None:
+        if self.lesson.built:
+            self.post_message(self.Changed(self, self.valid_values()))

@@ -1,0 +1,146 @@
+"""The Run tab: a run's progress, curves and log while it goes, then its results.
+
+It only draws: the screen starts and cancels runs, the worker posts `RunEvent`s and one
+`RunEnded` here. The metrics table is filled from `Metric` events as they come and then
+replaced by the `Result`'s own metrics, which are what the CLI prints and the model keeps.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Label, ProgressBar, RichLog, Static
+
+from workbench import events
+from workbench.tui.display import metric_rows, number
+from workbench.tui.messages import RunEnded, RunEvent
+from workbench.tui.widgets.curves import Curves
+from workbench.tui.widgets.picture_view import PictureView
+
+IDLE = "No run yet. Set the parameters, then press [b]r[/b] or [b]Run[/b]."
+
+
+class RunPanel(VerticalScroll):
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._stage = "train"
+        self._metrics: dict[str, object] = {}
+        self.outcome: str | None = None  # of the last run: done, cancelled or failed
+        self.result = None  # the last finished run's Result
+
+    def compose(self) -> ComposeResult:
+        yield Static(IDLE, id="run-status")
+        with Horizontal(id="run-progress"):
+            yield Label("", id="run-stage")
+            yield ProgressBar(id="run-bar", show_eta=False)
+            yield Label("", id="run-live")
+        with Horizontal(id="run-curves"):
+            # plotext draws on the widget's whole size, so the border goes on a box around it
+            with Vertical(classes="curve-box") as box:
+                box.border_title = "loss"
+                yield Curves(lambda key: key.endswith("loss"), id="curve-loss")
+            with Vertical(classes="curve-box") as box:
+                box.border_title = "accuracy"
+                yield Curves(lambda key: "acc" in key, id="curve-accuracy")
+        yield RichLog(id="run-log", wrap=True, max_lines=5000, markup=False, min_width=20)
+        yield DataTable(id="run-metrics", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="run-model")
+        yield Vertical(id="run-pictures")
+
+    def on_mount(self) -> None:
+        self.query_one("#run-log").border_title = "Log"
+        self.query_one("#run-metrics").border_title = "Metrics"
+        table = self.query_one("#run-metrics", DataTable)
+        table.add_column("metric", key="metric")
+        table.add_column("value", key="value")
+        self.set_class(True, "-idle")
+
+    # -- a run begins -------------------------------------------------------------------
+    def begin(self, title: str, dataset: str, seed: int, trains: bool) -> None:
+        self._stage = "train"
+        self._metrics = {}
+        self.outcome = self.result = None
+        self.set_class(False, "-idle", "-done", "-cancelled", "-failed")
+        self.set_class(True, "-running")
+        self.set_class(not trains, "-no-curves")
+        self._status(f"Running [b]{title}[/b] on {dataset}, seed {seed}…  "
+                     "([b]escape[/b] cancels at the next batch)")
+        self.query_one("#run-stage", Label).update("starting")
+        self.query_one("#run-live", Label).update("loading TensorFlow and data")
+        self.query_one("#run-bar", ProgressBar).update(total=None, progress=0)
+        for curves in self.query(Curves):
+            curves.clear()
+            curves.parent.display = True
+        self.query_one("#run-log", RichLog).clear()
+        self.query_one("#run-metrics", DataTable).clear()
+        self.query_one("#run-model", Static).update("")
+        self.query_one("#run-pictures").remove_children()
+        self.scroll_home(animate=False)
+
+    def _status(self, markup: str) -> None:
+        self.query_one("#run-status", Static).update(markup)
+
+    # -- while it runs ------------------------------------------------------------------
+    def on_run_event(self, message: RunEvent) -> None:
+        message.stop()
+        event = message.event
+        log = self.query_one("#run-log", RichLog)
+        if isinstance(event, events.Stage):
+            self._stage = event.name
+            self.query_one("#run-stage", Label).update(event.name)
+            self.query_one("#run-live", Label).update("")
+            self.query_one("#run-bar", ProgressBar).update(total=event.total, progress=0)
+            log.write(Text(f"── {event.name}", style="bold"))
+        elif isinstance(event, events.Progress):
+            self.query_one("#run-bar", ProgressBar).update(total=event.total, progress=event.done)
+            live = "  ".join(f"{k} {number(v)}" for k, v in event.info.items())
+            self.query_one("#run-live", Label).update(live)
+        elif isinstance(event, events.Log):
+            log.write(event.text)
+        elif isinstance(event, events.EpochEnd):
+            shown = "  ".join(f"{k} {v:.4f}" for k, v in event.logs.items())
+            log.write(f"epoch {event.epoch}: {shown}")
+            for curves in self.query(Curves):
+                curves.add_epoch(self._stage, event.epoch, event.logs)
+                # A curve the lesson never logs (the LSTM has no accuracy) gives way.
+                curves.parent.display = bool(curves.series)
+        elif isinstance(event, events.Metric):
+            self._metrics[event.name] = event.value
+            self._show_metrics(self._metrics)
+        elif isinstance(event, events.Picture):
+            self.query_one("#run-pictures").mount(PictureView(event))
+        elif isinstance(event, events.Artifact):
+            log.write(f"saved {event.kind}: {event.path}")
+
+    def _show_metrics(self, metrics: dict) -> None:
+        table = self.query_one("#run-metrics", DataTable)
+        table.clear()
+        for name, shown in metric_rows(metrics):
+            table.add_row(name, shown, key=name)
+
+    # -- it ended -----------------------------------------------------------------------
+    def on_run_ended(self, message: RunEnded) -> None:
+        # Not stopped: the screen hears it too and re-enables its Run button.
+        self.outcome, self.result = message.outcome, message.result
+        self.set_class(False, "-running")
+        self.set_class(True, f"-{message.outcome}")
+        live = self.query_one("#run-live", Label)
+        if message.outcome == "done":
+            result = message.result
+            self._show_metrics(result.metrics)
+            bar = self.query_one("#run-bar", ProgressBar)
+            bar.update(total=bar.total or 1, progress=bar.total or 1)
+            live.update("")
+            self._status(f"[b]✓ done[/b] in {result.seconds:.1f} s on {result.device}")
+            saved = (f"Saved model: [b]{result.model_path}[/b]  ([b]m[/b] opens the models)"
+                     if result.model_path else "This run saves no model.")
+            self.query_one("#run-model", Static).update(saved)
+        elif message.outcome == "cancelled":
+            live.update("")
+            self._status("[b]cancelled[/b]; nothing was saved")
+            self.query_one("#run-log", RichLog).write("cancelled; nothing was saved")
+        else:
+            live.update("")
+            self.query_one("#run-status", Static).update(Text(message.error or "failed"))
+            self.query_one("#run-log", RichLog).write(message.error or "failed")
