@@ -217,3 +217,24 @@ def test_alexnet_trains_under_mixed_precision_on_cpu(models_dir):
     model, info = store.load_model(result.model_path, lesson="cnn")
     assert info.metadata["precision"] in ("mixed_bfloat16", "mixed_float16")
     assert model.get_layer("norm1").compute_dtype in ("bfloat16", "float16")
+
+
+def test_anatomy_counts_a_free_length_sequence_model_per_time_step():
+    from lessons.lstm.model import build_char_lstm
+
+    body = anatomy.of_model(build_char_lstm(50, 16, 32, 2, 0.0))
+    assert body.input_shape == [None]
+    recurrent = [layer for layer in body.layers if layer.type == "LSTM"]
+    assert [layer.macs for layer in recurrent] == [4 * 32 * (16 + 32), 4 * 32 * (32 + 32)]
+    assert body.layers[-1].macs == 32 * 50 and body.layers[-1].output_shape == [None, 50]
+
+
+def test_anatomy_of_a_saved_model_reads_the_file(saved_knn):
+    proc = run_cli("anatomy", str(saved_knn), "--json")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["arch"] == "knn"
+    assert report["total_params"] == store.describe(saved_knn).total_params
+    refused = run_cli("anatomy", str(saved_knn), "--input", "8x8x1")
+    assert refused.returncode == 2
+    assert "apply to an architecture, not to a saved model" in one_line_error(refused)

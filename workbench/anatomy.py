@@ -7,7 +7,8 @@ recurrent), as the lecture's operation counts do; pooling, normalisation, additi
 activations are elementwise and counted as 0. Biases are not MACs either.
 
 Activation memory is what one image's forward pass keeps: every layer's output (the
-input included) in float32. Layers that only relabel their input (Flatten, Reshape,
+input included) in float32. A model that takes sequences of any length (the LSTM) is
+counted per time step. Layers that only relabel their input (Flatten, Reshape,
 Dropout at inference) add nothing, since no new values are computed.
 """
 
@@ -124,9 +125,9 @@ def anatomy_of(name: str, input_shape: tuple[int, int, int] | None = None,
 def of_model(model, name: str | None = None) -> Anatomy:
     """The anatomy of any built Keras functional or sequential model."""
     layers = [_layer_anatomy(layer) for layer in _flat_layers(model)]
-    input_shape = [int(d) for d in model.inputs[0].shape[1:]]
+    input_shape = _dims(model.inputs[0].shape)
     if not layers or layers[0].type != "InputLayer":  # Sequential models hide their input
-        layers.insert(0, LayerAnatomy("input", "InputLayer", input_shape, 0, 0, math.prod(input_shape)))
+        layers.insert(0, LayerAnatomy("input", "InputLayer", input_shape, 0, 0, _count(input_shape)))
     return Anatomy(name or model.name, input_shape, layers)
 
 
@@ -140,14 +141,24 @@ def _flat_layers(model):
 
 
 def _layer_anatomy(layer) -> LayerAnatomy:
-    output = [int(d) for d in layer.output.shape[1:]]
+    output = _dims(layer.output.shape)
     return LayerAnatomy(layer.name, type(layer).__name__, output, int(layer.count_params()),
-                        _macs(layer, output), math.prod(output))
+                        _macs(layer, output), _count(output))
+
+
+def _dims(shape) -> list[int | None]:
+    """A shape without its batch axis; None where the model accepts any length."""
+    return [None if d is None else int(d) for d in shape[1:]]
+
+
+def _count(dims) -> int:
+    """Values in one example; a free length (a text model's sequence) counts as one step."""
+    return math.prod(1 if d is None else d for d in dims)
 
 
 def _macs(layer, output: list[int]) -> int:
     kind = type(layer).__name__
-    out = math.prod(output)
+    out = _count(output)
     if kind in ("Conv1D", "Conv2D", "Conv3D"):
         # Each output value is a dot product over the window and the input channels
         # (divided by groups): kernel shape (*window, in/groups, filters).
@@ -162,7 +173,7 @@ def _macs(layer, output: list[int]) -> int:
     if kind == "Dense":
         return out * int(layer.kernel.shape[0])
     if kind in RECURRENT_GATES:
-        steps, features = int(layer.input.shape[1]), int(layer.input.shape[2])
+        steps, features = layer.input.shape[1] or 1, int(layer.input.shape[2])
         units = layer.cell.units
         return steps * RECURRENT_GATES[kind] * units * (features + units)
     return 0

@@ -74,8 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = sub.add_parser("anatomy", help="per layer: output shape, parameters, MACs, activations")
-    p.add_argument("arch", metavar="ARCH", help="an architecture (workbench anatomy --list)",
-                   nargs="?")
+    p.add_argument("arch", metavar="ARCH", nargs="?",
+                   help="an architecture (workbench anatomy --list) or a saved MODEL.h5")
     p.add_argument("--input", metavar="HxWxC", help="input size (default: the paper's)")
     p.add_argument("--classes", type=_checked("classes", int, low=1, high=100_000), default=None,
                    help="classifier outputs (default: the paper's, 1000 for ImageNet)")
@@ -297,12 +297,21 @@ def cmd_anatomy(args) -> int:
         for a in known.values():
             print(f"{a.name:<18} {'x'.join(map(str, a.input_shape)):<12} {a.summary}")
         return 0
-    anatomy.get(args.arch)  # an unknown name is refused before TensorFlow loads
-    shape = anatomy.parse_input(args.input) if args.input is not None else None
     from workbench.quiet import detach_native_stderr
 
-    detach_native_stderr()
-    result = anatomy.anatomy_of(args.arch, shape, args.classes)
+    if args.arch.endswith((".h5", ".keras")) or os.sep in args.arch:
+        if args.input is not None or args.classes is not None:
+            raise BadInput("--input and --classes apply to an architecture, not to a saved model")
+        from workbench import store
+
+        detach_native_stderr()
+        model, info = store.load_model(args.arch)
+        result = anatomy.of_model(model, info.path.stem)
+    else:
+        anatomy.get(args.arch)  # an unknown name is refused before TensorFlow loads
+        shape = anatomy.parse_input(args.input) if args.input is not None else None
+        detach_native_stderr()
+        result = anatomy.anatomy_of(args.arch, shape, args.classes)
     if args.json:
         _print_json(result.to_dict())
         return 0
@@ -315,31 +324,37 @@ def cmd_anatomy(args) -> int:
 def anatomy_table(result):
     from rich.table import Table
 
-    table = Table(title=f"{result.arch} on {'x'.join(map(str, result.input_shape))}",
-                  header_style="bold")
+    table = Table(title=f"{result.arch} on {_shape_text(result.input_shape)}", header_style="bold")
     for column in ("layer", "type", "output", "params", "MACs", "activations"):
         # Names and numbers never wrap; in a narrow terminal the type column folds.
         folds = column == "type"
         table.add_column(column, justify="left" if column in ("layer", "type") else "right",
                          no_wrap=not folds, overflow="fold" if folds else "ellipsis")
     for layer in result.layers:
-        table.add_row(layer.name, layer.type, "x".join(map(str, layer.output_shape)),
+        table.add_row(layer.name, layer.type, _shape_text(layer.output_shape),
                       f"{layer.params:,}", f"{layer.macs:,}", f"{layer.activations:,}")
     table.add_row("total", "", "", f"{result.total_params:,}", f"{result.total_macs:,}", "",
                   style="bold")
     return table
 
 
+def _shape_text(dims) -> str:
+    """(55, 55, 96) -> '55x55x96'; T stands for a sequence length the model leaves free."""
+    return "x".join("T" if d is None else str(d) for d in dims)
+
+
 def anatomy_summary(result) -> list[str]:
     from workbench.anatomy import human
 
-    dense = {"Dense"}
+    one = ("time step" if None in result.input_shape
+           else "image" if len(result.input_shape) == 3 else "example")
+    convolutions = result.share("macs", {"Conv2D"})
     return [
         f"parameters {human(result.total_params)} ({result.total_params:,}); "
-        f"{result.share('params', dense):.0%} of them in fully connected layers",
-        f"one forward pass: {human(result.total_macs)} multiply-accumulates; "
-        f"{result.share('macs', {'Conv2D'}):.0%} of them in convolutions",
-        f"activations kept for one image: {human(result.forward_activation_bytes, 'B')} in float32 "
+        f"{result.share('params', {'Dense'}):.0%} of them in fully connected layers",
+        f"one forward pass per {one}: {human(result.total_macs)} multiply-accumulates"
+        + (f"; {convolutions:.0%} of them in convolutions" if convolutions else ""),
+        f"activations kept per {one}: {human(result.forward_activation_bytes, 'B')} in float32 "
         f"({result.forward_activation_bytes / 2**20:.1f} MiB)",
     ]
 
