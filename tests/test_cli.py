@@ -72,6 +72,8 @@ def test_tensorflow_noise_never_reaches_stderr(tmp_path):
     (["run", "knn", "--set", "k=2000"], "k must be in 1..1078 (the training-set size); got 2000"),
     (["run", "knn", "--set", "k"], "--set expects NAME=VALUE, got 'k'"),
     (["run", "knn", "--dataset", "imagenet"], "unknown dataset 'imagenet' for knn"),
+    (["run", "knn", "--dataset", ""], "unknown dataset '' for knn"),
+    (["run", "cnn", "--set", "learning_rate=inf"], "learning_rate: expected a finite number, got 'inf'"),
     (["run", "knn", "--seed", "-1"], "seed must be >= 0; got -1"),
     (["run", "knn", "--out", "model.txt"], "--out must name an .h5 file"),
     (["bogus"], "invalid choice: 'bogus'"),

@@ -130,8 +130,9 @@ def test_anatomy_cli_json_follows_the_contract():
     proc = run_cli("anatomy", "lenet", "--json")
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
-    assert set(report) == {"arch", "input_shape", "layers", "total_params", "total_macs",
-                           "forward_activation_bytes"}
+    assert set(report) == {"arch", "input_shape", "layers", "total_params", "trainable_params",
+                           "total_macs", "forward_activation_bytes"}
+    assert report["trainable_params"] == report["total_params"]  # LeNet has no BatchNorm
     assert report["arch"] == "lenet" and report["input_shape"] == [32, 32, 1]
     assert set(report["layers"][0]) == {"name", "type", "output_shape", "params", "macs", "activations"}
     assert report["total_params"] == 61_706 == sum(layer["params"] for layer in report["layers"])
@@ -238,3 +239,44 @@ def test_anatomy_of_a_saved_model_reads_the_file(saved_knn):
     refused = run_cli("anatomy", str(saved_knn), "--input", "8x8x1")
     assert refused.returncode == 2
     assert "apply to an architecture, not to a saved model" in one_line_error(refused)
+
+
+def test_lenet_pools_name_the_layer_where_a_small_input_runs_out():
+    with pytest.raises(BadInput, match=r"too small for lenet: the size runs out at layer s2"):
+        anatomy.anatomy_of("lenet", (5, 5, 1))
+    proc = run_cli("anatomy", "lenet", "--input", "15x15x1")
+    assert proc.returncode == 2 and "at layer s4" in one_line_error(proc)
+
+
+def test_zfnet_follows_the_papers_sizes():
+    shapes = {layer.name: layer.output_shape for layer in anatomy.anatomy_of("zfnet").layers}
+    assert shapes["conv1"] == [110, 110, 96]
+    assert shapes["pool1"] == [55, 55, 96]
+    assert shapes["conv2"] == [26, 26, 256]
+    assert shapes["pool2"] == [13, 13, 256]
+    assert [shapes[f"conv{i}"][-1] for i in (3, 4, 5)] == [512, 1024, 512]
+    assert shapes["pool5"] == [6, 6, 512]
+
+
+def test_googlenet_modules_have_table_1s_output_sizes():
+    shapes = {layer.name: layer.output_shape for layer in anatomy.anatomy_of("googlenet").layers}
+    table_1 = {"3a": [28, 28, 256], "3b": [28, 28, 480], "4a": [14, 14, 512], "4b": [14, 14, 512],
+               "4c": [14, 14, 512], "4d": [14, 14, 528], "4e": [14, 14, 832], "5a": [7, 7, 832],
+               "5b": [7, 7, 1024]}
+    for module, shape in table_1.items():
+        assert shapes[f"inception_{module}_output"] == shape, module
+    assert shapes["conv1_7x7"] == [112, 112, 64] and shapes["conv2_3x3"] == [56, 56, 192]
+
+
+def test_nin_has_no_fully_connected_layer_and_one_map_per_class():
+    body = anatomy.anatomy_of("nin", classes=10)
+    assert not [layer for layer in body.layers if layer.type == "Dense"]
+    assert body.layer("mlpconv4_1x1b").output_shape[-1] == 10
+    assert body.layers[-1].output_shape == [10]
+
+
+def test_separable_conv_macs_are_depthwise_plus_pointwise_at_the_output_size():
+    inputs = keras.Input((32, 32, 8))
+    model = keras.Model(inputs, keras.layers.SeparableConv2D(16, 3, strides=2, padding="same")(inputs))
+    layer = anatomy.of_model(model).layers[-1]
+    assert layer.macs == 16 * 16 * 8 * 9 + 16 * 16 * 16 * 8

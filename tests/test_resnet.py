@@ -121,6 +121,20 @@ def test_tiny_comparison_trains_both_twins_and_saves_both(models_dir):
     assert info.metadata["variant"] == "8" and plain_info.metadata["variant"] == "8-plain"
     assert not [layer for layer in plain.layers if layer.name.endswith("_add")]
     assert len([layer for layer in residual.layers if layer.name.endswith("_add")]) == 3
+    # Each file carries its own net's accuracy and history; the run's Result the residual's.
+    assert info.metadata["metrics"]["test_accuracy"] == m["test_accuracy"]
+    assert plain_info.metadata["metrics"]["test_accuracy"] == m["plain_test_accuracy"]
+    for meta, twin in ((info.metadata, "residual"), (plain_info.metadata, "plain")):
+        assert [row["epoch"] for row in meta["history"]] == [1, 2]
+        assert [row["loss"] for row in meta["history"]] == pytest.approx(m[f"{twin}_loss_per_epoch"])
+        assert meta["settings"] == {"width": 0.25, "epochs": 2, "batch_size": 128, "learning_rate": 0.001}
+
+
+def test_a_bottleneck_net_is_saved_under_its_own_name(models_dir):
+    result = workbench.run("resnet", depth=11, block="bottleneck", compare=False, width=0.125,
+                           epochs=1, batch_size=256)
+    assert result.model_path == str(models_dir / "resnet-11-bottleneck.h5")
+    assert not (models_dir / "resnet-11.h5").exists()
 
 
 @pytest.mark.parametrize("sets, message", [
@@ -142,3 +156,43 @@ def test_anatomy_shows_residual_and_plain_twins():
     plain = json.loads(proc.stdout)
     assert plain["total_params"] == cifar_resnet(20, "basic", False).count_params()
     assert not [layer for layer in plain["layers"] if layer["type"] == "Add"]
+
+
+@pytest.mark.parametrize("depth, trainable", [(18, 11_689_512), (34, 21_797_672)])
+def test_resnet18_and_34_have_the_reference_trainable_parameter_counts(depth, trainable):
+    # torchvision's published counts; BatchNorm's moving statistics are not trainable.
+    model = imagenet_resnet(depth)
+    assert sum(int(np.prod(w.shape)) for w in model.trainable_weights) == trainable
+
+
+@pytest.mark.parametrize("depth, reference", [(101, "ResNet101"), (152, "ResNet152")])
+def test_resnet101_and_152_match_keras_applications_less_conv_biases(depth, reference):
+    theirs = getattr(keras.applications, reference)(weights=None)
+    their_biases = sum(int(np.prod(layer.bias.shape)) for layer in theirs.layers
+                       if isinstance(layer, keras.layers.Conv2D) and layer.use_bias)
+    assert imagenet_resnet(depth).count_params() == theirs.count_params() - their_biases
+
+
+def test_measuring_gradients_leaves_batchnorm_statistics_alone():
+    from lessons.resnet.lesson import GradientProbe
+
+    model = cifar_resnet(8, "basic", True, (16, 16, 1), 10, 0.25)
+    probe = GradientProbe((np.random.default_rng(0).random((8, 16, 16, 1), dtype="float32"),
+                           np.arange(8) % 10))
+    probe.set_model(model)
+    before = [v.numpy().copy() for v in model.non_trainable_variables]
+    norms = probe.norms()
+    assert len(norms) == 7 and all(value > 0 for value in norms.values())
+    for old, variable in zip(before, model.non_trainable_variables):
+        np.testing.assert_array_equal(old, variable.numpy())
+
+
+def test_the_papers_weight_decay_is_decay_times_w_in_the_gradient():
+    from lessons.resnet.lesson import add_weight_decay
+
+    model = cifar_resnet(8, "basic", True, (16, 16, 1), 10, 0.25)
+    add_weight_decay(model, 1e-4)
+    kernels = [layer.kernel for layer in model.layers
+               if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense))]
+    expected = sum(0.5e-4 * float(np.sum(k.numpy() ** 2)) for k in kernels)
+    assert float(sum(model.losses)) == pytest.approx(expected, rel=1e-5)

@@ -6,6 +6,8 @@ its kernel and output shapes. MACs count the products with learned weights (conv
 recurrent), as the lecture's operation counts do; pooling, normalisation, additions and
 activations are elementwise and counted as 0. Biases are not MACs either.
 
+A layer called more than once (shared weights) is counted for one call.
+
 Activation memory is what one image's forward pass keeps: every layer's output (the
 input included) in float32. A model that takes sequences of any length (the LSTM) is
 counted per time step. Layers that only relabel their input (Flatten, Reshape,
@@ -47,6 +49,8 @@ class Anatomy:
     arch: str
     input_shape: list[int]
     layers: list[LayerAnatomy]
+    # Of total_params, those training changes (BatchNorm's moving statistics are not).
+    trainable_params: int = 0
 
     @property
     def total_params(self) -> int:
@@ -76,7 +80,8 @@ class Anatomy:
     def to_dict(self) -> dict[str, Any]:
         return {"arch": self.arch, "input_shape": self.input_shape,
                 "layers": [asdict(layer) for layer in self.layers],
-                "total_params": self.total_params, "total_macs": self.total_macs,
+                "total_params": self.total_params, "trainable_params": self.trainable_params,
+                "total_macs": self.total_macs,
                 "forward_activation_bytes": self.forward_activation_bytes}
 
 
@@ -128,7 +133,8 @@ def of_model(model, name: str | None = None) -> Anatomy:
     input_shape = _dims(model.inputs[0].shape)
     if not layers or layers[0].type != "InputLayer":  # Sequential models hide their input
         layers.insert(0, LayerAnatomy("input", "InputLayer", input_shape, 0, 0, _count(input_shape)))
-    return Anatomy(name or model.name, input_shape, layers)
+    trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
+    return Anatomy(name or model.name, input_shape, layers, int(trainable))
 
 
 def _flat_layers(model):
@@ -166,10 +172,11 @@ def _macs(layer, output: list[int]) -> int:
     if kind == "DepthwiseConv2D":
         return out * math.prod(layer.kernel.shape[:2])
     if kind == "SeparableConv2D":
-        depthwise_out = math.prod(layer.input.shape[1:-1]) * layer.depthwise_kernel.shape[2] \
-            * layer.depthwise_kernel.shape[3]
-        return depthwise_out * math.prod(layer.depthwise_kernel.shape[:2]) \
-            + out * layer.pointwise_kernel.shape[2]
+        # Depthwise: every output position, every (input channel x multiplier), a window;
+        # pointwise: a 1x1 convolution over those channels.
+        positions = _count(output[:-1])
+        window_h, window_w, channels, multiplier = layer.depthwise_kernel.shape
+        return positions * channels * multiplier * window_h * window_w + out * channels * multiplier
     if kind == "Dense":
         return out * int(layer.kernel.shape[0])
     if kind in RECURRENT_GATES:

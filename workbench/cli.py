@@ -299,7 +299,8 @@ def cmd_anatomy(args) -> int:
         return 0
     from workbench.quiet import detach_native_stderr
 
-    if args.arch.endswith((".h5", ".keras")) or os.sep in args.arch:
+    if args.arch not in registry.architectures() and (
+            args.arch.endswith((".h5", ".hdf5", ".keras")) or os.sep in args.arch or os.path.exists(args.arch)):
         if args.input is not None or args.classes is not None:
             raise BadInput("--input and --classes apply to an architecture, not to a saved model")
         from workbench import store
@@ -349,9 +350,11 @@ def anatomy_summary(result) -> list[str]:
     one = ("time step" if None in result.input_shape
            else "image" if len(result.input_shape) == 3 else "example")
     convolutions = result.share("macs", {"Conv2D"})
+    frozen = result.total_params - result.trainable_params
     return [
-        f"parameters {human(result.total_params)} ({result.total_params:,}); "
-        f"{result.share('params', {'Dense'}):.0%} of them in fully connected layers",
+        f"parameters {human(result.total_params)} ({result.total_params:,}"
+        + (f", of which {frozen:,} BatchNorm statistics or other non-trainable" if frozen else "")
+        + f"); {result.share('params', {'Dense'}):.0%} of them in fully connected layers",
         f"one forward pass per {one}: {human(result.total_macs)} multiply-accumulates"
         + (f"; {convolutions:.0%} of them in convolutions" if convolutions else ""),
         f"activations kept per {one}: {human(result.forward_activation_bytes, 'B')} in float32 "

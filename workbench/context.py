@@ -12,6 +12,11 @@ from workbench.errors import Cancelled
 from workbench.events import EpochEnd, Event, Log, Metric, Picture, Progress, Stage
 
 
+# Resized images are cached between epochs up to this size; CIFAR-10 at 96x96 (5 GB)
+# is resized afresh each epoch instead of filling a laptop's memory.
+CACHE_LIMIT_BYTES = 1 << 30
+
+
 @dataclass
 class PendingSave:
     """A model the lesson wants kept; the runner writes it once the run has succeeded."""
@@ -19,6 +24,8 @@ class PendingSave:
     model: Any
     variant: str | None
     extra: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, Any] | None = None  # None: the run's metrics
+    history: list[dict[str, float]] | None = None  # None: the run's history
 
 
 class RunContext:
@@ -46,13 +53,15 @@ class RunContext:
         return per_replica * self.replicas
 
     def batches(self, x, y, per_replica: int, *, shuffle: bool = False, preprocess=None,
-                augment=None):
+                augment=None, preprocessed_bytes: int = 0):
         """A tf.data pipeline of (x, y) at the global batch size, seeded by the run;
-        `preprocess` runs once (cached), `augment` every epoch."""
+        `preprocess` runs once and is cached when its result (`preprocessed_bytes`, if the
+        lesson knows them) fits in CACHE_LIMIT_BYTES; `augment` runs every epoch."""
         from workbench.pipeline import batches
 
         return batches(x, y, self.global_batch(per_replica), shuffle=shuffle, seed=self.seed,
-                       preprocess=preprocess, augment=augment)
+                       preprocess=preprocess, augment=augment,
+                       cache=preprocessed_bytes <= CACHE_LIMIT_BYTES)
 
     # -- events -------------------------------------------------------------------------
     def emit(self, event: Event) -> None:
@@ -101,9 +110,13 @@ class RunContext:
             raise Cancelled()
 
     # -- results ------------------------------------------------------------------------
-    def save(self, model, variant: str | None = None, **extra: Any) -> None:
-        """Keep `model`; `extra` goes into its metadata (what it needs to be used again)."""
-        self.saves.append(PendingSave(model, variant, extra))
+    def save(self, model, variant: str | None = None, *, metrics: dict[str, Any] | None = None,
+             history: list[dict[str, float]] | None = None, **extra: Any) -> None:
+        """Keep `model`; `extra` goes into its metadata (what it needs to be used again).
+
+        A run that trains several models (the residual lesson's twins) gives each its own
+        `metrics` and `history`; otherwise the file gets the run's."""
+        self.saves.append(PendingSave(model, variant, extra, metrics, history))
 
     def save_image(self, name: str, pixels) -> None:
         """Keep a picture as `<model>-<name>.png` beside the (first) saved model."""

@@ -7,6 +7,7 @@ all three go through the same `Param.coerce`, so a value is judged the same way 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
@@ -112,8 +113,8 @@ class Param:
                 number = float(text) if self.kind is float else int(text, 10)
             except ValueError:
                 raise wrong from None
-            if self.kind is float and number != number:  # NaN compares unequal to itself
-                raise BadInput(f"{self.name}: expected a number, got {value!r}")
+            if self.kind is float and not math.isfinite(number):  # nan, inf: never a setting
+                raise BadInput(f"{self.name}: expected a finite number, got {value!r}")
             return number
         # Python values from the API: bool is an int subclass, so check it first.
         if self.kind is bool:
@@ -126,7 +127,9 @@ class Param:
             return value
         if self.kind is int and isinstance(value, float) and value.is_integer():
             return int(value)
-        if self.kind is float and isinstance(value, (int, float)) and value == value:
+        if self.kind is float and isinstance(value, (int, float)):
+            if not math.isfinite(value):
+                raise BadInput(f"{self.name}: expected a finite number, got {value!r}")
             return float(value)
         raise wrong
 

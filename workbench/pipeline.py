@@ -9,13 +9,17 @@ import tensorflow as tf
 
 
 def batches(x: np.ndarray, y: np.ndarray, batch_size: int, *, shuffle: bool = False, seed: int = 0,
-            preprocess: Callable | None = None, augment: Callable | None = None) -> tf.data.Dataset:
+            preprocess: Callable | None = None, augment: Callable | None = None,
+            cache: bool = True) -> tf.data.Dataset:
     """(x, y) in batches: preprocessed once and cached, reshuffled every epoch when asked,
     augmented afresh every epoch when asked, and prefetched so the next batch is ready
-    while the current one trains."""
+    while the current one trains. `cache=False` redoes the preprocessing every epoch, for
+    results too big to keep in memory."""
     data = tf.data.Dataset.from_tensor_slices((x, y))
     if preprocess is not None:
-        data = data.map(preprocess, num_parallel_calls=tf.data.AUTOTUNE).cache()
+        data = data.map(preprocess, num_parallel_calls=tf.data.AUTOTUNE)
+        if cache:
+            data = data.cache()
     if shuffle:
         data = data.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
     if augment is not None:

@@ -46,7 +46,7 @@ def prepare(lesson_id: str, params: Mapping[str, Any] | None, dataset: str | Non
     values = resolve(lesson.params, params or {}, owner=f"lesson {lesson_id!r}")
     if lesson.check:
         lesson.check(values)
-    dataset = dataset or lesson.default_dataset
+    dataset = lesson.default_dataset if dataset is None else dataset
     if dataset not in lesson.datasets:
         raise BadInput(f"unknown dataset {dataset!r} for {lesson_id}; choose one of "
                        f"{', '.join(lesson.datasets)}")
@@ -92,8 +92,9 @@ def run(lesson_id: str, params: Mapping[str, Any] | None = None, *, dataset: str
         metadata = {
             "lesson": lesson.id, "variant": pending.variant, "params": _plain(values),
             "dataset": dataset, "seed": seed, "device": device, "precision": placement.policy,
-            "replicas": placement.replica_count, "notices": placement.notices, "metrics": ctx.metrics,
-            "history": ctx.history, **pending.extra,
+            "replicas": placement.replica_count, "notices": placement.notices,
+            "metrics": ctx.metrics if pending.metrics is None else pending.metrics,
+            "history": ctx.history if pending.history is None else pending.history, **pending.extra,
         }
         paths.append(store.save_model(pending.model, path, metadata))
         ctx.emit(Artifact("model", str(paths[-1])))

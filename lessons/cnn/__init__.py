@@ -39,7 +39,7 @@ LESSON = Lesson(
         Param("width", float, 0.0, "multiply every filter and unit count by this "
               "(0 = the architecture's preset, sized for a 2-core CPU)", low=0.0, high=4.0),
         Param("input_size", int, 0, "resize images to this many pixels square "
-              "(0 = the architecture's preset)", low=0, high=1024),
+              "(0 = the architecture's preset)", low=0, high=512),
         Param("epochs", int, 0, "passes over the training split (0 = the architecture's preset)",
               low=0, high=10_000),
         Param("batch_size", int, 64, "images per gradient step", low=1, high=65_536),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from lessons.cnn.layers import classifier, conv, fc, lrn, max_pool, scaled
+from lessons.cnn.layers import avg_pool, classifier, conv, fc, lrn, max_pool, scaled
 
 
 def lenet(input_shape=(32, 32, 1), classes: int = 10, width: float = 1.0) -> keras.Model:
@@ -20,15 +20,15 @@ def lenet(input_shape=(32, 32, 1), classes: int = 10, width: float = 1.0) -> ker
     break symmetry); subsampling is plain average pooling with no trainable coefficients.
     With those two choices the network has 61,706 parameters.
     """
-    w = width
+    w, tanh = width, {"activation": "tanh", "initializer": "lecun_uniform"}  # the paper's init for tanh
     image = keras.Input(input_shape, name="image")
-    x = conv(image, scaled(6, w), 5, padding="valid", activation="tanh", name="c1")
-    x = layers.AveragePooling2D(2, name="s2")(x)
-    x = conv(x, scaled(16, w), 5, padding="valid", activation="tanh", name="c3")
-    x = layers.AveragePooling2D(2, name="s4")(x)
-    x = conv(x, scaled(120, w), 5, padding="valid", activation="tanh", name="c5")
+    x = conv(image, scaled(6, w), 5, padding="valid", name="c1", **tanh)
+    x = avg_pool(x, 2, 2, name="s2")
+    x = conv(x, scaled(16, w), 5, padding="valid", name="c3", **tanh)
+    x = avg_pool(x, 2, 2, name="s4")
+    x = conv(x, scaled(120, w), 5, padding="valid", name="c5", **tanh)
     x = layers.Flatten(name="flatten")(x)
-    x = fc(x, scaled(84, w), "f6", activation="tanh")
+    x = fc(x, scaled(84, w), "f6", **tanh)
     return keras.Model(image, classifier(x, classes, name="output"), name="lenet")
 
 

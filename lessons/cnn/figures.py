@@ -15,6 +15,13 @@ from workbench.notes_figures import table, update
 
 NOTES = Path(__file__).with_name("notes.md")
 
+# The CS231n slide's VGG16 memory column, layer by layer as it prints them (values per
+# image): input, then conv/pool outputs, then the three FC layers.
+VGG16_SLIDE_MEMORY = ([150_528] + [3_211_264] * 2 + [802_816] + [1_605_632] * 2 + [401_408]
+                      + [802_816] * 3 + [200_704] + [401_408] * 3 + [100_352] + [100_352] * 3
+                      + [25_088] + [4_096, 4_096, 1_000])
+VGG16_SLIDE_TOTAL = 24_000_000  # "TOTAL memory: 24M * 4 bytes ~= 96MB / image"
+
 
 def _shape(layer) -> str:
     return "x".join(map(str, layer.output_shape))
@@ -53,10 +60,10 @@ def lecture_comparison() -> list[tuple[str, str, str, str]]:
         ("AlexNet parameters in FC layers", "more than half",
          f"{alexnet.share('params', {'Dense'}):.0%} (fc6 alone {fc6.params / alexnet.total_params:.0%})", ""),
         ("VGG16 parameters", "138M", f"{vgg16.total_params:,}", ""),
-        ("VGG16 forward memory per image", "24M values x 4 bytes, about 96 MB",
+        ("VGG16 forward memory per image", f"{VGG16_SLIDE_TOTAL / 1e6:.0f}M values x 4 bytes, about 96 MB",
          f"{vgg_values / 1e6:.1f}M values, {_mb(vgg16.forward_activation_bytes)}",
-         f"the slide's own per-layer list adds up to {vgg_values / 1e6:.1f}M values; its 24M total "
-         "does not follow from it"),
+         f"the slide's own per-layer list adds up to {sum(VGG16_SLIDE_MEMORY) / 1e6:.1f}M values; "
+         f"its {VGG16_SLIDE_TOTAL / 1e6:.0f}M total does not follow from it"),
         ("VGG16 memory in blocks 1-2", "most memory is in the early convolutions",
          f"{early / vgg_values:.0%} of the values", ""),
         ("GoogLeNet parameters", "5M (12x fewer than AlexNet)", f"{googlenet.total_params:,}",

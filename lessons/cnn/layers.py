@@ -35,14 +35,14 @@ INITIALIZER = "he_normal"
 
 
 def conv(x, filters: int, size: int, strides: int = 1, padding: str = "same",
-         activation: str | None = "relu", name: str | None = None):
+         activation: str | None = "relu", name: str | None = None, initializer: str = INITIALIZER):
     _check_fits(x, size, padding, name)
     return layers.Conv2D(filters, size, strides=strides, padding=padding, activation=activation,
-                         kernel_initializer=INITIALIZER, name=name)(x)
+                         kernel_initializer=initializer, name=name)(x)
 
 
-def fc(x, units: int, name: str, activation: str = "relu"):
-    return layers.Dense(units, activation=activation, kernel_initializer=INITIALIZER, name=name)(x)
+def fc(x, units: int, name: str, activation: str = "relu", initializer: str = INITIALIZER):
+    return layers.Dense(units, activation=activation, kernel_initializer=initializer, name=name)(x)
 
 
 def max_pool(x, size: int, strides: int, padding: str = "valid", name: str | None = None):

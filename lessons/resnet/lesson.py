@@ -44,7 +44,7 @@ SCHEDULES = {
     # Section 4.2 of He et al.: 64k iterations of 128, divided by 10 at 32k and 48k.
     "paper": Schedule(1.0, 182, 128, 0.1, sgd=True, drops_at=(0.5, 0.75), pad=4, flips=True),
 }
-WEIGHT_DECAY = 1e-4  # as L2 on the weights, the paper's 0.0001
+WEIGHT_DECAY = 1e-4  # the paper's 0.0001
 
 
 def settings(p: dict) -> dict:
@@ -71,36 +71,52 @@ def run(p: dict, ctx) -> None:
     ctx.metric("identity_max_error", identity_demo(ctx))
 
     twins = ("plain", "residual") if p["compare"] else (("residual",) if p["shortcut"] else ("plain",))
-    residual = build(p, shape, data.num_classes, shortcut=True)
-    models = {"residual": residual}
-    if "plain" in twins:
-        plain = build(p, shape, data.num_classes, shortcut=False)
-        copy_shared_weights(residual, plain)  # the twins start from the very same weights
-        models["plain"] = plain
+    models = {twin: build(p, shape, data.num_classes, shortcut=twin == "residual") for twin in twins}
+    if p["compare"]:
+        copy_shared_weights(models["residual"], models["plain"])  # the very same starting weights
     probe = tf.image.resize(data.x_train[:PROBE_SIZE], (size, size)), data.y_train[:PROBE_SIZE]
-    ctx.log(f"{residual.name} at width {p['width']:g}: {residual.count_params():,} parameters; "
-            f"{data.name} at {size}x{size}; training {' and '.join(twins)}")
+    ctx.log(f"{' and '.join(m.name for m in models.values())} at width {p['width']:g} "
+            f"({', '.join(f'{m.count_params():,}' for m in models.values())} parameters); "
+            f"{data.name} at {size}x{size}")
 
+    own_metrics, own_history = {}, {}
     for twin in twins:
         model = models[twin]
         probe_callback = GradientProbe(probe)
+        first_epoch = len(ctx.history)
         train(model, p, ctx, size, twin, probe_callback)
+        own_history[twin] = ctx.history[first_epoch:]
         ctx.metric(f"{twin}_loss_per_epoch", probe_callback.losses)
         ctx.metric(f"{twin}_accuracy_per_epoch", probe_callback.accuracies)
         ctx.metric(f"{twin}_final_train_loss", probe_callback.losses[-1])
         ctx.metric(f"{twin}_grad_norms", probe_callback.at_init)
         ctx.metric(f"{twin}_first_conv_grad_norm", probe_callback.stages["stem"])
         ctx.metric(f"{twin}_stage_grad_norms", probe_callback.stages)
+        own_metrics[twin] = {}
         for split, x, y in (("train", data.x_train, data.y_train), ("val", data.x_val, data.y_val),
                             ("test", data.x_test, data.y_test)):
             scores = model.predict(ctx.batches(x, y, 256, preprocess=_resizer(size)), verbose=0)
             accuracy = float(np.mean(np.argmax(scores, axis=1) == y))
+            own_metrics[twin][f"{split}_accuracy"] = accuracy
             ctx.metric(f"{split}_accuracy" if twin == twins[-1] else f"{twin}_{split}_accuracy", accuracy)
 
-    for twin in sorted(twins, key=lambda t: t != "residual"):  # the residual net is the result
-        ctx.save(models[twin], variant=f"{p['depth']}" + ("-plain" if twin == "plain" else ""))
     if p["compare"]:
         report_comparison(ctx)
+    used = {name: p[name] for name in ("width", "epochs", "batch_size", "learning_rate")}
+    for twin in sorted(twins, key=lambda t: t != "residual"):  # the residual net is the result
+        # Each file carries its own net's accuracies and history (the run's metrics compare).
+        ctx.save(models[twin], variant=variant(p, twin), metrics={**ctx.metrics, **own_metrics[twin]},
+                 history=own_history[twin], settings=used)
+
+
+def variant(p: dict, twin: str) -> str:
+    """resnet-20, resnet-20-plain, resnet-29-bottleneck, resnet-50-imagenet: one name per network."""
+    name = str(p["depth"])
+    if p["family"] == "imagenet":
+        name += "-imagenet"
+    elif resolve_block("cifar", p["depth"], p["block"]) == "bottleneck":
+        name += "-bottleneck"
+    return name + ("-plain" if twin == "plain" else "")
 
 
 def _resizer(size: int):
@@ -112,7 +128,8 @@ def _resizer(size: int):
 def train(model, p: dict, ctx, size: int, twin: str, probe_callback) -> None:
     schedule = SCHEDULES[p["schedule"]]
     if schedule.sgd:
-        optimizer = make_optimizer("sgd_momentum", p["learning_rate"], weight_decay=WEIGHT_DECAY)
+        add_weight_decay(model, WEIGHT_DECAY)
+        optimizer = make_optimizer("sgd_momentum", p["learning_rate"])
     else:
         optimizer = make_optimizer("adam", p["learning_rate"])
     model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
@@ -133,6 +150,16 @@ def train(model, p: dict, ctx, size: int, twin: str, probe_callback) -> None:
     model.fit(ctx.batches(data.x_train, data.y_train, p["batch_size"], shuffle=True,
                           preprocess=_resizer(size), augment=shifted),
               epochs=p["epochs"], verbose=0, callbacks=callbacks)
+
+
+def add_weight_decay(model, decay: float) -> None:
+    """The paper's weight decay: decay * w added to every kernel's gradient, before momentum
+    (Caffe's and Torch's meaning). Keras' `SGD(weight_decay=...)` instead shrinks w after
+    the step, outside momentum, which with momentum 0.9 is about 10x weaker. An L2 penalty
+    of decay/2 * sum(w^2) has exactly the gradient decay * w; training only, not saved."""
+    for layer in model.layers:
+        if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense)):
+            layer.kernel.regularizer = keras.regularizers.L2(decay / 2)
 
 
 def copy_shared_weights(source: keras.Model, target: keras.Model) -> None:
@@ -165,10 +192,15 @@ class GradientProbe(keras.callbacks.Callback):
 
     def norms(self) -> dict[str, float]:
         convs = conv_layers(self.model)
+        # A forward pass in training mode (batch statistics, as in a real step) also moves
+        # BatchNorm's moving averages; put them back so that measuring changes nothing.
+        frozen = [(v, v.numpy()) for v in self.model.non_trainable_variables]
         with tf.GradientTape() as tape:
             scores = self.model(self.x, training=True)
             loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(self.y, scores))
         grads = tape.gradient(loss, [layer.kernel for layer in convs])
+        for variable, value in frozen:
+            variable.assign(value)
         return {layer.name: float(tf.norm(g)) for layer, g in zip(convs, grads)}
 
     def _record(self) -> dict[str, float]:
