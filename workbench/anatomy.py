@@ -122,7 +122,7 @@ def anatomy_of(name: str, input_shape: tuple[int, int, int] | None = None,
     try:
         model = arch.build(input_shape, classes)
     except InputTooSmall as exc:  # the builder names the layer where the size ran out
-        shape = "x".join(str(d) for d in (input_shape or arch.input_shape))
+        shape = shape_text(input_shape or arch.input_shape)
         raise BadInput(f"input {shape} is too small for {name}: {exc}") from None
     return of_model(model, name)
 
@@ -184,6 +184,11 @@ def _macs(layer, output: list[int]) -> int:
         units = layer.cell.units
         return steps * RECURRENT_GATES[kind] * units * (features + units)
     return 0
+
+
+def shape_text(dims) -> str:
+    """(55, 55, 96) -> '55x55x96'; T stands for a sequence length the model leaves free."""
+    return "x".join("T" if d is None else str(d) for d in dims)
 
 
 def human(n: float, unit: str = "") -> str:

@@ -230,17 +230,12 @@ def cmd_run(args) -> int:
 
 
 def cmd_generate(args) -> int:
-    from workbench import store
     from workbench.quiet import detach_native_stderr
 
-    detach_native_stderr()
-    model, info = store.load_model(args.model, lesson="lstm")
-    vocabulary = info.metadata.get("vocabulary")
-    if not vocabulary:
-        raise BadInput(f"{args.model!r} has no character vocabulary in its metadata")
+    detach_native_stderr()  # before sampling's import loads TensorFlow, which logs from C++
     from workbench.sampling import Sampler
 
-    sampler = Sampler(model, vocabulary)
+    sampler = Sampler.from_file(args.model)
     sampler.check_prime(args.prime)  # refuse before printing anything
     sys.stdout.write(args.prime)
     sys.stdout.flush()
@@ -295,7 +290,7 @@ def cmd_anatomy(args) -> int:
         if not args.list:
             raise BadInput("anatomy needs an architecture: " + ", ".join(known))
         for a in known.values():
-            print(f"{a.name:<18} {'x'.join(map(str, a.input_shape)):<12} {a.summary}")
+            print(f"{a.name:<18} {anatomy.shape_text(a.input_shape):<12} {a.summary}")
         return 0
     from workbench.quiet import detach_native_stderr
 
@@ -325,23 +320,20 @@ def cmd_anatomy(args) -> int:
 def anatomy_table(result):
     from rich.table import Table
 
-    table = Table(title=f"{result.arch} on {_shape_text(result.input_shape)}", header_style="bold")
+    from workbench.anatomy import shape_text
+
+    table = Table(title=f"{result.arch} on {shape_text(result.input_shape)}", header_style="bold")
     for column in ("layer", "type", "output", "params", "MACs", "activations"):
         # Names and numbers never wrap; in a narrow terminal the type column folds.
         folds = column == "type"
         table.add_column(column, justify="left" if column in ("layer", "type") else "right",
                          no_wrap=not folds, overflow="fold" if folds else "ellipsis")
     for layer in result.layers:
-        table.add_row(layer.name, layer.type, _shape_text(layer.output_shape),
+        table.add_row(layer.name, layer.type, shape_text(layer.output_shape),
                       f"{layer.params:,}", f"{layer.macs:,}", f"{layer.activations:,}")
     table.add_row("total", "", "", f"{result.total_params:,}", f"{result.total_macs:,}", "",
                   style="bold")
     return table
-
-
-def _shape_text(dims) -> str:
-    """(55, 55, 96) -> '55x55x96'; T stands for a sequence length the model leaves free."""
-    return "x".join("T" if d is None else str(d) for d in dims)
 
 
 def anatomy_summary(result) -> list[str]:

@@ -18,6 +18,12 @@ from workbench.params import Param
 IMAGE_DATASETS = ("digits", "mnist", "fashion_mnist", "cifar10")
 
 
+def load(entry: str) -> Callable:
+    """The function a "module:function" string names, importing its module on first use."""
+    module, _, func = entry.partition(":")
+    return getattr(importlib.import_module(module), func)
+
+
 @dataclass(frozen=True)
 class Architecture:
     """A named network a lesson can build, declared without importing Keras.
@@ -36,9 +42,7 @@ class Architecture:
 
     def build(self, input_shape: tuple[int, int, int] | None = None, classes: int | None = None,
               **options):
-        module, _, func = self.builder.partition(":")
-        build = getattr(importlib.import_module(module), func)
-        return build(input_shape=tuple(input_shape or self.input_shape),
+        return load(self.builder)(input_shape=tuple(input_shape or self.input_shape),
                      classes=classes or self.classes, **dict(self.options), **options)
 
 
@@ -71,8 +75,7 @@ class Lesson:
     def load_run(self) -> Callable:
         if not self.built:
             raise BadInput(f"lesson {self.id!r} is not built yet")
-        module, _, func = self.entry.partition(":")
-        return getattr(importlib.import_module(module), func)
+        return load(self.entry)
 
 
 def read_notes(package: str, filename: str = "notes.md") -> str:

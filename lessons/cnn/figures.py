@@ -10,7 +10,7 @@ from pathlib import Path
 
 from lessons.cnn import ARCHITECTURES
 from workbench import anatomy
-from workbench.anatomy import human
+from workbench.anatomy import human, shape_text
 from workbench.notes_figures import table, update
 
 NOTES = Path(__file__).with_name("notes.md")
@@ -21,10 +21,6 @@ VGG16_SLIDE_MEMORY = ([150_528] + [3_211_264] * 2 + [802_816] + [1_605_632] * 2 
                       + [802_816] * 3 + [200_704] + [401_408] * 3 + [100_352] + [100_352] * 3
                       + [25_088] + [4_096, 4_096, 1_000])
 VGG16_SLIDE_TOTAL = 24_000_000  # "TOTAL memory: 24M * 4 bytes ~= 96MB / image"
-
-
-def _shape(layer) -> str:
-    return "x".join(map(str, layer.output_shape))
 
 
 def _mb(n_bytes: int) -> str:
@@ -49,11 +45,11 @@ def lecture_comparison() -> list[tuple[str, str, str, str]]:
     reduced_terms = positions * (64 * 256 + 64 * 256 + 128 * 256 + 192 * 3 * 3 * 64
                                  + 96 * 5 * 5 * 64 + 64 * 256)
     return [
-        ("AlexNet conv1 output", "55x55x96", _shape(conv1), ""),
+        ("AlexNet conv1 output", "55x55x96", shape_text(conv1.output_shape), ""),
         ("AlexNet conv1 parameters", f"96x11x11x3 = {conv1_weights:,}", f"{conv1.params:,}",
          f"the lecture counts weights only; the model adds {conv1.params - conv1_weights} biases, one per filter"),
         ("AlexNet pool1, conv2, pool2", "27x27x96, 27x27x256, 13x13x256",
-         ", ".join(_shape(alexnet.layer(n)) for n in ("pool1", "conv2", "pool2")), ""),
+         ", ".join(shape_text(alexnet.layer(n).output_shape) for n in ("pool1", "conv2", "pool2")), ""),
         ("AlexNet parameters", "about 60M (62M in the recap)", f"{alexnet.total_params:,}", ""),
         ("AlexNet fc6 weights", "6x6x256x4096, about 38M", f"{fc6.params:,}",
          f"the model's figure includes {fc6.params - 6 * 6 * 256 * 4096:,} biases"),
@@ -70,10 +66,10 @@ def lecture_comparison() -> list[tuple[str, str, str, str]]:
          f"5M is AlexNet's 60M divided by 12; the paper's own table sums to about 6.8M, of which "
          f"the 1000-way classifier alone is {human(classifier)}"),
         ("GoogLeNet MACs", "1.5 billion multiply-adds (paper)", human(googlenet.total_macs), ""),
-        ("naive Inception output", "28x28x672", _shape(naive_out), ""),
+        ("naive Inception output", "28x28x672", shape_text(naive_out.output_shape), ""),
         ("naive Inception cost", "854M ops (later in the notes: 840M)", f"{naive.total_macs:,} MACs",
          f"the notes' own three terms sum to {naive_terms:,}: 854M is right, 840M a slip"),
-        ("Inception with 1x1 bottlenecks, output", "28x28x480", _shape(reduced_out), ""),
+        ("Inception with 1x1 bottlenecks, output", "28x28x480", shape_text(reduced_out.output_shape), ""),
         ("Inception with 1x1 bottlenecks, cost", "358M ops", f"{reduced.total_macs:,} MACs",
          f"the lecture's six listed terms sum to {reduced_terms:,}; 358M does not follow from them"),
     ]
@@ -84,7 +80,7 @@ def totals() -> list[tuple[str, str, str, str, str]]:
     rows = []
     for arch in ARCHITECTURES:
         body = anatomy.anatomy_of(arch.name)
-        rows.append((arch.name, "x".join(map(str, arch.input_shape)), f"{body.total_params:,}",
+        rows.append((arch.name, shape_text(arch.input_shape), f"{body.total_params:,}",
                      f"{body.total_macs:,}", human(body.forward_activation_bytes, "B")))
     return rows
 

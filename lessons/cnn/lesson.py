@@ -13,10 +13,9 @@ from dataclasses import dataclass
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from lessons.cnn.googlenet import AUXILIARY_LOSS_WEIGHT, inference_model
-from lessons.training import make_optimizer
+from lessons.training import make_optimizer, random_shifter, resizer
 from workbench import anatomy
 from workbench.errors import BadInput, InputTooSmall
 
@@ -67,17 +66,14 @@ def run(p: dict, ctx) -> None:
     ctx.log(f"{p['arch']} at width {width:g} on {size}x{size} images "
             f"({data.image_shape[0]}x{data.image_shape[1]} {data.name} resized), {epochs} epochs")
 
-    def resized(x, y):
-        return tf.image.resize(x, (size, size)), y
+    resized = resizer(size)
 
     def targets(x, y):  # every head of a GoogLeNet in training learns the same labels
         x, y = resized(x, y)
         return (x, {name: y for name in outputs}) if outputs else (x, y)
 
-    def shifted(x, y):  # a digit moved a few pixels is the same digit: 1,078 images go further
-        margin = max(1, size // 10)
-        padded = tf.image.resize_with_crop_or_pad(x, size + 2 * margin, size + 2 * margin)
-        return tf.image.random_crop(padded, tf.shape(x)), y
+    # A digit moved a few pixels is the same digit: 1,078 training images go further.
+    shifted = random_shifter(size)
 
     def image_bytes(x) -> int:  # what the resized copies of `x` take, in float32
         return len(x) * size * size * shape[-1] * 4

@@ -12,7 +12,7 @@ import keras
 
 from lessons.resnet import blocks
 from workbench import anatomy
-from workbench.anatomy import human
+from workbench.anatomy import human, shape_text
 from workbench.notes_figures import table, update
 
 NOTES = Path(__file__).with_name("notes.md")
@@ -31,7 +31,7 @@ def depth_rows() -> list[tuple[str, ...]]:
         arch = anatomy.get(name)
         params_paper = paper if name in PAPER_PARAMS else ""
         flops_paper = paper if name in PAPER_FLOPS else ""
-        rows.append((name, "x".join(map(str, arch.input_shape)), params_paper,
+        rows.append((name, shape_text(arch.input_shape), params_paper,
                      f"{body.total_params:,}", f"{plain.total_params:,}", flops_paper,
                      human(body.total_macs)))
     return rows

@@ -19,7 +19,7 @@ import tensorflow as tf
 from lessons.resnet import blocks
 from lessons.resnet.depths import resolve_block
 from lessons.resnet.networks import cifar_resnet, imagenet_resnet
-from lessons.training import make_optimizer
+from lessons.training import make_optimizer, random_shifter, resizer
 
 CIFAR_INPUT, IMAGENET_INPUT = 32, 64  # digits are upsampled to this
 PROBE_SIZE = 64
@@ -95,7 +95,7 @@ def run(p: dict, ctx) -> None:
         own_metrics[twin] = {}
         for split, x, y in (("train", data.x_train, data.y_train), ("val", data.x_val, data.y_val),
                             ("test", data.x_test, data.y_test)):
-            scores = model.predict(ctx.batches(x, y, 256, preprocess=_resizer(size)), verbose=0)
+            scores = model.predict(ctx.batches(x, y, 256, preprocess=resizer(size)), verbose=0)
             accuracy = float(np.mean(np.argmax(scores, axis=1) == y))
             own_metrics[twin][f"{split}_accuracy"] = accuracy
             ctx.metric(f"{split}_accuracy" if twin == twins[-1] else f"{twin}_{split}_accuracy", accuracy)
@@ -119,12 +119,6 @@ def variant(p: dict, twin: str) -> str:
     return name + ("-plain" if twin == "plain" else "")
 
 
-def _resizer(size: int):
-    def resized(x, y):
-        return tf.image.resize(x, (size, size)), y
-    return resized
-
-
 def train(model, p: dict, ctx, size: int, twin: str, probe_callback) -> None:
     schedule = SCHEDULES[p["schedule"]]
     if schedule.sgd:
@@ -133,13 +127,8 @@ def train(model, p: dict, ctx, size: int, twin: str, probe_callback) -> None:
     else:
         optimizer = make_optimizer("adam", p["learning_rate"])
     model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    flips = schedule.flips and ctx.dataset == "cifar10"
-    margin = schedule.pad or max(1, size // 10)
-
-    def shifted(x, y):
-        padded = tf.image.resize_with_crop_or_pad(x, size + 2 * margin, size + 2 * margin)
-        x = tf.image.random_crop(padded, tf.shape(x))
-        return (tf.image.random_flip_left_right(x) if flips else x), y
+    # A mirrored digit is another symbol; a mirrored cat is still a cat.
+    shifted = random_shifter(size, schedule.pad, flips=schedule.flips and ctx.dataset == "cifar10")
 
     callbacks = [probe_callback, ctx.keras_callback(stage=f"train {twin}")]
     if schedule.drops_at:
@@ -148,7 +137,7 @@ def train(model, p: dict, ctx, size: int, twin: str, probe_callback) -> None:
             lambda epoch, lr: p["learning_rate"] * 0.1 ** sum(epoch >= d for d in drops)))
     data = ctx.images
     model.fit(ctx.batches(data.x_train, data.y_train, p["batch_size"], shuffle=True,
-                          preprocess=_resizer(size), augment=shifted),
+                          preprocess=resizer(size), augment=shifted),
               epochs=p["epochs"], verbose=0, callbacks=callbacks)
 
 

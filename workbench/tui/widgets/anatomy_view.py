@@ -100,11 +100,8 @@ class AnatomyView(Vertical):
 
     @work(thread=True, exclusive=True, group="anatomy")
     def _analyze(self, arch: str) -> None:
-        try:
-            from workbench import anatomy
-        except ImportError:  # the engine predates anatomy: say so rather than fail
-            self.post_message(AnatomyReady(arch, None, "anatomy not available in this version"))
-            return
+        from workbench import anatomy
+
         try:
             result = anatomy.analyze(arch)
         except Exception as exc:  # noqa: BLE001  (shown in the tab, the app keeps going)
@@ -125,19 +122,19 @@ class AnatomyView(Vertical):
         if message.error:
             summary.update(message.error)
             return
-        from workbench.anatomy import human
+        from workbench.anatomy import human, shape_text
 
         a = message.anatomy
         def right(text: str, style: str = "") -> Text:
             return Text(text, justify="right", style=style)
 
         for layer in a["layers"]:
-            table.add_row(layer["name"], layer["type"], right("x".join(map(str, layer["output_shape"]))),
+            table.add_row(layer["name"], layer["type"], right(shape_text(layer["output_shape"])),
                           right(f"{layer['params']:,}"), right(f"{layer['macs']:,}"),
                           right(f"{layer['activations']:,}"))
         table.add_row(Text("total", style="bold"), "", "", right(f"{a['total_params']:,}", "bold"),
                       right(f"{a['total_macs']:,}", "bold"), "")
-        shape = "x".join(map(str, a["input_shape"]))
+        shape = shape_text(a["input_shape"])
         described = escape({x.name: x.summary for x in self.lesson.architectures}.get(a["arch"], ""))
         summary.update(
             f"[b]{a['arch']}[/b]: {described}\n"
