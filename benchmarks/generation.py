@@ -20,19 +20,19 @@ def measure(quick: bool) -> list[Row]:
     from lessons.lstm import LESSON
     from lessons.lstm.corpus import load
     from lessons.lstm.model import build_char_lstm
-    from workbench.sampling import Sampler
+    from lessons.lstm.sampling import Sampler
 
-    p = {param.name: param.default for param in LESSON.params}
-    text = load("pydoc", p["max_chars"])
+    p = LESSON.settings()
+    text = load("pydoc", p.max_chars)
     vocabulary = text.vocabulary
-    model = build_char_lstm(len(vocabulary), p["embed_dim"], p["units"], p["layers"], p["dropout"])
+    model = build_char_lstm(len(vocabulary), p.embed_dim, p.units, p.layers, p.dropout)
     sampler = Sampler(model, vocabulary)
     # A full window from the start, as in the Keras example: every predict call then sees
     # the same input shape, so the alternative is not charged for retracing.
-    prime = text.text[: p["seq_len"]]
+    prime = text.text[: p.seq_len]
     ours_chars = 2000 if quick else 10000
     slow_chars = 30 if quick else 100
-    seq_len = p["seq_len"]
+    seq_len = p.seq_len
     index = {c: i for i, c in enumerate(vocabulary)}
 
     def compiled():
@@ -47,7 +47,7 @@ def measure(quick: bool) -> list[Row]:
 
     fast = median_seconds(compiled, repeats=3 if quick else 5)
     slow = median_seconds(predict_per_character, repeats=3 if quick else 5)
-    return [Row(f"LSTM generation ({p['layers']}x{p['units']} LSTM, vocab {len(vocabulary)})",
+    return [Row(f"LSTM generation ({p.layers}x{p.units} LSTM, vocab {len(vocabulary)})",
                 ours_chars / fast, "chars/s", "compiled tf.function loop",
                 alternative=slow_chars / slow, alternative_label="model.predict per char",
                 higher_is_better=True, budget=100.0)]

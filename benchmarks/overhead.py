@@ -1,8 +1,8 @@
 """Training overhead: the same `model.fit`, bare vs as a workbench run drives it.
 
 What differs between the two sides is only what the workbench adds to a lesson's fit:
-the EventCallback from `RunContext.keras_callback` (progress, history, cancellation,
-divergence checks) and the CLI's ConsoleView consuming its events. Everything else is
+the callbacks from `RunContext.callbacks` (progress and epoch events, cancellation,
+divergence checks) and the CLI's ConsoleView consuming their events. Everything else is
 shared: the linear lesson's model (its steps take about a millisecond, so overhead shows
 instead of hiding behind the arithmetic), the digits data, the tf.data pipelines from
 `ctx.batches`, epochs and batch size. The view writes to a throwaway stream that claims
@@ -35,29 +35,28 @@ def measure(quick: bool) -> list[Row]:
     from lessons.linear import LESSON
     from lessons.linear.losses import LOSSES
     from lessons.linear.model import build_linear
-    from lessons.training import make_optimizer
+    from lessons.common import make_optimizer
     from workbench.context import RunContext
     from workbench.progress import ConsoleView
 
-    p = {param.name: param.default for param in LESSON.params}
+    p = LESSON.settings()
     view = ConsoleView(stream=_FakeTerminal())
-    ctx = RunContext(lesson_id="linear", params=p, dataset="digits", seed=0, emit=view,
-                     cancel=threading.Event())
+    ctx = RunContext(dataset="digits", seed=0, emit=view, cancel=threading.Event())
     data = ctx.images
-    model = build_linear(data.image_shape, data.num_classes, data.x_train.mean(axis=0), p["reg"])
-    model.compile(optimizer=make_optimizer(p["optimizer"], p["learning_rate"]), loss=LOSSES[p["loss"]](),
+    model = build_linear(data.image_shape, data.num_classes, data.x_train.mean(axis=0), p.reg)
+    model.compile(optimizer=make_optimizer(p.optimizer, p.learning_rate), loss=LOSSES[p.loss](),
                   metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
-    train = ctx.batches(data.x_train, data.y_train, p["batch_size"], shuffle=True)
-    val = ctx.batches(data.x_val, data.y_val, p["batch_size"])
+    train = ctx.batches(data.x_train, data.y_train, p.batch_size, shuffle=True)
+    val = ctx.batches(data.x_val, data.y_val, p.batch_size)
     # Full: the lesson's own 50 epochs in one fit. Quick: 10, so one progress bar is
     # started and stopped per 10 epochs instead of per 50 (a slightly harsher test).
-    epochs = 10 if quick else p["epochs"]
+    epochs = 10 if quick else p.epochs
 
     def bare():
         model.fit(train, validation_data=val, epochs=epochs, verbose=0)
 
     def ours():
-        model.fit(train, validation_data=val, epochs=epochs, verbose=0, callbacks=[ctx.keras_callback()])
+        model.fit(train, validation_data=val, epochs=epochs, verbose=0, callbacks=ctx.callbacks())
         view.close()  # as the CLI does when a run ends: the bar's thread must not outlive it
 
     # Process CPU time beside the wall time: on a machine shared with other work, wall
@@ -75,10 +74,10 @@ def measure(quick: bool) -> list[Row]:
     ours_s, bare_s = median_seconds_paired(with_cpu(ours), with_cpu(bare), repeats=15 if quick else 21,
                                            warmup=1)
     ours_cpu, bare_cpu = (statistics.median(cpu[fn][1:]) for fn in (ours, bare))  # not the warm-up
-    steps = -(-len(data.x_train) // p["batch_size"])
+    steps = -(-len(data.x_train) // p.batch_size)
     return [Row(f"training overhead (linear lesson on digits, {epochs} epochs x {steps} steps + "
                 f"validation; overhead {_percent(ours_s, bare_s)} wall, {_percent(ours_cpu, bare_cpu)} "
-                "CPU)", ours_s, "s per fit", "fit + workbench callback + progress bar",
+                "CPU)", ours_s, "s per fit", "fit + workbench callbacks + progress bar",
                 alternative=bare_s, alternative_label="bare model.fit, verbose=0",
                 higher_is_better=False, budget=0.95)]
 

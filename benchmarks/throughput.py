@@ -51,14 +51,14 @@ def lstm_rows(quick: bool) -> list[Row]:
     from lessons.lstm import corpus as corpora
     from lessons.lstm.model import build_char_lstm
 
-    p = {param.name: param.default for param in LESSON.params}
-    text = corpora.load(p["corpus"], p["max_chars"])
-    x, y, _, _ = corpora.split(text, p["seq_len"])
-    model = build_char_lstm(len(text.vocabulary), p["embed_dim"], p["units"], p["layers"], p["dropout"])
-    model.compile(optimizer=keras.optimizers.Adam(p["learning_rate"], global_clipnorm=p["clipnorm"]),
+    p = LESSON.settings()
+    text = corpora.load(p.corpus, p.max_chars)
+    x, y, _, _ = corpora.split(text, p.seq_len)
+    model = build_char_lstm(len(text.vocabulary), p.embed_dim, p.units, p.layers, p.dropout)
+    model.compile(optimizer=keras.optimizers.Adam(p.learning_rate, global_clipnorm=p.clipnorm),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    name = f"LSTM throughput ({p['layers']}x{p['units']}, seq_len {p['seq_len']})"
-    return model_rows(name, model, x, y, p["batch_size"], "chars/s", p["seq_len"], quick)
+    name = f"LSTM throughput ({p.layers}x{p.units}, seq_len {p.seq_len})"
+    return model_rows(name, model, x, y, p.batch_size, "chars/s", p.seq_len, quick)
 
 
 def cnn_rows(quick: bool) -> list[Row]:
@@ -67,22 +67,21 @@ def cnn_rows(quick: bool) -> list[Row]:
     from workbench.quiet import import_tensorflow
 
     import_tensorflow()
-    from lessons.cnn import LESSON, TRAINABLE
-    from lessons.cnn.lesson import settings, training_model
+    from lessons.cnn import LESSON
+    from lessons.cnn.lesson import NETWORKS, training_model
 
-    defaults = {param.name: param.default for param in LESSON.params}
     rows = []
     rng = np.random.default_rng(0)
-    for arch in TRAINABLE:
-        p = {**defaults, "arch": arch}
-        size, width, _ = settings(p)
+    for arch in NETWORKS:
+        p = LESSON.settings(arch=arch).with_presets()
+        size, width = p.input_size, p.width
         model, outputs = training_model(p, (size, size, 1), 10)
-        n = (6 if quick else 20) * p["batch_size"]
+        n = (6 if quick else 20) * p.batch_size
         x = rng.random((n, size, size, 1), dtype="float32")
         labels = rng.integers(0, 10, n)
         y = {name: labels for name in outputs} if outputs else labels
         name = f"CNN throughput: {arch} (width {width:g}, {size}x{size}x1)"
-        rows += model_rows(name, model, x, y, p["batch_size"], "images/s", 1, quick)
+        rows += model_rows(name, model, x, y, p.batch_size, "images/s", 1, quick)
     return rows
 
 

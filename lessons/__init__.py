@@ -1,24 +1,11 @@
-"""The lessons, in the order the course teaches them.
+"""The workbench's own lessons, one package each.
 
-Each built lesson is a package: `__init__.py` declares it (id, parameters, notes) and
-imports nothing heavy; its other modules hold the Keras code and are imported when a run
-starts. Lessons not built yet are listed all the same, so the catalogue is the course.
+Each lesson's `__init__.py` declares it (a `workbench.registry.Lesson`: id, course
+position, settings, notes) and imports nothing heavy; its other modules hold the Keras
+code and are imported when a run starts. The catalogue finds them through the
+`workbench.lessons` entry points in pyproject.toml, as it finds any installed plug-in.
 """
 
-import sys
-
-from lessons import cnn, knn, linear, lstm, resnet
-from workbench.registry import Lesson
-
-CATALOG: tuple[Lesson, ...] = (
-    knn.LESSON,
-    linear.LESSON,
-    cnn.LESSON,
-    resnet.LESSON,
-    lstm.LESSON,
-)
-
-if "keras" in sys.modules:  # Keras was imported first, so its post-import hook skipped us
-    from workbench import register_keras_classes
-
-    register_keras_classes()
+# As the design promises, `import lessons` (like `import workbench`) is enough for plain
+# `keras.models.load_model` to read the lessons' models: workbench hooks Keras' import.
+import workbench  # noqa: E402,F401

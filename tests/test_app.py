@@ -7,7 +7,6 @@ headless API, never against numbers typed into the test.
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 import os
@@ -20,10 +19,9 @@ from rich.console import Console
 from textual.widgets import Button, DataTable, Input, ListView, Markdown, Select, Static, Switch, TextArea
 
 import workbench
-from workbench import registry, runner, store
+from workbench import registry, runner, store, views
 from workbench.errors import BadInput, Cancelled
 from workbench.tui.app import WorkbenchApp
-from workbench.tui.display import metric_rows
 from workbench.tui.messages import TextGenerated
 from workbench.tui.widgets.anatomy_view import architecture_for
 from workbench.tui.widgets.run_panel import RunPanel
@@ -87,14 +85,14 @@ async def test_lessons_are_listed_in_order_and_notes_follow_the_selection(models
     app = make_app(models_dir)
     async with app.run_test(size=SIZE) as pilot:
         items = app.screen.query_one("#lessons", ListView).children
-        assert [item.id for item in items] == [f"lesson-{l.id}" for l in registry.lessons()]
-        assert [item.id for item in items] == ["lesson-knn", "lesson-linear", "lesson-cnn",
-                                               "lesson-resnet", "lesson-lstm"]
-        assert notes_text(app) == registry.get("knn").notes
+        catalogue = registry.lessons()
+        assert [item.id for item in items] == [f"lesson-{l.id}" for l in catalogue]
+        assert [l.position for l in catalogue] == sorted(l.position for l in catalogue)
+        assert notes_text(app) == catalogue[0].notes
         await pilot.press("down")
         await pilot.pause()
-        assert notes_text(app) == registry.get("linear").notes
-        assert app.screen.form.lesson.id == "linear"
+        assert notes_text(app) == catalogue[1].notes
+        assert app.screen.form.lesson is catalogue[1]
         await pilot.press("q")
     assert app.return_code == 0
 
@@ -103,12 +101,13 @@ async def test_the_form_is_the_lessons_parameter_declarations_with_defaults(mode
     app = make_app(models_dir)
     async with app.run_test(size=SIZE) as pilot:
         for lesson in registry.lessons():
-            if not lesson.built:
-                continue
             app.screen.select_lesson(lesson.id)
             await pilot.pause()
             form = app.screen.form
             assert form.lesson is lesson
+            # A select shows no value until it has mounted (a new form mounts after a frame).
+            await until(pilot, lambda: all(s.value is not Select.NULL for s in form.query(Select)),
+                        10, "the form's selects to mount")
             for p in lesson.params:
                 control = form.query_one(f"#param-{p.name}")
                 if p.choices:
@@ -138,7 +137,7 @@ async def test_an_invalid_value_is_refused_inline_with_the_parameters_reason(mod
         await pilot.press("ctrl+r")  # run, from inside the field
         await pilot.pause()
         assert not app.screen.running and app.screen.query_one(RunPanel).outcome is None
-        # A cross-parameter rule (lesson.check) is shown the same way, on its field.
+        # A cross-parameter rule (Settings.check) is shown the same way, on its field.
         set_value(app, "knn", "k", "3")
         set_value(app, "knn", "folds", "1")
         await pilot.pause()
@@ -150,24 +149,6 @@ async def test_an_invalid_value_is_refused_inline_with_the_parameters_reason(mod
         assert field_error(app, "knn", "folds") == f"✗ {crossed.value}"
         assert not app.screen.running
     assert not models_dir.exists()  # nothing ran, nothing was written
-
-
-async def test_a_lesson_not_built_yet_says_so_and_cannot_run(models_dir, monkeypatch):
-    catalogue = tuple(dataclasses.replace(l, entry=None) if l.id == "cnn" else l
-                      for l in registry.lessons())
-    monkeypatch.setattr(registry, "lessons", lambda: catalogue)
-    app = make_app(models_dir)
-    async with app.run_test(size=SIZE) as pilot:
-        item = app.screen.query_one("#lesson-cnn")
-        assert "not built yet" in str(item.query_one(".lesson-state").render())
-        app.screen.select_lesson("cnn")
-        await pilot.pause()
-        assert "Not built yet" in notes_text(app)
-        assert "not built yet" in str(app.screen.form.query_one(".not-built").render())
-        assert app.screen.query_one("#run", Button).disabled
-        await pilot.press("r")
-        await pilot.pause()
-        assert not app.screen.running
 
 
 # -- runs -------------------------------------------------------------------------------
@@ -183,9 +164,9 @@ async def test_a_tiny_knn_run_shows_its_metrics_and_model_then_models_screen_kee
         result = panel.result
         saved = store.describe(result.model_path)
         assert result.params["folds"] == saved.metadata["params"]["folds"] == 0
-        # The table shows the run's metrics, which are what the model file keeps.
-        assert table_rows(panel.query_one("#run-metrics", DataTable)) == [
-            [name, shown] for name, shown in metric_rows(result.metrics)]
+        # The table is the CLI's table of the run's metrics, which are what the model keeps.
+        assert rendered(panel.query_one("#run-metrics", Static).content) == rendered(
+            views.metrics_table(result.metrics))
         assert json.loads(json.dumps(result.metrics)) == saved.metadata["metrics"]
         assert result.model_path == str(models_dir / "knn.h5")
         assert result.model_path in str(panel.query_one("#run-model", Static).render())
@@ -264,18 +245,18 @@ async def test_a_failing_run_shows_the_clis_one_line_error_and_the_app_goes_on(m
 
 async def test_quitting_during_a_run_stops_its_thread_and_writes_nothing(models_dir, monkeypatch):
     finished = {}
-    real_run = runner.run
+    real_execute = runner.execute
 
-    def watched_run(*args, **kwargs):
+    def watched_execute(*args, **kwargs):
         try:
-            return real_run(*args, **kwargs)
+            return real_execute(*args, **kwargs)
         except BaseException as exc:
             finished["raised"] = type(exc)
             raise
         finally:
             finished["at"] = time.monotonic()
 
-    monkeypatch.setattr(runner, "run", watched_run)
+    monkeypatch.setattr(runner, "execute", watched_execute)
     app = make_app(models_dir)
     async with app.run_test(size=SIZE) as pilot:
         await start_a_long_linear_run(app, pilot)
@@ -297,10 +278,11 @@ def tiny_lstm(models_dir) -> str:
 
 
 async def test_generate_streams_text_from_a_saved_lstm(tiny_lstm, models_dir):
-    from workbench.sampling import Sampler
+    from workbench import generation
 
-    expected = "The " + "".join(Sampler.from_file(tiny_lstm).generate(
-        "The ", 200, temperature=0.5, top_k=None, seed=3))
+    expected = "The " + "".join(generation.generate(generation.open_sampler(tiny_lstm), "The ",
+                                                    generation.options({"length": 200, "temperature": 0.5,
+                                                                        "seed": 3})))
     chunks = []
     app = make_app(models_dir)
     hook = lambda message: chunks.append(message.chunk) if isinstance(message, TextGenerated) else None  # noqa: E731
@@ -323,7 +305,7 @@ async def test_generate_streams_text_from_a_saved_lstm(tiny_lstm, models_dir):
         await pilot.click("#generate")
         await until(pilot, lambda: screen.stop_event is None, 30, "the refusal")
         with pytest.raises(BadInput) as refused:
-            Sampler.from_file(tiny_lstm).check_prime("€")
+            generation.open_sampler(tiny_lstm).check_prime("€")
         assert str(screen.query_one("#generate-status", Static).render()) == f"workbench: error: {refused.value}"
 
 
@@ -370,13 +352,12 @@ async def test_anatomy_tab_shows_the_per_layer_table(models_dir):
         await pilot.pause()
         await pilot.press("a")
         view = app.screen.query_one("#anatomy-cnn")
-        table = view.query_one("#anatomy-table", DataTable)
-        await until(pilot, lambda: table.row_count > 0, 60, "the anatomy table")
-        expected = anatomy.analyze(app.screen.form.valid_values()["arch"])
-        rows = table_rows(table)
-        assert [r[0] for r in rows[:-1]] == [layer["name"] for layer in expected["layers"]]
-        assert rows[-1][3] == f"{expected['total_params']:,}"
-        assert rows[-1][4] == f"{expected['total_macs']:,}"
+        table = view.query_one("#anatomy-table", Static)
+        await until(pilot, lambda: not isinstance(table.content, str), 60, "the anatomy table")
+        # The CLI's table (`workbench anatomy ARCH`), drawn whole: numbers are never cut.
+        expected = anatomy.anatomy_of(app.screen.form.valid_values()["arch"])
+        assert rendered(table.content) == rendered(views.anatomy_table(expected))
+        assert table.size.width >= Console(width=1000).measure(views.anatomy_table(expected)).maximum
 
 
 def test_first_paint_comes_before_tensorflow_is_imported(tmp_path):
@@ -411,7 +392,7 @@ def test_native_stderr_goes_nowhere_while_the_app_draws_on_the_terminal():
     writes to sys.__stderr__ (the screen) must."""
     script = (
         "import os, sys\n"
-        "from workbench.tui.terminal import native_stderr_diverted\n"
+        "from workbench.quiet import native_stderr_diverted\n"
         "with native_stderr_diverted():\n"
         "    os.write(2, b'native noise\\n')\n"
         "    sys.__stderr__.write('screen\\n'); sys.__stderr__.flush()\n"

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import workbench
-from lessons.cnn import TRAINABLE
-from lessons.cnn import figures
+from lessons.cnn import ARCHITECTURES, figures
+from lessons.cnn.presets import PRESETS
 from lessons.cnn.googlenet import googlenet, inference_model
 from tests.conftest import one_line_error, run_cli
 from workbench import anatomy, store
@@ -166,18 +166,18 @@ def test_anatomy_cli_refuses_bad_input_in_one_line(args, message):
 TINY = {"width": 0.0625, "epochs": 1, "batch_size": 128}
 
 
-@pytest.mark.parametrize("arch", TRAINABLE)
+@pytest.mark.parametrize("arch", PRESETS)
 def test_every_architecture_trains_at_tiny_size_and_reloads(arch, models_dir):
     events = []
     result = workbench.run("cnn", arch=arch, on_event=events.append, **TINY)
     path = models_dir / f"cnn-{arch}.h5"
     assert result.model_path == str(path) and path.exists()
     assert 0.0 <= result.metrics["test_accuracy"] <= 1.0
-    model, info = store.load_model(path, lesson="cnn")
+    model, info = store.load_model(path, lessons=("cnn",))
     assert info.metadata["variant"] == arch
     assert len(model.outputs) == 1  # GoogLeNet's auxiliary heads are not saved
     assert result.metrics["params"] == model.count_params()
-    size = info.metadata["input_size"]
+    size = info.metadata["params"]["input_size"]
     batch = np.random.default_rng(0).random((3, size, size, 1), dtype="float32")
     reloaded = keras.models.load_model(path).predict(batch, verbose=0)
     np.testing.assert_allclose(reloaded, model.predict(batch, verbose=0), rtol=1e-5, atol=1e-6)
@@ -185,6 +185,15 @@ def test_every_architecture_trains_at_tiny_size_and_reloads(arch, models_dir):
     first_conv = next(layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D))
     assert len(pictures[-1].images) == min(32, first_conv.filters)
     assert len(pictures[-1].images[0]) == first_conv.kernel_size[0]
+
+
+def test_the_lesson_trains_the_very_builders_anatomy_takes_apart():
+    from lessons.cnn.lesson import NETWORKS
+    from workbench.registry import load
+
+    declared = {a.name: load(a.builder) for a in ARCHITECTURES}
+    assert list(NETWORKS) == list(PRESETS)
+    assert all(NETWORKS[name] is declared[name] for name in NETWORKS)
 
 
 def test_lenet_default_run_reaches_097_on_digits(models_dir):
@@ -215,7 +224,7 @@ def test_width_scales_every_filter_and_unit_count_but_not_the_classes():
 def test_alexnet_trains_under_mixed_precision_on_cpu(models_dir):
     # bfloat16 on a CPU: the LRN layer must not hand TensorFlow a type it has no kernel for.
     result = workbench.run("cnn", arch="alexnet", precision="mixed", **TINY)
-    model, info = store.load_model(result.model_path, lesson="cnn")
+    model, info = store.load_model(result.model_path, lessons=("cnn",))
     assert info.metadata["precision"] in ("mixed_bfloat16", "mixed_float16")
     assert model.get_layer("norm1").compute_dtype in ("bfloat16", "float16")
 

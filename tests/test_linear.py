@@ -65,11 +65,9 @@ def test_gradient_check_agrees_with_autodiff_at_small_weights(loss, kwargs):
     data = load_images("digits")
     model = build_linear(data.image_shape, 10, data.x_train.mean(0), reg=0.1)
     loss_class = SoftmaxCrossEntropy if loss == "softmax" else MulticlassHinge
-    error = checks.gradient_check(model, loss_class, 0.1, data.x_train[:100], data.y_train[:100],
+    check = checks.gradient_check(model, loss_class, 0.1, data.x_train[:100], data.y_train[:100],
                                   entries=20, **kwargs)
-    # Where a pixel is always 0 the gradient is the reg term alone (~1e-4); a centred
-    # difference of a loss near 9 resolves that to ~1e-6 relative in float64.
-    assert error < 1e-5
+    assert check.entries == 20 and check.max_rel_error < 1e-7
 
 
 def test_softmax_analytic_gradient_matches_the_closed_form():
@@ -113,7 +111,9 @@ def test_default_run_accuracy_sanity_checks_and_loss_parts(default_runs, loss):
     assert m["initial_loss"] == pytest.approx(m["expected_initial_loss"], rel=0.01)
     assert m["final_loss"] == pytest.approx(m["final_data_loss"] + m["final_reg_loss"])
     assert m["final_reg_loss"] > 0
-    assert m["grad_check_max_rel_error"] < 1e-3
+    # CS231n's bar for float64: far below 1e-7, kinks (SVM) named apart rather than hidden.
+    assert m["grad_check_max_rel_error"] < 1e-7 and m["grad_check_entries"] >= 90
+    assert m["grad_check_entries"] + len(m["grad_check_kinks"]) == 100
 
 
 def test_accuracy_is_within_three_points_of_scikit_learn(default_runs):

@@ -15,7 +15,7 @@ from workbench.quiet import import_tensorflow
 tf = import_tensorflow()
 import keras  # noqa: E402
 
-from workbench.sampling import Sampler, pick  # noqa: E402
+from lessons.lstm.sampling import Sampler, pick  # noqa: E402
 
 TINY = {"max_chars": 20000, "epochs": 1, "units": 32, "layers": 1, "seq_len": 32, "embed_dim": 8}
 
@@ -160,9 +160,9 @@ def test_generate_round_trip_from_the_command_line(tiny_lstm):
 
 @pytest.mark.parametrize("args, message", [
     (["--prime", "Thé€"], "prime has characters not in the model's vocabulary: 'é', '€'"),
-    (["--length", "-5"], "length must be >= 0; got -5"),
+    (["--length", "-5"], "length must be 0..100000; got -5"),
     (["--temperature", "-0.5"], "temperature must be >= 0; got -0.5"),
-    (["--top-k", "0"], "top-k must be >= 1; got 0"),
+    (["--top-k", "-1"], "top_k must be >= 0; got -1"),
     (["--temperature", "hot"], "temperature: expected a number, got 'hot'"),
 ])
 def test_generate_refuses_bad_arguments(tiny_lstm, args, message):

@@ -10,7 +10,9 @@ import pytest
 
 import workbench
 from lessons.resnet import blocks, figures
-from lessons.resnet.lesson import conv_layers, copy_shared_weights, settings
+from lessons.resnet import ResnetSettings
+from lessons.resnet.diagnostics import conv_layers
+from lessons.resnet.lesson import copy_shared_weights, step_schedule
 from lessons.resnet.networks import cifar_resnet, imagenet_resnet
 from tests.conftest import one_line_error, run_cli
 from workbench import anatomy, store
@@ -90,9 +92,19 @@ def test_a_cifar_resnet_has_6n_plus_2_weighted_layers():
 
 
 def test_the_paper_schedule_fills_in_what_was_left_at_zero():
-    base = {"schedule": "paper", "width": 0.0, "epochs": 0, "batch_size": 0, "learning_rate": 0.0}
-    assert settings(base) == {**base, "width": 1.0, "epochs": 182, "batch_size": 128, "learning_rate": 0.1}
-    assert settings({**base, "epochs": 3})["epochs"] == 3
+    paper = ResnetSettings(schedule="paper").with_presets()
+    assert (paper.width, paper.epochs, paper.batch_size, paper.learning_rate) == (1.0, 182, 128, 0.1)
+    assert ResnetSettings(schedule="paper", epochs=3).with_presets().epochs == 3
+    quick = ResnetSettings().with_presets()
+    assert (quick.width, quick.epochs, quick.batch_size, quick.learning_rate) == (0.5, 12, 64, 0.001)
+
+
+def test_the_paper_schedule_divides_the_rate_by_10_at_half_and_three_quarters():
+    schedule = step_schedule(ResnetSettings(schedule="paper", epochs=4).with_presets(), 10)
+    rates = [float(schedule(step)) for step in range(40)]  # 4 epochs of 10 steps
+    expected = [0.1] * 20 + [0.01] * 10 + [0.001] * 10  # drops at epochs round(2.0), round(3.0)
+    np.testing.assert_allclose(rates, expected, rtol=1e-6)
+    assert step_schedule(ResnetSettings().with_presets(), 10) == 0.001  # quick: no drops
 
 
 def test_notes_figures_are_the_ones_the_code_computes():
@@ -115,8 +127,8 @@ def test_tiny_comparison_trains_both_twins_and_saves_both(models_dir):
         assert list(norms)[0] == "stem_conv" and len(norms) == 7  # 6n+2 - 1 (the softmax layer)
         assert all(value > 0 for value in norms.values())
     assert m["trained_better"] in ("plain", "residual")
-    residual, info = store.load_model(models_dir / "resnet-8.h5", lesson="resnet")
-    plain, plain_info = store.load_model(models_dir / "resnet-8-plain.h5", lesson="resnet")
+    residual, info = store.load_model(models_dir / "resnet-8.h5", lessons=("resnet",))
+    plain, plain_info = store.load_model(models_dir / "resnet-8-plain.h5", lessons=("resnet",))
     assert result.model_path == str(models_dir / "resnet-8.h5")
     assert info.metadata["variant"] == "8" and plain_info.metadata["variant"] == "8-plain"
     assert not [layer for layer in plain.layers if layer.name.endswith("_add")]
@@ -127,7 +139,8 @@ def test_tiny_comparison_trains_both_twins_and_saves_both(models_dir):
     for meta, twin in ((info.metadata, "residual"), (plain_info.metadata, "plain")):
         assert [row["epoch"] for row in meta["history"]] == [1, 2]
         assert [row["loss"] for row in meta["history"]] == pytest.approx(m[f"{twin}_loss_per_epoch"])
-        assert meta["settings"] == {"width": 0.25, "epochs": 2, "batch_size": 128, "learning_rate": 0.001}
+        used = {name: meta["params"][name] for name in ("width", "epochs", "batch_size", "learning_rate")}
+        assert used == {"width": 0.25, "epochs": 2, "batch_size": 128, "learning_rate": 0.001}
 
 
 def test_a_bottleneck_net_is_saved_under_its_own_name(models_dir):
@@ -174,7 +187,7 @@ def test_resnet101_and_152_match_keras_applications_less_conv_biases(depth, refe
 
 
 def test_measuring_gradients_leaves_batchnorm_statistics_alone():
-    from lessons.resnet.lesson import GradientProbe
+    from lessons.resnet.diagnostics import GradientProbe
 
     model = cifar_resnet(8, "basic", True, (16, 16, 1), 10, 0.25)
     probe = GradientProbe((np.random.default_rng(0).random((8, 16, 16, 1), dtype="float32"),

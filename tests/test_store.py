@@ -85,14 +85,14 @@ def test_missing_corrupt_and_foreign_files_get_one_clear_error(tmp_path):
 
 def test_load_model_checks_the_kind(tmp_path):
     path = store.save_model(tiny_model(), tmp_path / "m.h5", META)
-    model, info = store.load_model(path, lesson="knn")
+    model, info = store.load_model(path, lessons=("knn",))
     assert info.lesson == "knn" and model.count_params() == 15
     with pytest.raises(BadInput, match="is a 'knn' model; this needs a 'lstm' model"):
-        store.load_model(path, lesson="lstm")
+        store.load_model(path, lessons=("lstm",))
     plain = tmp_path / "plain.h5"
     tiny_model().save(plain)
     with pytest.raises(BadInput, match="not a workbench model; this needs a 'lstm' model"):
-        store.load_model(plain, lesson="lstm")
+        store.load_model(plain, lessons=("lstm",))
 
 
 def test_list_models_skips_unreadable_files_and_sorts_newest_first(tmp_path):

@@ -11,8 +11,6 @@ with plain `keras.models.load_model` in any program that imported `workbench`.
 
 from __future__ import annotations
 
-import importlib
-import sys
 from typing import Any
 
 import wrapt
@@ -32,17 +30,8 @@ def run(lesson: str, *, seed: int = 0, dataset: str | None = None, out: str | No
                       precision=precision, distribute=distribute)
 
 
-def register_keras_classes() -> None:
-    """Import every module that registers a lesson's custom Keras classes."""
-    from workbench import registry
-
-    for module in registry.keras_modules():
-        importlib.import_module(module)
-
-
 @wrapt.when_imported("keras")
 def _register_lesson_keras_classes(_keras) -> None:
-    lessons = sys.modules.get("lessons")
-    if lessons is not None and not hasattr(lessons, "CATALOG"):
-        return  # `lessons` is mid-import (Keras came first); it registers them when done
-    register_keras_classes()
+    from workbench import registry
+
+    registry.register_keras_classes()

@@ -104,12 +104,6 @@ def get(name: str) -> registry.Architecture:
     return known[name]
 
 
-def analyze(name: str, input_shape: tuple[int, int, int] | None = None,
-            classes: int | None = None) -> dict[str, Any]:
-    """The JSON of `workbench anatomy NAME --json`."""
-    return anatomy_of(name, input_shape, classes).to_dict()
-
-
 def anatomy_of(name: str, input_shape: tuple[int, int, int] | None = None,
                classes: int | None = None) -> Anatomy:
     """Build the named architecture (no training, random weights) and take it apart."""

@@ -12,8 +12,11 @@ import sys
 from typing import Any, Sequence
 
 from workbench import __version__, registry
-from workbench.errors import BadInput, Cancelled, WorkbenchError
+from workbench.errors import BadInput, WorkbenchError
+from workbench.formatting import error_line
+from workbench.params import SEED, Param
 from workbench.placement import DISTRIBUTIONS, PRECISIONS  # light: TensorFlow loads on use
+from workbench.quiet import DEBUG, native_stderr_diverted
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,8 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="set a lesson parameter (repeatable); 'workbench show LESSON' lists them")
     p.add_argument("--dataset", help="digits (embedded, default), mnist, fashion_mnist, cifar10")
     p.add_argument("--out", metavar="PATH", help="where to save the model (default: models folder)")
-    p.add_argument("--seed", type=_checked("seed", int, low=0), default=0,
-                   help="random seed (default 0)")
+    _add_option(p, SEED)
     p.add_argument("--precision", choices=PRECISIONS, default="float32",
                    help="float32 (default) or mixed (float16 on a GPU, bfloat16 on a CPU)")
     p.add_argument("--distribute", choices=DISTRIBUTIONS, default="none",
@@ -57,17 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object to stdout")
     p.add_argument("--quiet", action="store_true", help="no progress or log on stderr")
 
+    from workbench.generation import OPTIONS
+
     p = sub.add_parser("generate", help="write text from a saved LSTM, streaming")
     p.add_argument("model", metavar="MODEL.h5")
     p.add_argument("--prime", default="", help="text that warms up the state; printed first")
-    p.add_argument("--length", type=_checked("length", int, low=0), default=500,
-                   help="characters to generate (default 500)")
-    p.add_argument("--temperature", type=_checked("temperature", float, low=0.0), default=0.8,
-                   help="0 = always the likeliest character; higher = more adventurous (default 0.8)")
-    p.add_argument("--top-k", type=_checked("top-k", int, low=1), default=None,
-                   help="sample only among the k likeliest characters")
-    p.add_argument("--seed", type=_checked("seed", int, low=0), default=0,
-                   help="random seed: the same seed gives the same text (default 0)")
+    for option in OPTIONS:
+        _add_option(p, option)
 
     p = sub.add_parser("inspect", help="a saved model's metadata, metrics and layers")
     p.add_argument("model", metavar="MODEL.h5")
@@ -77,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("arch", metavar="ARCH", nargs="?",
                    help="an architecture (workbench anatomy --list) or a saved MODEL.h5")
     p.add_argument("--input", metavar="HxWxC", help="input size (default: the paper's)")
-    p.add_argument("--classes", type=_checked("classes", int, low=1, high=100_000), default=None,
+    p.add_argument("--classes", type=_argument_type(CLASSES), default=None,
                    help="classifier outputs (default: the paper's, 1000 for ImageNet)")
     p.add_argument("--list", action="store_true", help="list the architectures")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -90,12 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _checked(name: str, kind: type, **bounds):
-    """An argparse `type` that validates like a lesson parameter, with the same messages."""
-    from workbench.params import Param
+CLASSES = Param("classes", int, 1000, "classifier outputs", low=1, high=100_000)
 
-    param = Param(name, kind, kind(bounds.get("low", 0)), "", **bounds)
 
+def _argument_type(param: Param):
+    """An argparse `type` that judges text by the parameter's declaration, with its words."""
     def parse(text: str):
         try:
             return param.coerce(text)
@@ -103,6 +100,13 @@ def _checked(name: str, kind: type, **bounds):
             raise argparse.ArgumentTypeError(str(exc)) from None
 
     return parse
+
+
+def _add_option(parser, param: Param) -> None:
+    """`--NAME` (underscores as dashes) from a declaration: its type, bounds, default, help."""
+    parser.add_argument(f"--{param.name.replace('_', '-')}", dest=param.name,
+                        type=_argument_type(param), default=param.default,
+                        help=f"{param.help} (default {param.format(param.default)})")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -113,43 +117,31 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             run_app(models_dir=args.models_dir)
             return 0
-        return COMMANDS[args.command](args)
+        # TensorFlow's C++ writes to fd 2 must not mix with our lines and bars.
+        with native_stderr_diverted():
+            return COMMANDS[args.command](args)
     except KeyboardInterrupt:
-        print("workbench: interrupted; nothing was saved", file=sys.stderr)
-        return 130
-    except Cancelled as exc:
-        print(f"workbench: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return _fail("workbench: interrupted; nothing was saved", 130)
     except WorkbenchError as exc:
-        print(f"workbench: error: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return _fail(error_line(exc), exc.exit_code)
     except BrokenPipeError:  # `workbench list | head`: the reader left; not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as exc:  # a bug: say so in one line; WORKBENCH_DEBUG=1 shows the trace
-        if os.environ.get("WORKBENCH_DEBUG") == "1":
+        if DEBUG:
             raise
-        print(f"workbench: internal error: {type(exc).__name__}: {exc} "
-              "(set WORKBENCH_DEBUG=1 for the traceback)", file=sys.stderr)
-        return 1
+        return _fail(error_line(exc), 1)
+
+
+def _fail(line: str, code: int) -> int:
+    """One whole line on stderr, flushed before the exit code is returned."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+    return code
 
 
 def _print_json(obj: Any) -> None:
     print(json.dumps(obj, indent=2))
-
-
-def _number(value: Any) -> str:
-    """Four significant digits for floats (0.9639, 1.2e-06), also inside lists and dicts."""
-    def rounded(v):
-        if isinstance(v, float):
-            return float(f"{v:.4g}")
-        if isinstance(v, dict):
-            return {k: rounded(x) for k, x in v.items()}
-        if isinstance(v, list):
-            return [rounded(x) for x in v]
-        return v
-
-    return f"{value:.4g}" if isinstance(value, float) else json.dumps(rounded(value))
 
 
 def _console(min_width: int = 0):
@@ -166,8 +158,10 @@ def _console(min_width: int = 0):
 # -- commands ---------------------------------------------------------------------------
 
 def cmd_list(args) -> int:
-    rows = [{"id": l.id, "title": l.title, "summary": l.summary, "built": l.built}
-            for l in registry.lessons()]
+    found = registry.catalog()
+    for plugin in found.broken:  # one line each; the working lessons are still listed
+        sys.stderr.write(f"workbench: warning: {plugin.line()}\n")
+    rows = [{"id": l.id, "title": l.title, "summary": l.summary} for l in found.lessons]
     if args.json:
         _print_json({"lessons": rows})
         return 0
@@ -177,39 +171,31 @@ def cmd_list(args) -> int:
     for column in ("id", "title", "summary"):
         table.add_column(column)
     for row in rows:
-        summary = row["summary"] if row["built"] else f"[dim](not built yet)[/] {row['summary']}"
-        table.add_row(row["id"], row["title"], summary)
+        table.add_row(row["id"], row["title"], row["summary"])
     _console().print(table)
     return 0
 
 
 def cmd_show(args) -> int:
     from rich.markdown import Markdown
-    from rich.table import Table
+
+    from workbench import views
 
     lesson = registry.get(args.lesson)
     console = _console()
-    if not lesson.built:
-        console.print(f"[bold]{lesson.title}[/] ({lesson.id}): not built yet\n{lesson.summary}")
-        return 0
     console.print(Markdown(lesson.notes))
-    table = Table(title="parameters (--set NAME=VALUE)", header_style="bold")
-    for column in ("name", "type", "default", "allowed", "help"):
-        table.add_column(column)
-    for p in lesson.params:
-        table.add_row(p.name, p.type_name, p.format(p.default), p.allowed(), p.help)
-    console.print(table)
+    console.print(views.params_table(lesson.params))
     return 0
 
 
 def cmd_run(args) -> int:
+    from workbench import views
+
     from workbench.params import parse_assignments
     from workbench.progress import ConsoleView
-    from workbench.quiet import detach_native_stderr
     from workbench.runner import run
 
     params = parse_assignments(args.assignments)
-    detach_native_stderr()
     view = ConsoleView(quiet=args.quiet)
     try:
         result = run(args.lesson, params, dataset=args.dataset, seed=args.seed, out=args.out,
@@ -222,25 +208,22 @@ def cmd_run(args) -> int:
         return 0
     console = _console()
     console.print(f"[bold]{result.lesson}[/] on {result.dataset}, {result.seconds:.1f}s on {result.device}")
-    for name, value in result.metrics.items():
-        console.print(f"  {name}: {_number(value)}")
+    console.print(views.metrics_table(result.metrics))
     if result.model_path:
         console.print(f"model: {result.model_path}")
     return 0
 
 
 def cmd_generate(args) -> int:
-    from workbench.quiet import detach_native_stderr
+    from workbench import generation
 
-    detach_native_stderr()  # before sampling's import loads TensorFlow, which logs from C++
-    from workbench.sampling import Sampler
-
-    sampler = Sampler.from_file(args.model)
+    chosen = generation.options({option.name: getattr(args, option.name)
+                                 for option in generation.OPTIONS})
+    sampler = generation.open_sampler(args.model)
     sampler.check_prime(args.prime)  # refuse before printing anything
     sys.stdout.write(args.prime)
     sys.stdout.flush()
-    for chunk in sampler.generate(args.prime, args.length, temperature=args.temperature,
-                                  top_k=args.top_k, seed=args.seed):
+    for chunk in generation.generate(sampler, args.prime, chosen):
         sys.stdout.write(chunk)
         sys.stdout.flush()
     sys.stdout.write("\n")
@@ -248,38 +231,20 @@ def cmd_generate(args) -> int:
 
 
 def cmd_inspect(args) -> int:
-    from workbench import store
+    from workbench import store, views
 
     info = store.describe(args.model)
-    layers = [{"name": l.name, "type": l.type, "params": l.params} for l in info.layers]
     if args.json:
+        layers = [{"name": l.name, "type": l.type, "params": l.params} for l in info.layers]
         _print_json({"path": str(info.path), "workbench": info.metadata, "layers": layers,
                      "total_params": info.total_params})
         return 0
-    from rich.table import Table
-
-    console = _console()
-    meta = info.metadata
-    if meta:
-        console.print(f"[bold]{info.path}[/]: lesson {meta.get('lesson')}, dataset {meta.get('dataset')}, "
-                      f"saved {meta.get('created')}")
-        console.print("params: " + json.dumps(meta.get("params", {})))
-        for name, value in meta.get("metrics", {}).items():
-            console.print(f"  {name}: {_number(value)}")
-    else:
-        console.print(f"[bold]{info.path}[/]: a Keras model not saved by the workbench (no metadata)")
-    table = Table(header_style="bold")
-    for column in ("layer", "type", "params"):
-        table.add_column(column, justify="right" if column == "params" else "left")
-    for layer in layers:
-        table.add_row(layer["name"], layer["type"], f"{layer['params']:,}")
-    table.add_row("total", "", f"{info.total_params:,}", style="bold")
-    console.print(table)
+    _console().print(views.inspect_view(info))
     return 0
 
 
 def cmd_anatomy(args) -> int:
-    from workbench import anatomy
+    from workbench import anatomy, views
 
     if args.list or not args.arch:
         known = registry.architectures()
@@ -292,101 +257,52 @@ def cmd_anatomy(args) -> int:
         for a in known.values():
             print(f"{a.name:<18} {anatomy.shape_text(a.input_shape):<12} {a.summary}")
         return 0
-    from workbench.quiet import detach_native_stderr
-
     if args.arch not in registry.architectures() and (
             args.arch.endswith((".h5", ".hdf5", ".keras")) or os.sep in args.arch or os.path.exists(args.arch)):
         if args.input is not None or args.classes is not None:
             raise BadInput("--input and --classes apply to an architecture, not to a saved model")
         from workbench import store
 
-        detach_native_stderr()
         model, info = store.load_model(args.arch)
         result = anatomy.of_model(model, info.path.stem)
     else:
         anatomy.get(args.arch)  # an unknown name is refused before TensorFlow loads
         shape = anatomy.parse_input(args.input) if args.input is not None else None
-        detach_native_stderr()
         result = anatomy.anatomy_of(args.arch, shape, args.classes)
     if args.json:
         _print_json(result.to_dict())
         return 0
-    _console(min_width=120).print(anatomy_table(result))
-    for line in anatomy_summary(result):
+    _console(min_width=120).print(views.anatomy_table(result))
+    for line in views.anatomy_summary(result):
         print(line)
     return 0
 
 
-def anatomy_table(result):
-    from rich.table import Table
-
-    from workbench.anatomy import shape_text
-
-    table = Table(title=f"{result.arch} on {shape_text(result.input_shape)}", header_style="bold")
-    for column in ("layer", "type", "output", "params", "MACs", "activations"):
-        # Names and numbers never wrap; in a narrow terminal the type column folds.
-        folds = column == "type"
-        table.add_column(column, justify="left" if column in ("layer", "type") else "right",
-                         no_wrap=not folds, overflow="fold" if folds else "ellipsis")
-    for layer in result.layers:
-        table.add_row(layer.name, layer.type, shape_text(layer.output_shape),
-                      f"{layer.params:,}", f"{layer.macs:,}", f"{layer.activations:,}")
-    table.add_row("total", "", "", f"{result.total_params:,}", f"{result.total_macs:,}", "",
-                  style="bold")
-    return table
-
-
-def anatomy_summary(result) -> list[str]:
-    from workbench.anatomy import human
-
-    one = ("time step" if None in result.input_shape
-           else "image" if len(result.input_shape) == 3 else "example")
-    convolutions = result.share("macs", {"Conv2D"})
-    frozen = result.total_params - result.trainable_params
-    return [
-        f"parameters {human(result.total_params)} ({result.total_params:,}"
-        + (f", of which {frozen:,} BatchNorm statistics or other non-trainable" if frozen else "")
-        + f"); {result.share('params', {'Dense'}):.0%} of them in fully connected layers",
-        f"one forward pass per {one}: {human(result.total_macs)} multiply-accumulates"
-        + (f"; {convolutions:.0%} of them in convolutions" if convolutions else ""),
-        f"activations kept per {one}: {human(result.forward_activation_bytes, 'B')} in float32 "
-        f"({result.forward_activation_bytes / 2**20:.1f} MiB)",
-    ]
-
-
 def cmd_models(args) -> int:
-    from workbench import store
+    from workbench import store, views
 
-    rows = []
-    for info in store.list_models(args.models_dir):
-        key = store.key_metric(info.metadata)
-        rows.append({"path": str(info.path), "lesson": info.lesson, "variant": info.metadata.get("variant"),
-                     "created": info.metadata.get("created"), "dataset": info.metadata.get("dataset"),
-                     "key_metric": {key[0]: key[1]} if key else {}})
+    infos = store.list_models(args.models_dir)
     if args.json:
+        rows = []
+        for info in infos:
+            key = store.key_metric(info.metadata)
+            rows.append({"path": str(info.path), "lesson": info.lesson,
+                         "variant": info.metadata.get("variant"),
+                         "created": info.metadata.get("created"),
+                         "dataset": info.metadata.get("dataset"),
+                         "key_metric": {key[0]: key[1]} if key else {}})
         _print_json({"models_dir": str(store.models_dir(args.models_dir)), "models": rows})
         return 0
-    if not rows:
+    if not infos:
         print(f"no models in {store.models_dir(args.models_dir)} yet; 'workbench run knn' makes one")
         return 0
-    from rich.table import Table
-
-    table = Table(header_style="bold")
-    for column in ("model", "lesson", "dataset", "saved", "key metric"):
-        table.add_column(column)
-    for row in rows:
-        metric = ", ".join(f"{k} {_number(v)}" for k, v in row["key_metric"].items())
-        table.add_row(row["path"], row["lesson"] or "(not workbench)", row["dataset"] or "",
-                      row["created"] or "", metric)
-    _console().print(table)
+    _console().print(views.models_table(infos))
     return 0
 
 
 def cmd_devices(args) -> int:
     from workbench import devices
-    from workbench.quiet import detach_native_stderr
 
-    detach_native_stderr()
     report = {"devices": devices.visible(), "run_device": devices.run_device()}
     if args.json:
         _print_json(report)

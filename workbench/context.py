@@ -5,11 +5,11 @@ from __future__ import annotations
 import functools
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from workbench import data as datasets
 from workbench.errors import Cancelled
-from workbench.events import EpochEnd, Event, Log, Metric, Picture, Progress, Stage
+from workbench.events import Event, Log, Metric, Picture, Progress, Stage
 
 
 # Resized images are cached between epochs up to this size; CIFAR-10 at 96x96 (5 GB)
@@ -23,23 +23,29 @@ class PendingSave:
 
     model: Any
     variant: str | None
+    history: list[dict[str, float]]  # one row per epoch: {"epoch": 1, "loss": ...}
     extra: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] | None = None  # None: the run's metrics
-    history: list[dict[str, float]] | None = None  # None: the run's history
+
+
+def history_rows(history: Mapping[str, list[float]] | None) -> list[dict[str, float]]:
+    """Keras' `fit(...).history` ({"loss": [...], ...}) as one row per epoch, as files keep it."""
+    if not history:
+        return []
+    epochs = len(next(iter(history.values())))
+    return [{"epoch": i + 1, **{name: float(values[i]) for name, values in history.items()}}
+            for i in range(epochs)]
 
 
 class RunContext:
-    def __init__(self, *, lesson_id: str, params: dict[str, Any], dataset: str, seed: int,
-                 emit: Callable[[Event], None], cancel: threading.Event, replicas: int = 1):
-        self.lesson_id = lesson_id
-        self.params = params
+    def __init__(self, *, dataset: str, seed: int, emit: Callable[[Event], None],
+                 cancel: threading.Event, replicas: int = 1):
         self.dataset = dataset
         self.seed = seed
         self.replicas = replicas
         self._emit = emit
         self._cancel = cancel
         self.metrics: dict[str, Any] = {}
-        self.history: list[dict[str, float]] = []
         self.saves: list[PendingSave] = []
         self.images_to_save: dict[str, Any] = {}
 
@@ -87,18 +93,15 @@ class RunContext:
         rows = [[[float(v) for v in row] for row in image] for image in images]
         self.emit(Picture(title, rows, list(captions), columns))
 
-    def record_epoch(self, epoch: EpochEnd) -> None:
-        self.history.append({"epoch": epoch.epoch, **epoch.logs})
-        self.emit(epoch)
+    def callbacks(self, stage: str = "train", *, series: str = "", knob: str = "learning_rate",
+                  diverge_above: float | None = None) -> list:
+        """The Keras callbacks that tie a `fit` to this run: stop on divergence (naming
+        `knob`), stop on cancel, report progress and epochs (as `series`). Put them after
+        the lesson's own callbacks, so the epochs reported carry what those add."""
+        from workbench.callbacks import StopOnCancel, StopOnDivergence, TrainingEvents
 
-    def keras_callback(self, stage: str = "train", knob: str = "learning_rate",
-                       diverge_above: float | None = None):
-        """A Keras callback that reports progress and history, honours cancellation, and
-        stops the run with a BadInput naming `knob` when the loss turns NaN or passes
-        `diverge_above`."""
-        from workbench.keras_events import EventCallback
-
-        return EventCallback(self, stage, knob, diverge_above)
+        return [StopOnDivergence(knob, diverge_above), StopOnCancel(self._cancel),
+                TrainingEvents(self.emit, stage, series)]
 
     # -- cancellation -------------------------------------------------------------------
     @property
@@ -110,13 +113,14 @@ class RunContext:
             raise Cancelled()
 
     # -- results ------------------------------------------------------------------------
-    def save(self, model, variant: str | None = None, *, metrics: dict[str, Any] | None = None,
-             history: list[dict[str, float]] | None = None, **extra: Any) -> None:
-        """Keep `model`; `extra` goes into its metadata (what it needs to be used again).
-
-        A run that trains several models (the residual lesson's twins) gives each its own
-        `metrics` and `history`; otherwise the file gets the run's."""
-        self.saves.append(PendingSave(model, variant, extra, metrics, history))
+    def save(self, model, variant: str | None = None, *,
+             history: Mapping[str, list[float]] | None = None,
+             metrics: dict[str, Any] | None = None, **extra: Any) -> None:
+        """Keep `model` with its training `history` (`fit(...).history`); `extra` goes into
+        its metadata (what it needs to be used again). A run that trains several models
+        (the residual lesson's twins) gives each its own `metrics`; otherwise the file gets
+        the run's."""
+        self.saves.append(PendingSave(model, variant, history_rows(history), extra, metrics))
 
     def save_image(self, name: str, pixels) -> None:
         """Keep a picture as `<model>-<name>.png` beside the (first) saved model."""

@@ -42,8 +42,10 @@ class ImageData:
     def num_classes(self) -> int:
         return len(self.class_names)
 
-    def sizes(self) -> dict[str, int]:
-        return {"train": len(self.x_train), "val": len(self.x_val), "test": len(self.x_test)}
+    def splits(self) -> tuple[tuple[str, np.ndarray, np.ndarray], ...]:
+        """("train", x, y), ("val", x, y), ("test", x, y): what a run scores itself on."""
+        return (("train", self.x_train, self.y_train), ("val", self.x_val, self.y_val),
+                ("test", self.x_test, self.y_test))
 
 
 def _split(x, y, fractions: tuple[float, float]) -> tuple:

@@ -42,10 +42,15 @@ class Metric:
 
 @dataclass(frozen=True)
 class EpochEnd:
-    """One row of the training history: the epoch number (from 1) and Keras' logs."""
+    """One row of the training history: the epoch number (from 1) and Keras' logs.
+
+    `series` names the network when a run trains several (ResNet's "plain" and
+    "residual" twins), so curves keep their epochs apart; "" for a single network.
+    """
 
     epoch: int
     logs: dict[str, float]
+    series: str = ""
 
 
 @dataclass(frozen=True)

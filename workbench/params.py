@@ -1,15 +1,21 @@
 """Typed lesson parameters: one declaration drives CLI flags, app form fields and validation.
 
-A lesson lists its knobs as `Param`s. The CLI hands `--set NAME=VALUE` strings to
-`resolve`, the Python API hands it Python values, the app hands it what the learner typed:
-all three go through the same `Param.coerce`, so a value is judged the same way everywhere.
+A lesson declares its knobs as a frozen dataclass of `Settings`, each field made by
+`knob(default, help, **rules)`; the engine reads a `Param` off every field. The CLI hands
+`--set NAME=VALUE` strings to `resolve`, the Python API hands it Python values, the app
+hands it what the learner typed: all three go through the same `Param.coerce`, so a value
+is judged the same way everywhere, and the lesson's `run` receives the dataclass itself
+(`settings.k`, not `params["k"]`).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import math
+import typing
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, ClassVar, Iterable, Mapping
 
 from workbench.errors import BadInput
 
@@ -160,3 +166,70 @@ def parse_assignments(pairs: Iterable[str]) -> dict[str, str]:
             raise BadInput(f"--set expects NAME=VALUE, got {pair!r}")
         parsed[name.strip()] = value
     return parsed
+
+
+# The run's seed is not a lesson parameter, but it is typed and bounded like one: the CLI's
+# --seed, the app's seed fields and the runner all judge it with this one declaration.
+SEED = Param("seed", int, 0, "random seed: the same seed gives the same run", low=0)
+
+_KINDS = {int: int, float: float, bool: bool, str: str}
+
+
+def knob(default: Any, help: str, **rules: Any) -> Any:
+    """A field of a lesson's `Settings` dataclass: its default, its help line and its
+    rules (`low`, `high`, `above`, `choices`; `preset=True`: 0 means the preset)."""
+    return dataclasses.field(default=default, metadata={"help": help, "rules": rules})
+
+
+class Settings:
+    """Base class of a lesson's parameters, declared as a frozen dataclass of `knob`s.
+
+    The field's annotation gives the type (`int`, `float`, `bool`, `str`, or
+    `tuple[int, ...]` for a comma-separated list). A subclass may override `check` for
+    rules that tie fields together, and set `presets` to say where a `preset=True` field
+    left at 0 takes its value: `("arch", PRESETS)` reads `PRESETS[settings.arch].width`.
+    """
+
+    presets: ClassVar[tuple[str, Mapping[str, Any]] | None] = None
+
+    @classmethod
+    def params(cls) -> tuple[Param, ...]:
+        return _params_of(cls)
+
+    def check(self) -> None:
+        """Cross-parameter rules ("folds is 0 or 2..10"): raise BadInput naming the field."""
+
+    def preset(self) -> Any:
+        """The object holding the preset value of every field declared `preset=True`."""
+        chooser, table = self.presets
+        return table[getattr(self, chooser)]
+
+    def with_presets(self):
+        """These settings with every preset field left at 0 replaced by the preset's value."""
+        zeros = [f.name for f in dataclasses.fields(self)
+                 if f.metadata.get("rules", {}).get("preset") and getattr(self, f.name) == 0]
+        if not zeros:
+            return self
+        preset = self.preset()
+        return dataclasses.replace(self, **{name: getattr(preset, name) for name in zeros})
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON values (lists for tuples), as results and model metadata keep them."""
+        return {f.name: list(v) if isinstance(v := getattr(self, f.name), tuple) else v
+                for f in dataclasses.fields(self)}
+
+
+@functools.cache
+def _params_of(cls: type) -> tuple[Param, ...]:
+    hints = typing.get_type_hints(cls)
+    declared = []
+    for f in dataclasses.fields(cls):
+        kind, many = hints[f.name], False
+        if typing.get_origin(kind) is tuple:
+            kind, many = typing.get_args(kind)[0], True
+        if kind not in _KINDS:
+            raise TypeError(f"{cls.__name__}.{f.name}: a knob is int, float, bool, str or a tuple "
+                            f"of one of them, not {kind!r}")
+        rules = {k: v for k, v in f.metadata["rules"].items() if k != "preset"}
+        declared.append(Param(f.name, kind, f.default, f.metadata["help"], many=many, **rules))
+    return tuple(declared)

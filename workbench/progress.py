@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeElapsedColumn
 
 from workbench import events, pictures
+from workbench.formatting import epoch_line, numbers
 
 # Epoch lines are printed at most this often, several in one go when epochs are quicker:
 # each print redraws a live bar (~0.5 ms of Python), which for a model whose epochs take
@@ -35,15 +36,14 @@ class ConsoleView:
             self._start(event.name, event.total)
         elif isinstance(event, events.Progress):
             if self._bar is not None and self._task is not None:
-                info = "  ".join(f"{k} {v:.4g}" for k, v in event.info.items())
-                self._bar.update(self._task, completed=event.done, total=event.total, info=info)
+                self._bar.update(self._task, completed=event.done, total=event.total,
+                                 info=numbers(event.info))
             if event.total is not None and event.done >= event.total:
                 self._print_epoch_lines()  # the stage is over: nothing more to wait for
         elif isinstance(event, events.Log):
             self._print(event.text)
         elif isinstance(event, events.EpochEnd):
-            shown = "  ".join(f"{k} {v:.4f}" for k, v in event.logs.items())
-            self._epoch_lines.append(f"epoch {event.epoch}: {shown}")
+            self._epoch_lines.append(epoch_line(event.epoch, event.logs, event.series))
             if time.perf_counter() - self._last_print >= EPOCH_PRINT_INTERVAL_S:
                 self._print_epoch_lines()
         elif isinstance(event, events.Picture):

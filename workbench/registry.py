@@ -1,21 +1,34 @@
-"""The lesson catalogue, readable without TensorFlow.
+"""The lesson catalogue: plug-ins found through entry points, readable without TensorFlow.
 
-A `Lesson` is a declaration: id, title, parameters, notes and where its `run` lives.
-The heavy module that builds Keras models is named by `entry` and imported only when
-a run starts, so `workbench list`, `show` and the app's first paint stay fast.
+A lesson is a package that declares a `Lesson` (id, title, course position, settings,
+notes, where its `run` lives) and registers it in the `workbench.lessons` entry-point
+group of its distribution:
+
+    [project.entry-points."workbench.lessons"]
+    knn = "lessons.knn:LESSON"
+
+This package registers its own lessons that way, so a lesson pack installed with pip adds
+lessons exactly as the built-in ones are added. The declaration is light: the module that
+builds Keras models is named by `run` and imported only when a run starts, so `workbench
+list`, `show` and the app's first paint stay fast. A plug-in that fails to load is
+reported (`workbench list` prints one line for it) and skipped; the rest still work.
 """
 
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
-from importlib import resources
+import re
+import sys
+from dataclasses import dataclass, field
+from importlib import metadata, resources
 from typing import Any, Callable
 
 from workbench.errors import BadInput
-from workbench.params import Param
+from workbench.params import Param, Settings
 
+GROUP = "workbench.lessons"
 IMAGE_DATASETS = ("digits", "mnist", "fashion_mnist", "cifar10")
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")  # ids name files (`knn.h5`) and CLI arguments
 
 
 def load(entry: str) -> Callable:
@@ -43,28 +56,47 @@ class Architecture:
     def build(self, input_shape: tuple[int, int, int] | None = None, classes: int | None = None,
               **options):
         return load(self.builder)(input_shape=tuple(input_shape or self.input_shape),
-                     classes=classes or self.classes, **dict(self.options), **options)
+                                  classes=classes or self.classes, **dict(self.options), **options)
 
 
 @dataclass(frozen=True)
 class Lesson:
+    """Everything the engine and the front ends know of a lesson, and all they need."""
+
     id: str
     title: str
     summary: str
-    params: tuple[Param, ...] = ()
+    position: float  # where the course teaches it (the seed notes' section); sorts the catalogue
+    settings: type[Settings]  # its parameters: a frozen dataclass of knobs, in the package
+    # By convention the rest lives beside the settings, in the lesson's package: `run` is
+    # "<package>.lesson:run" (taking settings and ctx), the notes are its notes.md.
+    run: str = ""
     notes: str = ""
-    entry: str | None = None  # "module:function"; None while the lesson is not built yet
     keras_modules: tuple[str, ...] = ()  # modules that register this lesson's Keras classes
     datasets: tuple[str, ...] = IMAGE_DATASETS
     default_dataset: str = "digits"
     trains: bool = True  # False: --precision/--distribute do not apply (kNN only memorises)
-    # Cross-parameter rules ("folds is 0 or 2..10"): raise BadInput; runs before any work.
-    check: Callable[[dict], None] | None = None
+    key_metric: str = "test_accuracy"  # the number its saved models are compared by
     architectures: tuple[Architecture, ...] = ()  # what `workbench anatomy` can take apart
+    # "module:function" taking (model, metadata) and returning an object with
+    # `check_prime(text)` and `generate(prime, length, *, temperature, top_k, seed)`:
+    # the lesson's models write text (`workbench generate`, the Generate screen).
+    generator: str | None = None
+
+    def __post_init__(self):
+        # A broken declaration fails when the plug-in loads, not in the middle of a run.
+        if not _ID.match(self.id):
+            raise ValueError(f"lesson id {self.id!r} must be lower-case letters, digits and _")
+        self.settings.params()
+        package = self.settings.__module__
+        if not self.run:
+            object.__setattr__(self, "run", f"{package}.lesson:run")
+        if not self.notes:
+            object.__setattr__(self, "notes", read_notes(package))
 
     @property
-    def built(self) -> bool:
-        return self.entry is not None
+    def params(self) -> tuple[Param, ...]:
+        return self.settings.params()
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -73,9 +105,7 @@ class Lesson:
         raise KeyError(name)
 
     def load_run(self) -> Callable:
-        if not self.built:
-            raise BadInput(f"lesson {self.id!r} is not built yet")
-        return load(self.entry)
+        return load(self.run)
 
 
 def read_notes(package: str, filename: str = "notes.md") -> str:
@@ -83,11 +113,76 @@ def read_notes(package: str, filename: str = "notes.md") -> str:
     return resources.files(package).joinpath(filename).read_text(encoding="utf-8")
 
 
-def lessons() -> tuple[Lesson, ...]:
-    """Every lesson in teaching order, built or not."""
-    from lessons import CATALOG
+@dataclass(frozen=True)
+class BrokenPlugin:
+    """An entry point that did not give a usable lesson, and why."""
 
-    return CATALOG
+    name: str
+    target: str
+    reason: str
+
+    def line(self) -> str:
+        return f"lesson plug-in {self.name!r} ({self.target}) skipped: {self.reason}"
+
+
+@dataclass
+class Catalog:
+    lessons: tuple[Lesson, ...]
+    broken: list[BrokenPlugin] = field(default_factory=list)
+
+
+_catalog: Catalog | None = None
+_discovering = False
+_registered: set[str] = set()  # keras modules imported (or that failed) already
+
+
+def _discover() -> Catalog:
+    found: dict[str, Lesson] = {}
+    broken = []
+    for entry in metadata.entry_points(group=GROUP):
+        try:
+            lesson = entry.load()
+            if not isinstance(lesson, Lesson):
+                raise TypeError(f"it names a {type(lesson).__name__}, not a workbench Lesson")
+            if lesson.id != entry.name:
+                raise ValueError(f"the entry point is named {entry.name!r} but the lesson's id "
+                                 f"is {lesson.id!r}")
+            if lesson.id in found:
+                raise ValueError(f"id {lesson.id!r} is already taken by another lesson")
+        except Exception as exc:  # noqa: BLE001  (any plug-in bug: report it, keep the rest)
+            broken.append(BrokenPlugin(entry.name, entry.value, _reason(exc)))
+            continue
+        found[lesson.id] = lesson
+    return Catalog(tuple(sorted(found.values(), key=lambda l: (l.position, l.id))), broken)
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def catalog() -> Catalog:
+    """The installed lessons in course order, and the plug-ins that failed; found once."""
+    global _catalog, _discovering
+    if _catalog is None:
+        _discovering = True
+        try:
+            _catalog = _discover()
+        finally:
+            _discovering = False
+        if "keras" in sys.modules:
+            register_keras_classes()
+    return _catalog
+
+
+def refresh() -> None:
+    """Forget the catalogue, so the next look finds plug-ins installed since."""
+    global _catalog
+    _catalog = None
+
+
+def lessons() -> tuple[Lesson, ...]:
+    return catalog().lessons
 
 
 def get(lesson_id: str) -> Lesson:
@@ -98,10 +193,27 @@ def get(lesson_id: str) -> Lesson:
     raise BadInput(f"unknown lesson {lesson_id!r}; choose one of {ids}")
 
 
+def find(lesson_id: str | None) -> Lesson | None:
+    """The lesson with this id, or None (a model saved by a plug-in no longer installed)."""
+    return next((lesson for lesson in lessons() if lesson.id == lesson_id), None)
+
+
 def architectures() -> dict[str, Architecture]:
     """Every architecture the lessons declare, by name, in teaching order."""
     return {a.name: a for lesson in lessons() for a in lesson.architectures}
 
 
-def keras_modules() -> tuple[str, ...]:
-    return tuple(m for lesson in lessons() for m in lesson.keras_modules)
+def register_keras_classes() -> None:
+    """Import every module that registers a lesson's custom Keras layers and losses, so
+    `keras.models.load_model` reads the lessons' models. Runs once Keras and the catalogue
+    are both there, whichever comes last: `workbench` hooks Keras' import, and discovery
+    calls this when Keras was imported first (or by a plug-in while it loaded)."""
+    if _discovering:
+        return
+    for lesson in lessons():
+        for module in set(lesson.keras_modules) - _registered:
+            _registered.add(module)
+            try:
+                importlib.import_module(module)
+            except Exception as exc:  # noqa: BLE001  (a broken plug-in must not break Keras)
+                catalog().broken.append(BrokenPlugin(lesson.id, module, _reason(exc)))

@@ -17,7 +17,8 @@ from workbench import registry, store
 from workbench.context import RunContext
 from workbench.errors import BadInput
 from workbench.events import Artifact, Event
-from workbench.params import resolve
+from workbench.params import SEED, Settings, resolve
+from workbench.registry import Lesson
 
 
 @dataclass(frozen=True)
@@ -34,33 +35,52 @@ class Result:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class Request:
+    """A run that passed every check made before work: what `execute` carries out.
+    `settings` hold the values the run will use (presets filled in)."""
+
+    lesson: Lesson
+    settings: Settings
+    dataset: str
+    seed: int
+
+
 def default_model_path(folder: Path, lesson_id: str, variant: str | None) -> Path:
     return folder / (f"{lesson_id}-{variant}.h5" if variant else f"{lesson_id}.h5")
 
 
-def prepare(lesson_id: str, params: Mapping[str, Any] | None, dataset: str | None):
-    """The lesson, its validated parameter values and dataset name, or BadInput."""
-    lesson = registry.get(lesson_id)
-    if not lesson.built:
-        raise BadInput(f"lesson {lesson_id!r} is not built yet")
-    values = resolve(lesson.params, params or {}, owner=f"lesson {lesson_id!r}")
-    if lesson.check:
-        lesson.check(values)
+def request(lesson: Lesson, values: Mapping[str, Any], dataset: str | None, seed: Any) -> Request:
+    """A request from parameter values already coerced (the app's form checks each field
+    itself): the lesson's cross-parameter rules, the dataset and the seed, or BadInput."""
+    settings = lesson.settings(**values)
+    settings.check()
     dataset = lesson.default_dataset if dataset is None else dataset
     if dataset not in lesson.datasets:
-        raise BadInput(f"unknown dataset {dataset!r} for {lesson_id}; choose one of "
+        raise BadInput(f"unknown dataset {dataset!r} for {lesson.id}; choose one of "
                        f"{', '.join(lesson.datasets)}")
-    return lesson, values, dataset
+    return Request(lesson, settings.with_presets(), dataset, SEED.coerce(seed))
+
+
+def prepare(lesson_id: str, params: Mapping[str, Any] | None, dataset: str | None,
+            seed: Any = 0) -> Request:
+    """A request from text or Python values (the CLI's --set, the API's keywords)."""
+    lesson = registry.get(lesson_id)
+    values = resolve(lesson.params, params or {}, owner=f"lesson {lesson_id!r}")
+    return request(lesson, values, dataset, seed)
 
 
 def run(lesson_id: str, params: Mapping[str, Any] | None = None, *, dataset: str | None = None,
-        seed: int = 0, out: str | Path | None = None, models_dir: str | Path | None = None,
-        on_event: Callable[[Event], None] | None = None,
-        cancel: threading.Event | None = None, precision: str = "float32",
-        distribute: str = "none") -> Result:
-    lesson, values, dataset = prepare(lesson_id, params, dataset)
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise BadInput(f"seed must be a non-negative integer, got {seed!r}")
+        seed: int = 0, **how: Any) -> Result:
+    """Check and carry out a run; `how` as for `execute`."""
+    return execute(prepare(lesson_id, params, dataset, seed), **how)
+
+
+def execute(req: Request, *, out: str | Path | None = None, models_dir: str | Path | None = None,
+            on_event: Callable[[Event], None] | None = None,
+            cancel: threading.Event | None = None, precision: str = "float32",
+            distribute: str = "none") -> Result:
+    lesson = req.lesson
     folder = store.models_dir(models_dir)
     out = Path(out) if out is not None else None
     store.check_writable_target(out or default_model_path(folder, lesson.id, None))
@@ -74,27 +94,27 @@ def run(lesson_id: str, params: Mapping[str, Any] | None = None, *, dataset: str
     placement = placing.plan(precision, distribute, trains=lesson.trains)
     lesson_run = lesson.load_run()
 
-    keras.utils.set_random_seed(seed)
-    device = placement.device
-    ctx = RunContext(lesson_id=lesson.id, params=values, dataset=dataset, seed=seed,
-                     emit=on_event or (lambda event: None), cancel=cancel or threading.Event(),
-                     replicas=placement.replica_count)
+    keras.utils.set_random_seed(req.seed)
+    ctx = RunContext(dataset=req.dataset, seed=req.seed, emit=on_event or (lambda event: None),
+                     cancel=cancel or threading.Event(), replicas=placement.replica_count)
     for notice in placement.notices:
         ctx.log(f"notice: {notice}")
     started = time.perf_counter()
     with placing.applied(placement):
-        lesson_run(values, ctx)
+        lesson_run(req.settings, ctx)
     ctx.check_cancelled()
 
+    params = req.settings.to_dict()
     paths = []
     for i, pending in enumerate(ctx.saves):
         path = out if (i == 0 and out is not None) else default_model_path(folder, lesson.id, pending.variant)
         metadata = {
-            "lesson": lesson.id, "variant": pending.variant, "params": _plain(values),
-            "dataset": dataset, "seed": seed, "device": device, "precision": placement.policy,
-            "replicas": placement.replica_count, "notices": placement.notices,
+            "lesson": lesson.id, "variant": pending.variant, "params": params,
+            "dataset": req.dataset, "seed": req.seed, "device": placement.device,
+            "precision": placement.policy, "replicas": placement.replica_count,
+            "notices": placement.notices, "key_metric": lesson.key_metric,
             "metrics": ctx.metrics if pending.metrics is None else pending.metrics,
-            "history": ctx.history if pending.history is None else pending.history, **pending.extra,
+            "history": pending.history, **pending.extra,
         }
         paths.append(store.save_model(pending.model, path, metadata))
         ctx.emit(Artifact("model", str(paths[-1])))
@@ -102,9 +122,5 @@ def run(lesson_id: str, params: Mapping[str, Any] | None = None, *, dataset: str
     for name, pixels in ctx.images_to_save.items():
         image = store.save_png(pixels, f"{stem}-{name}.png")
         ctx.emit(Artifact("image", str(image)))
-    return Result(lesson.id, _plain(values), dataset, ctx.metrics,
-                  str(paths[0]) if paths else None, round(time.perf_counter() - started, 3), device)
-
-
-def _plain(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
+    return Result(lesson.id, params, req.dataset, ctx.metrics, str(paths[0]) if paths else None,
+                  round(time.perf_counter() - started, 3), placement.device)

@@ -16,7 +16,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Collection
 
 from workbench.errors import BadInput
 
@@ -40,8 +40,17 @@ def check_writable_target(path: Path) -> None:
     if folder.exists() and not folder.is_dir():
         raise BadInput(f"cannot write {str(path)!r}: {str(folder)!r} is not a folder")
     existing = next((p for p in [folder, *folder.parents] if p.exists()), Path("."))
-    if not os.access(existing, os.W_OK):
-        raise BadInput(f"cannot write {str(path)!r}: {str(existing)!r} is not writable")
+    if not existing.is_dir():
+        raise BadInput(f"cannot write {str(path)!r}: {str(existing)!r} is not a folder")
+    # Permission bits do not tell (root passes every access() check, yet /proc takes no
+    # new file): create and remove a file where the save will create its own.
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".workbench-probe-", dir=existing)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise BadInput(f"cannot write {str(path)!r}: {str(existing)!r} does not take new files "
+                       f"({exc.strerror or exc})") from None
     if path.exists() and not os.access(path, os.W_OK):
         raise BadInput(f"cannot write {str(path)!r}: the file is read-only")
 
@@ -190,18 +199,18 @@ def _count_params(weights, layer_name: str) -> int:
     return total
 
 
-def load_model(path: str | os.PathLike, *, lesson: str | None = None):
-    """Load a workbench model with Keras (safe_mode on), checking it is the kind expected."""
+def load_model(path: str | os.PathLike, *, lessons: Collection[str] | None = None):
+    """Load a workbench model with Keras (safe_mode on); with `lessons`, only a model of
+    one of those lessons is accepted."""
     info = describe(path)
-    if lesson is not None and info.lesson != lesson:
+    if lessons is not None and info.lesson not in lessons:
         what = f"a {info.lesson!r} model" if info.lesson else "not a workbench model"
-        raise BadInput(f"{str(info.path)!r} is {what}; this needs a {lesson!r} model")
+        wanted = " or ".join(repr(lesson) for lesson in lessons) or "another kind of"
+        raise BadInput(f"{str(info.path)!r} is {what}; this needs a {wanted} model")
     from workbench.quiet import import_tensorflow
 
-    import_tensorflow()
+    import_tensorflow()  # importing Keras registers the lessons' classes (see workbench/__init__)
     import keras
-
-    import workbench  # noqa: F401  (registers the lessons' Keras classes)
 
     try:
         model = keras.models.load_model(info.path, safe_mode=True, compile=False)
@@ -225,10 +234,11 @@ def list_models(folder: str | os.PathLike | None = None) -> list[ModelInfo]:
 
 
 def key_metric(metadata: dict[str, Any]) -> tuple[str, Any] | None:
-    """The number a learner compares models by: test accuracy when a run measured it,
-    else a held-out loss (the LSTM's `final_val_loss`, nats per character)."""
+    """The number a learner compares models by: the one its lesson declares (`key_metric`
+    in the metadata, or the installed lesson's declaration for older files)."""
+    from workbench import registry
+
+    lesson = registry.find(metadata.get("lesson"))
+    name = metadata.get("key_metric") or (lesson.key_metric if lesson else "test_accuracy")
     metrics = metadata.get("metrics", {})
-    for name in ("test_accuracy", "val_accuracy", "val_loss", "final_val_loss", "train_loss"):
-        if name in metrics:
-            return name, metrics[name]
-    return None
+    return (name, metrics[name]) if name in metrics else None

@@ -1,8 +1,11 @@
 """Lesson 3: the classic CNNs, LeNet to GoogLeNet, taken apart layer by layer and trained."""
 
-from lessons.training import OPTIMIZERS
-from workbench.params import Param
-from workbench.registry import Architecture, Lesson, read_notes
+from dataclasses import dataclass
+
+from lessons.cnn.presets import PRESETS
+from lessons.common import OPTIMIZERS
+from workbench.params import Settings, knob
+from workbench.registry import Architecture, Lesson
 
 
 def _arch(name: str, builder: str, summary: str, input_shape=(224, 224, 3), classes=1000):
@@ -27,33 +30,35 @@ ARCHITECTURES = (
     _arch("inception_reduced", "googlenet:inception_reduced",
           "the same module with 64-filter 1x1 bottlenecks", (28, 28, 256), 0),
 )
-TRAINABLE = tuple(a.name for a in ARCHITECTURES if a.classes)
+
+
+@dataclass(frozen=True)
+class CnnSettings(Settings):
+    presets = ("arch", PRESETS)  # what width, input_size and epochs = 0 mean
+    arch: str = knob("lenet", "which network to train ('workbench anatomy ARCH' takes any of them "
+                     "apart at full size)", choices=tuple(PRESETS))
+    width: float = knob(0.0, "multiply every filter and unit count by this (0 = the "
+                        "architecture's preset, sized for a 2-core CPU)", low=0.0, high=4.0, preset=True)
+    input_size: int = knob(0, "resize images to this many pixels square (0 = the architecture's "
+                           "preset)", low=0, high=512, preset=True)
+    epochs: int = knob(0, "passes over the training split (0 = the architecture's preset)",
+                       low=0, high=10_000, preset=True)
+    batch_size: int = knob(64, "images per gradient step", low=1, high=65_536)
+    learning_rate: float = knob(0.001, "step size of the optimizer", above=0.0)
+    optimizer: str = knob("adam", "sgd, sgd_momentum (0.9) or adam", choices=OPTIMIZERS)
+    augment: bool = knob(True, "shift each training image by up to a tenth of its size, afresh "
+                         "every epoch")
+    auxiliary: bool = knob(True, "GoogLeNet only: train with the two auxiliary classifiers (their "
+                           "losses weighted 0.3; they are not saved)")
+    save_filters: bool = knob(False, "also save the first layer's filters as a PNG")
+
 
 LESSON = Lesson(
     id="cnn",
     title="CNN classics",
     summary="LeNet, AlexNet, ZFNet, VGG, NiN, GoogLeNet: shapes, parameters and MACs layer by layer.",
-    params=(
-        Param("arch", str, "lenet", "which network to train ('workbench anatomy ARCH' takes any "
-              "of them apart at full size)", choices=TRAINABLE),
-        Param("width", float, 0.0, "multiply every filter and unit count by this "
-              "(0 = the architecture's preset, sized for a 2-core CPU)", low=0.0, high=4.0),
-        Param("input_size", int, 0, "resize images to this many pixels square "
-              "(0 = the architecture's preset)", low=0, high=512),
-        Param("epochs", int, 0, "passes over the training split (0 = the architecture's preset)",
-              low=0, high=10_000),
-        Param("batch_size", int, 64, "images per gradient step", low=1, high=65_536),
-        Param("learning_rate", float, 0.001, "step size of the optimizer", above=0.0),
-        Param("optimizer", str, "adam", "sgd, sgd_momentum (0.9) or adam",
-              choices=OPTIMIZERS),
-        Param("augment", bool, True, "shift each training image by up to a tenth of its size, "
-              "afresh every epoch"),
-        Param("auxiliary", bool, True, "GoogLeNet only: train with the two auxiliary "
-              "classifiers (their losses weighted 0.3; they are not saved)"),
-        Param("save_filters", bool, False, "also save the first layer's filters as a PNG"),
-    ),
-    notes=read_notes(__name__),
-    entry="lessons.cnn.lesson:run",
+    position=9,  # section 9, CNN case studies
+    settings=CnnSettings,
     keras_modules=("lessons.cnn.layers",),
     architectures=ARCHITECTURES,
 )

@@ -10,15 +10,18 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from lessons.cnn.layers import avg_pool, classifier, conv, fc, lrn, max_pool, scaled
+from lessons.backbone import top_or_pooling
+from lessons.cnn.layers import avg_pool, classifier, conv, fc, lrn, max_pool, scaled, two_fc_top
 
 
-def lenet(input_shape=(32, 32, 1), classes: int = 10, width: float = 1.0) -> keras.Model:
+def lenet(input_shape=(32, 32, 1), classes: int = 10, width: float = 1.0, *,
+          include_top: bool = True, pooling: str | None = None) -> keras.Model:
     """LeNet-5 (LeCun et al., 1998): 32x32 digits, two conv/subsample pairs, C5, F6, output.
 
     C3 is fully connected to S2's six maps here (the paper wires a hand-picked subset to
     break symmetry); subsampling is plain average pooling with no trainable coefficients.
     With those two choices the network has 61,706 parameters.
+    The top is F6 and the output; without it (`include_top=False`) the model ends at C5.
     """
     w, tanh = width, {"activation": "tanh", "initializer": "lecun_uniform"}  # the paper's init for tanh
     image = keras.Input(input_shape, name="image")
@@ -27,14 +30,19 @@ def lenet(input_shape=(32, 32, 1), classes: int = 10, width: float = 1.0) -> ker
     x = conv(x, scaled(16, w), 5, padding="valid", name="c3", **tanh)
     x = avg_pool(x, 2, 2, name="s4")
     x = conv(x, scaled(120, w), 5, padding="valid", name="c5", **tanh)
-    x = layers.Flatten(name="flatten")(x)
-    x = fc(x, scaled(84, w), "f6", **tanh)
-    return keras.Model(image, classifier(x, classes, name="output"), name="lenet")
+
+    def top(x):
+        x = layers.Flatten(name="flatten")(x)
+        x = fc(x, scaled(84, w), "f6", **tanh)
+        return classifier(x, classes, name="output")
+
+    return keras.Model(image, top_or_pooling(x, include_top, pooling, top), name="lenet")
 
 
 def _alexnet_family(name: str, input_shape, classes: int, width: float, *, conv1: tuple,
                     conv2_strides: int, conv345: tuple, same_pools: bool,
-                    input_padding: int = 0) -> keras.Model:
+                    input_padding: int = 0, include_top: bool = True,
+                    pooling: str | None = None) -> keras.Model:
     w = width
     filters1, size1, strides1 = conv1
     early_pool = "same" if same_pools else "valid"
@@ -50,15 +58,13 @@ def _alexnet_family(name: str, input_shape, classes: int, width: float, *, conv1
     for i, filters in enumerate(conv345, start=3):
         x = conv(x, scaled(filters, w), 3, name=f"conv{i}")
     x = max_pool(x, 3, 2, name="pool5")
-    x = layers.Flatten(name="flatten")(x)
-    x = fc(x, scaled(4096, w), "fc6")
-    x = layers.Dropout(0.5, name="drop6")(x)
-    x = fc(x, scaled(4096, w), "fc7")
-    x = layers.Dropout(0.5, name="drop7")(x)
-    return keras.Model(image, classifier(x, classes, name="fc8"), name=name)
+
+    top = two_fc_top(scaled(4096, w), classes, first=6, output="fc8")
+    return keras.Model(image, top_or_pooling(x, include_top, pooling, top), name=name)
 
 
-def alexnet(input_shape=(227, 227, 3), classes: int = 1000, width: float = 1.0) -> keras.Model:
+def alexnet(input_shape=(227, 227, 3), classes: int = 1000, width: float = 1.0, *,
+            include_top: bool = True, pooling: str | None = None) -> keras.Model:
     """AlexNet (Krizhevsky et al., 2012) as the lecture lists it: one tower, no groups.
 
     [227x227x3] input
@@ -68,19 +74,22 @@ def alexnet(input_shape=(227, 227, 3), classes: int = 1000, width: float = 1.0) 
     [13x13x256] pool2: 3x3, stride 2      [13x13x256] norm2
     [13x13x384] conv3, [13x13x384] conv4: 384 3x3, pad 1; [13x13x256] conv5: 256 3x3, pad 1
     [6x6x256]   pool5: 3x3, stride 2
-    [4096] fc6, [4096] fc7, [1000] fc8
+    [4096] fc6, [4096] fc7, [1000] fc8  (the top; `include_top=False` ends at pool5)
     """
     return _alexnet_family("alexnet", input_shape, classes, width, conv1=(96, 11, 4),
-                           conv2_strides=1, conv345=(384, 384, 256), same_pools=False)
+                           conv2_strides=1, conv345=(384, 384, 256), same_pools=False,
+                           include_top=include_top, pooling=pooling)
 
 
-def zfnet(input_shape=(224, 224, 3), classes: int = 1000, width: float = 1.0) -> keras.Model:
+def zfnet(input_shape=(224, 224, 3), classes: int = 1000, width: float = 1.0, *,
+          include_top: bool = True, pooling: str | None = None) -> keras.Model:
     """ZFNet (Zeiler and Fergus, 2013): AlexNet with a gentler first layer and wider middle.
 
     Lecture's changes: conv1 7x7 stride 2 (not 11x11 stride 4); conv3, 4, 5 with 512,
     1024, 512 filters (not 384, 384, 256). Sizes follow the paper's figure: 224 -> 110
     (conv1, pad 1) -> 55 (pool) -> 26 (conv2 5x5 stride 2) -> 13 (pool) -> 6 (pool5).
+    The top is fc6, fc7, fc8, as in AlexNet; `include_top=False` ends at pool5.
     """
     return _alexnet_family("zfnet", input_shape, classes, width, conv1=(96, 7, 2),
                            conv2_strides=2, conv345=(512, 1024, 512), same_pools=True,
-                           input_padding=1)
+                           input_padding=1, include_top=include_top, pooling=pooling)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from lessons.backbone import top_or_pooling
 from lessons.cnn.layers import avg_pool, classifier, conv, fc, lrn, max_pool, scaled
 
 # Table 1 of the paper: #1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool proj.
@@ -72,12 +73,17 @@ def auxiliary_classifier(x, classes: int, width: float, name: str):
 
 
 def googlenet(input_shape=(224, 224, 3), classes: int = 1000, width: float = 1.0,
-              auxiliary: bool = False) -> keras.Model:
+              auxiliary: bool = False, *, include_top: bool = True,
+              pooling: str | None = None) -> keras.Model:
     """The stem (conv 7x7/2, pool, LRN, 1x1 and 3x3 conv, LRN, pool), nine Inception
     modules with pools between stages, global average pooling, dropout 40%, one linear
     layer. With `auxiliary`, the model also outputs the two side classifiers
     ("aux1", "aux2"): they exist for training only and no inference model carries them.
+    The top is the pooling, dropout and linear layer; `include_top=False` ends at 5b.
     """
+    if auxiliary and not include_top:
+        raise ValueError("auxiliary=True needs include_top=True: the side classifiers train "
+                         "alongside the top, and a backbone has neither")
     w = width
     image = keras.Input(input_shape, name="image")
     x = conv(image, scaled(64, w), 7, 2, name="conv1_7x7")
@@ -96,10 +102,14 @@ def googlenet(input_shape=(224, 224, 3), classes: int = 1000, width: float = 1.0
         x = inception(x, *(scaled(n, w) for n in INCEPTION_MODULES[step]), name=f"inception_{step}")
         if auxiliary and step in AUXILIARY_AFTER:
             side_outputs.append(auxiliary_classifier(x, classes, w, name=f"aux{len(side_outputs) + 1}"))
-    x = layers.GlobalAveragePooling2D(name="global_avg_pool")(x)
-    x = layers.Dropout(0.4, name="drop")(x)
-    scores = classifier(x, classes)
-    return keras.Model(image, [scores, *side_outputs] if auxiliary else scores, name="googlenet")
+
+    def top(x):
+        x = layers.GlobalAveragePooling2D(name="global_avg_pool")(x)
+        x = layers.Dropout(0.4, name="drop")(x)
+        return classifier(x, classes)
+
+    x = top_or_pooling(x, include_top, pooling, top)
+    return keras.Model(image, [x, *side_outputs] if auxiliary else x, name="googlenet")
 
 
 def inference_model(model: keras.Model) -> keras.Model:

@@ -60,6 +60,19 @@ def classifier(x, classes: int, name: str = "predictions"):
     return layers.Dense(classes, activation="softmax", dtype="float32", name=name)(x)
 
 
+def two_fc_top(units: int, classes: int, first: int, output: str):
+    """The head of AlexNet and VGG: flatten, then fc{first} and fc{first + 1} of `units`
+    ReLUs, each followed by dropout 0.5 (drop{first}, ...), then the softmax `output`."""
+    def top(x):
+        x = layers.Flatten(name="flatten")(x)
+        for i in (first, first + 1):
+            x = fc(x, units, f"fc{i}")
+            x = layers.Dropout(0.5, name=f"drop{i}")(x)
+        return classifier(x, classes, name=output)
+
+    return top
+
+
 @keras.saving.register_keras_serializable(package="workbench")
 class LocalResponseNormalization(layers.Layer):
     """AlexNet's "norm" layer: each activation divided by the activity of its neighbours

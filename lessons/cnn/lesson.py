@@ -9,62 +9,32 @@ and units (`width`) and the input (the smallest size whose windows all still fit
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import keras
 import numpy as np
 
-from lessons.cnn.googlenet import AUXILIARY_LOSS_WEIGHT, inference_model
-from lessons.training import make_optimizer, random_shifter, resizer
+from lessons.cnn import CnnSettings
+from lessons.cnn.classic import alexnet, lenet, zfnet
+from lessons.cnn.googlenet import AUXILIARY_LOSS_WEIGHT, googlenet, inference_model
+from lessons.cnn.nin import nin
+from lessons.cnn.vgg import vgg11, vgg13, vgg16, vgg16c, vgg19
+from lessons.common import make_optimizer, random_shifter, resizer, split_accuracies
 from workbench import anatomy
 from workbench.errors import BadInput, InputTooSmall
 
+NETWORKS = {build.__name__: build for build in
+            (lenet, alexnet, zfnet, vgg11, vgg13, vgg16c, vgg16, vgg19, nin, googlenet)}
 FILTERS_SHOWN = 32
 FILTER_COLUMNS = 16
 
 
-@dataclass(frozen=True)
-class Preset:
-    """What `width=0`, `input_size=0` and `epochs=0` mean for an architecture."""
-
-    input_size: int
-    width: float
-    epochs: int
-
-
-# Sized so each finishes in about a minute on 2 CPU cores with the embedded digits.
-# The input sizes are the smallest that keep every layer at least 1x1 (AlexNet's
-# 11x11/4 stem and three 3x3/2 pools need 67 pixels; five VGG pools need 32), except
-# NiN's: at 67 its last block sees one pixel and global average pooling has nothing to
-# average (test accuracy 0.88); at 99 it sees 2x2 (0.98).
-PRESETS = {
-    "lenet": Preset(32, 1.0, 60),
-    "alexnet": Preset(67, 0.125, 20),
-    "zfnet": Preset(64, 0.125, 20),
-    "vgg11": Preset(32, 0.125, 20),
-    "vgg13": Preset(32, 0.125, 20),
-    "vgg16c": Preset(32, 0.125, 20),
-    "vgg16": Preset(32, 0.125, 20),
-    "vgg19": Preset(32, 0.125, 20),
-    "nin": Preset(99, 0.125, 40),
-    "googlenet": Preset(96, 0.125, 20),
-}
-
-
-def settings(p: dict) -> tuple[int, float, int]:
-    preset = PRESETS[p["arch"]]
-    return (p["input_size"] or preset.input_size, p["width"] or preset.width,
-            p["epochs"] or preset.epochs)
-
-
-def run(p: dict, ctx) -> None:
+def run(p: CnnSettings, ctx) -> None:
     data = ctx.images
-    size, width, epochs = settings(p)
+    size = p.input_size
     shape = (size, size, data.image_shape[-1])
     model, outputs = training_model(p, shape, data.num_classes)
     auxiliary = outputs is not None
-    ctx.log(f"{p['arch']} at width {width:g} on {size}x{size} images "
-            f"({data.image_shape[0]}x{data.image_shape[1]} {data.name} resized), {epochs} epochs")
+    ctx.log(f"{p.arch} at width {p.width:g} on {size}x{size} images "
+            f"({data.image_shape[0]}x{data.image_shape[1]} {data.name} resized), {p.epochs} epochs")
 
     resized = resizer(size)
 
@@ -78,45 +48,43 @@ def run(p: dict, ctx) -> None:
     def image_bytes(x) -> int:  # what the resized copies of `x` take, in float32
         return len(x) * size * size * shape[-1] * 4
 
-    model.fit(ctx.batches(data.x_train, data.y_train, p["batch_size"], shuffle=True,
-                          preprocess=targets, augment=shifted if p["augment"] else None,
-                          preprocessed_bytes=image_bytes(data.x_train)),
-              validation_data=ctx.batches(data.x_val, data.y_val, p["batch_size"], preprocess=targets,
-                                          preprocessed_bytes=image_bytes(data.x_val)),
-              epochs=epochs, verbose=0, callbacks=[ctx.keras_callback()])
+    fit = model.fit(ctx.batches(data.x_train, data.y_train, p.batch_size, shuffle=True,
+                                preprocess=targets, augment=shifted if p.augment else None,
+                                preprocessed_bytes=image_bytes(data.x_train)),
+                    validation_data=ctx.batches(data.x_val, data.y_val, p.batch_size,
+                                                preprocess=targets,
+                                                preprocessed_bytes=image_bytes(data.x_val)),
+                    epochs=p.epochs, verbose=0, callbacks=ctx.callbacks())
 
     kept = model
     if auxiliary:  # the network as it is used: one head; compiled so a reload can evaluate it
         kept = inference_model(model)
         kept.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    for split, x, y in (("train", data.x_train, data.y_train), ("val", data.x_val, data.y_val),
-                        ("test", data.x_test, data.y_test)):
-        scores = kept.predict(ctx.batches(x, y, 256, preprocess=resized, preprocessed_bytes=image_bytes(x)),
-                              verbose=0)
-        ctx.metric(f"{split}_accuracy", float(np.mean(np.argmax(scores, axis=1) == y)))
+    for name, accuracy in split_accuracies(kept, ctx, preprocess=resized,
+                                           preprocessed_bytes=image_bytes).items():
+        ctx.metric(name, accuracy)
 
-    report_anatomy(ctx, anatomy.of_model(kept, p["arch"]))
+    report_anatomy(ctx, anatomy.of_model(kept, p.arch))
     filters = first_layer_filters(kept)
     ctx.picture(f"first layer's filters ({len(filters)} of {_first_conv(kept).filters}, "
                 f"{filters.shape[1]}x{filters.shape[2]})",
                 list(filters), [str(i + 1) for i in range(len(filters))], columns=FILTER_COLUMNS)
-    if p["save_filters"]:
+    if p.save_filters:
         ctx.save_image("filters", _filter_sheet(filters))
-    ctx.save(kept, variant=p["arch"], input_size=size, width=width)
+    ctx.save(kept, variant=p.arch, history=fit.history)
 
 
-def training_model(p: dict, shape, classes: int):
+def training_model(p: CnnSettings, shape, classes: int):
     """The compiled network the run trains, and the names of its outputs when it has
     several (a GoogLeNet with its auxiliary heads), else None."""
-    size, width, _ = settings(p)
-    auxiliary = p["arch"] == "googlenet" and p["auxiliary"]
+    auxiliary = p.arch == "googlenet" and p.auxiliary
     try:
-        model = anatomy.get(p["arch"]).build(shape, classes, width=width,
-                                             **({"auxiliary": True} if auxiliary else {}))
+        model = NETWORKS[p.arch](shape, classes, width=p.width,
+                                 **({"auxiliary": True} if auxiliary else {}))
     except InputTooSmall as exc:
-        raise BadInput(f"input_size {size} is too small for {p['arch']}: {exc}") from None
+        raise BadInput(f"input_size {p.input_size} is too small for {p.arch}: {exc}") from None
     outputs = model.output_names if auxiliary else None
-    model.compile(optimizer=make_optimizer(p["optimizer"], p["learning_rate"]), **_objective(outputs))
+    model.compile(optimizer=make_optimizer(p.optimizer, p.learning_rate), **_objective(outputs))
     return model, outputs
 
 

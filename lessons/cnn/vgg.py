@@ -9,9 +9,9 @@ one 7x7 convolution, with 3 * 9 C^2 weights instead of 49 C^2 and two more ReLUs
 from __future__ import annotations
 
 import keras
-from keras import layers
 
-from lessons.cnn.layers import classifier, conv, fc, max_pool, scaled
+from lessons.backbone import top_or_pooling
+from lessons.cnn.layers import conv, max_pool, scaled, two_fc_top
 
 CONFIGURATIONS = {
     "A": ["conv3-64", "maxpool",
@@ -43,11 +43,13 @@ CONFIGURATIONS = {
 
 
 def vgg(configuration: str, input_shape=(224, 224, 3), classes: int = 1000,
-        width: float = 1.0, name: str | None = None) -> keras.Model:
+        width: float = 1.0, name: str | None = None, *, include_top: bool = True,
+        pooling: str | None = None) -> keras.Model:
     """One column of Table 1, then FC-4096, FC-4096, FC-classes (dropout 0.5 after the first two).
 
     Layers are named as in Keras' applications (block1_conv1, block1_pool, fc1), so the
-    full-size VGG16 and VGG19 line up with `keras.applications` layer for layer.
+    full-size VGG16 and VGG19 line up with `keras.applications` layer for layer, with the
+    top (the three FC layers) or without it (`include_top=False`, optional `pooling`).
     """
     image = keras.Input(input_shape, name="image")
     x, block, conv_in_block = image, 1, 0
@@ -59,29 +61,26 @@ def vgg(configuration: str, input_shape=(224, 224, 3), classes: int = 1000,
         size, filters = entry.removeprefix("conv").split("-")
         conv_in_block += 1
         x = conv(x, scaled(int(filters), width), int(size), name=f"block{block}_conv{conv_in_block}")
-    x = layers.Flatten(name="flatten")(x)
-    x = fc(x, scaled(4096, width), "fc1")
-    x = layers.Dropout(0.5, name="drop1")(x)
-    x = fc(x, scaled(4096, width), "fc2")
-    x = layers.Dropout(0.5, name="drop2")(x)
-    return keras.Model(image, classifier(x, classes), name=name or f"vgg_{configuration}")
+
+    top = two_fc_top(scaled(4096, width), classes, first=1, output="predictions")
+    return keras.Model(image, top_or_pooling(x, include_top, pooling, top),
+                       name=name or f"vgg_{configuration}")
 
 
-def vgg11(input_shape=(224, 224, 3), classes: int = 1000, width: float = 1.0) -> keras.Model:
-    return vgg("A", input_shape, classes, width, name="vgg11")
+def _configuration(letter: str, name: str):
+    """The builder of one column of Table 1, named as `keras.applications` names it."""
+    def build(input_shape=(224, 224, 3), classes: int = 1000, width: float = 1.0, *,
+              include_top: bool = True, pooling: str | None = None) -> keras.Model:
+        return vgg(letter, input_shape, classes, width, name=name, include_top=include_top,
+                   pooling=pooling)
+
+    build.__name__ = build.__qualname__ = name
+    build.__doc__ = f"VGG configuration {letter} of Table 1 (see `vgg`)."
+    return build
 
 
-def vgg13(input_shape=(224, 224, 3), classes: int = 1000, width: float = 1.0) -> keras.Model:
-    return vgg("B", input_shape, classes, width, name="vgg13")
-
-
-def vgg16c(input_shape=(224, 224, 3), classes: int = 1000, width: float = 1.0) -> keras.Model:
-    return vgg("C", input_shape, classes, width, name="vgg16c")
-
-
-def vgg16(input_shape=(224, 224, 3), classes: int = 1000, width: float = 1.0) -> keras.Model:
-    return vgg("D", input_shape, classes, width, name="vgg16")
-
-
-def vgg19(input_shape=(224, 224, 3), classes: int = 1000, width: float = 1.0) -> keras.Model:
-    return vgg("E", input_shape, classes, width, name="vgg19")
+vgg11 = _configuration("A", "vgg11")
+vgg13 = _configuration("B", "vgg13")
+vgg16c = _configuration("C", "vgg16c")
+vgg16 = _configuration("D", "vgg16")
+vgg19 = _configuration("E", "vgg19")

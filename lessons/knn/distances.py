@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-METRICS = ("l1", "l2")
-
-
 def two_loops(test: np.ndarray, train: np.ndarray, metric: str) -> np.ndarray:
     """One Python iteration per (test, train) pair: obviously right, and slow."""
     out = np.empty((len(test), len(train)))

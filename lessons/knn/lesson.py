@@ -12,35 +12,37 @@ import time
 
 import numpy as np
 
-from lessons.knn import distances
+from lessons.knn import KnnSettings, distances
 from lessons.knn.model import build_knn, predict_batch_size, predict_votes
 from workbench.errors import BadInput
 
-# The two-loop distance costs one Python iteration per (test, train) pair. 100 test rows
-# against the digits training split is ~100k iterations: seconds, enough to see the gap.
+# The two-loop distance costs one Python iteration per (test, train) pair: 100 test rows
+# against the digits' 1,078 training images take about 0.6 s, enough to see the gap. On a
+# bigger training set fewer rows keep that timing near TIMING_BUDGET_S.
 TIMING_ROWS = 100
+TIMING_BUDGET_S = 1.0
 NEIGHBOUR_PICTURE_QUERIES = 4
 
 
-def run(p: dict, ctx) -> None:
+def run(p: KnnSettings, ctx) -> None:
     data = ctx.images
-    x_train, y_train = _flat(data.x_train)[: p["max_train"]], data.y_train[: p["max_train"]]
-    x_val, y_val = _flat(data.x_val)[: p["max_test"]], data.y_val[: p["max_test"]]
-    x_test, y_test = _flat(data.x_test)[: p["max_test"]], data.y_test[: p["max_test"]]
+    x_train, y_train = _flat(data.x_train)[: p.max_train], data.y_train[: p.max_train]
+    x_val, y_val = _flat(data.x_val)[: p.max_test], data.y_val[: p.max_test]
+    x_test, y_test = _flat(data.x_test)[: p.max_test], data.y_test[: p.max_test]
     n_train, dim = x_train.shape
-    if p["k"] > n_train:
-        raise BadInput(f"k must be in 1..{n_train} (the training-set size); got {p['k']}")
+    if p.k > n_train:
+        raise BadInput(f"k must be in 1..{n_train} (the training-set size); got {p.k}")
     ctx.log(f"{data.name}: {n_train} training images of {dim} numbers; "
             f"{len(x_val)} validation, {len(x_test)} test")
     ctx.metric("n_train", n_train)
 
-    time_distances(ctx, x_test[:TIMING_ROWS], x_train, p["metric"])
-    if p["folds"]:
+    time_distances(ctx, x_test[:timing_rows(x_test, x_train, p.metric)], x_train, p.metric)
+    if p.folds:
         cross_validate(ctx, x_train, y_train, p, data.num_classes)
 
-    model = build_knn(data.image_shape, data.num_classes, n_train, p["k"], p["metric"])
+    model = build_knn(data.image_shape, data.num_classes, n_train, p.k, p.metric)
     model.get_layer("knn").remember(x_train, y_train)
-    batch = predict_batch_size(n_train, dim, p["metric"])
+    batch = predict_batch_size(n_train, dim, p.metric)
     splits = {"train": (data.x_train[:n_train], y_train), "val": (data.x_val[: len(x_val)], y_val),
               "test": (data.x_test[: len(x_test)], y_test)}
     ctx.stage("predict", len(splits))
@@ -52,12 +54,22 @@ def run(p: dict, ctx) -> None:
         if split == "test":
             ctx.metric("test_predict_seconds", round(time.perf_counter() - started, 4))
         ctx.progress("predict", done, len(splits), accuracy=accuracy)
-    ctx.log(f"k={p['k']} {p['metric']}: test accuracy {ctx.metrics['test_accuracy']:.3f}, "
+    ctx.log(f"k={p.k} {p.metric}: test accuracy {ctx.metrics['test_accuracy']:.3f}, "
             f"train {ctx.metrics['train_accuracy']:.3f} (with k=1 train accuracy is 1: "
             "every training image is its own nearest neighbour)")
 
     show_neighbours(ctx, data.x_test, data.x_train[:n_train], x_test, x_train, y_train, p)
     ctx.save(model)
+
+
+def timing_rows(test: np.ndarray, train: np.ndarray, metric: str) -> int:
+    """How many test rows the two-loop timing can take within TIMING_BUDGET_S (at most
+    TIMING_ROWS), from the measured cost of one row: on 60,000 training images one row
+    alone takes about half a second."""
+    started = time.perf_counter()
+    distances.two_loops(test[:1], train, metric)
+    per_row = time.perf_counter() - started
+    return int(max(1, min(TIMING_ROWS, len(test), TIMING_BUDGET_S // max(per_row, 1e-9))))
 
 
 def time_distances(ctx, test: np.ndarray, train: np.ndarray, metric: str) -> None:
@@ -86,20 +98,20 @@ def vote(neighbour_labels: np.ndarray, num_classes: int) -> np.ndarray:
     return np.argmax(counts, axis=1)
 
 
-def cross_validate(ctx, x: np.ndarray, y: np.ndarray, p: dict, num_classes: int) -> None:
+def cross_validate(ctx, x: np.ndarray, y: np.ndarray, p: KnnSettings, num_classes: int) -> None:
     """Accuracy of each k in k_choices on `folds` held-out folds of the training split."""
-    folds = p["folds"]
+    folds = p.folds
     order = np.random.default_rng(ctx.seed).permutation(len(x))
     parts = np.array_split(order, folds)
     smallest_train = len(x) - max(len(part) for part in parts)
-    choices = sorted(k for k in set(p["k_choices"]) if k <= smallest_train)
+    choices = sorted(k for k in set(p.k_choices) if k <= smallest_train)
     if not choices:
         raise BadInput(f"every k in k_choices exceeds the {smallest_train} images a fold trains on")
     scores = {k: [] for k in choices}
     ctx.stage("cross-validation", folds)
     for fold, held_out in enumerate(parts, start=1):
         kept = np.setdiff1d(order, held_out)
-        d = distances.no_loops(x[held_out], x[kept], p["metric"])
+        d = distances.no_loops(x[held_out], x[kept], p.metric)
         ranked = np.argsort(d, axis=1, kind="stable")[:, : max(choices)]
         for k in choices:
             predicted = vote(y[kept][ranked[:, :k]], num_classes)
@@ -110,16 +122,16 @@ def cross_validate(ctx, x: np.ndarray, y: np.ndarray, p: dict, num_classes: int)
     ctx.metric("cv_accuracy", table)
     ctx.metric("cv_best_k", best)
     lines = [f"  k={k:>3}: {v['mean']:.3f} +/- {v['std']:.3f}" for k, v in table.items()]
-    ctx.log(f"{folds}-fold cross-validation ({p['metric']}):\n" + "\n".join(lines)
-            + f"\n  best k = {best}" + ("" if best == p["k"] else
-                                        f" (this run uses k={p['k']}; try --set k={best})"))
+    ctx.log(f"{folds}-fold cross-validation ({p.metric}):\n" + "\n".join(lines)
+            + f"\n  best k = {best}" + ("" if best == p.k else
+                                        f" (this run uses k={p.k}; try --set k={best})"))
 
 
 def show_neighbours(ctx, test_images, train_images, x_test, x_train, y_train, p) -> None:
     """The first few test images, each followed by its k nearest training images."""
-    shown = min(p["k"], 8)
+    shown = min(p.k, 8)
     queries = range(min(NEIGHBOUR_PICTURE_QUERIES, len(x_test)))
-    d = distances.no_loops(x_test[: len(queries)], x_train, p["metric"])
+    d = distances.no_loops(x_test[: len(queries)], x_train, p.metric)
     images, captions = [], []
     for q in queries:
         images.append(test_images[q, ..., 0] if test_images.shape[-1] == 1 else test_images[q].mean(-1))
@@ -128,7 +140,7 @@ def show_neighbours(ctx, test_images, train_images, x_test, x_train, y_train, p)
             image = train_images[j]
             images.append(image[..., 0] if image.shape[-1] == 1 else image.mean(-1))
             captions.append(str(y_train[j]))
-    ctx.picture(f"nearest {shown} training images ({p['metric']})", images, captions, columns=shown + 1)
+    ctx.picture(f"nearest {shown} training images ({p.metric})", images, captions, columns=shown + 1)
 
 
 def _flat(images: np.ndarray) -> np.ndarray:

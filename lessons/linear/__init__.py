@@ -1,26 +1,30 @@
 """Lesson 2: linear classifiers, f(x) = Wx + b, with the SVM and softmax losses."""
 
-from workbench.params import Param
-from workbench.registry import Lesson, read_notes
+from dataclasses import dataclass
 
-from lessons.training import OPTIMIZERS
+from lessons.common import OPTIMIZERS
+from workbench.params import Settings, knob
+from workbench.registry import Lesson
+
+
+@dataclass(frozen=True)
+class LinearSettings(Settings):
+    loss: str = knob("softmax", "svm (multiclass hinge) or softmax (cross-entropy)",
+                     choices=("svm", "softmax"))
+    learning_rate: float = knob(0.1, "step size of the optimizer", above=0.0)
+    reg: float = knob(1e-4, "L2 strength: reg * sum(W^2) is added to the loss", low=0.0)
+    delta: float = knob(1.0, "SVM margin (ignored by softmax)", low=0.0)
+    epochs: int = knob(50, "passes over the training split", low=1, high=10_000)
+    batch_size: int = knob(64, "images per gradient step", low=1, high=65_536)
+    optimizer: str = knob("sgd_momentum", "sgd, sgd_momentum (0.9) or adam", choices=OPTIMIZERS)
+    save_templates: bool = knob(False, "also save the class templates as a PNG beside the model")
+
 
 LESSON = Lesson(
     id="linear",
     title="Linear classifiers",
     summary="Multiclass SVM and softmax on f(x) = Wx + b; sanity checks, gradient checks, templates.",
-    params=(
-        Param("loss", str, "softmax", "svm (multiclass hinge) or softmax (cross-entropy)",
-              choices=("svm", "softmax")),
-        Param("learning_rate", float, 0.1, "step size of the optimizer", above=0.0),
-        Param("reg", float, 1e-4, "L2 strength: reg * sum(W^2) is added to the loss", low=0.0),
-        Param("delta", float, 1.0, "SVM margin (ignored by softmax)", low=0.0),
-        Param("epochs", int, 50, "passes over the training split", low=1, high=10_000),
-        Param("batch_size", int, 64, "images per gradient step", low=1, high=65_536),
-        Param("optimizer", str, "sgd_momentum", "sgd, sgd_momentum (0.9) or adam", choices=OPTIMIZERS),
-        Param("save_templates", bool, False, "also save the class templates as a PNG beside the model"),
-    ),
-    notes=read_notes(__name__),
-    entry="lessons.linear.lesson:run",
+    position=3,  # section 3, loss functions and optimisation
+    settings=LinearSettings,
     keras_modules=("lessons.linear.losses",),
 )

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from lessons.linear import checks
+import keras
+
+from lessons.common import make_optimizer, split_accuracies
+from lessons.linear import LinearSettings, checks
 from lessons.linear.losses import LOSSES
 from lessons.linear.model import build_linear
-from lessons.training import make_optimizer
-
-import keras
 
 GRAD_CHECK_SAMPLES = 200
 # Training only ever lowers a sound run's loss; 100x its starting value means divergence.
@@ -34,53 +34,56 @@ class RegLoss(keras.callbacks.Callback):
             logs["reg_loss"] = checks.reg_loss(self.model, self.reg)
 
 
-def run(p: dict, ctx) -> None:
+def run(p: LinearSettings, ctx) -> None:
     data = ctx.images
-    loss_kwargs = {"delta": p["delta"]} if p["loss"] == "svm" else {}
-    loss_fn = LOSSES[p["loss"]](**loss_kwargs)
+    loss_kwargs = {"delta": p.delta} if p.loss == "svm" else {}
+    loss_fn = LOSSES[p.loss](**loss_kwargs)
     mean_image = data.x_train.mean(axis=0)
-    model = build_linear(data.image_shape, data.num_classes, mean_image, p["reg"])
+    model = build_linear(data.image_shape, data.num_classes, mean_image, p.reg)
 
     # Sanity check 1: the loss at initialisation, before any step (reg excluded).
     initial = checks.data_loss(model, loss_fn, data.x_train, data.y_train)
-    expected = checks.expected_initial_loss(p["loss"], data.num_classes, p["delta"])
+    expected = checks.expected_initial_loss(p.loss, data.num_classes, p.delta)
     ctx.metric("initial_loss", initial)
     ctx.metric("expected_initial_loss", expected)
-    ctx.log(f"initial {p['loss']} loss {initial:.4f}; expected {expected:.4f} "
-            f"({'ln C' if p['loss'] == 'softmax' else '(C - 1) * delta'}, C = {data.num_classes})")
+    ctx.log(f"initial {p.loss} loss {initial:.4f}; expected {expected:.4f} "
+            f"({'ln C' if p.loss == 'softmax' else '(C - 1) * delta'}, C = {data.num_classes})")
 
-    model.compile(optimizer=make_optimizer(p["optimizer"], p["learning_rate"]), loss=loss_fn,
+    model.compile(optimizer=make_optimizer(p.optimizer, p.learning_rate), loss=loss_fn,
                   metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
-    model.fit(ctx.batches(data.x_train, data.y_train, p["batch_size"], shuffle=True),
-              validation_data=ctx.batches(data.x_val, data.y_val, p["batch_size"]),
-              epochs=p["epochs"], verbose=0,
-              callbacks=[RegLoss(p["reg"]),
-                         ctx.keras_callback(diverge_above=DIVERGED * max(initial, expected))])
+    fit = model.fit(ctx.batches(data.x_train, data.y_train, p.batch_size, shuffle=True),
+                    validation_data=ctx.batches(data.x_val, data.y_val, p.batch_size),
+                    epochs=p.epochs, verbose=0,
+                    callbacks=[RegLoss(p.reg),
+                               *ctx.callbacks(diverge_above=DIVERGED * max(initial, expected))])
 
     final_data = checks.data_loss(model, loss_fn, data.x_train, data.y_train)
-    final_reg = checks.reg_loss(model, p["reg"])
+    final_reg = checks.reg_loss(model, p.reg)
     ctx.metric("final_data_loss", final_data)
     ctx.metric("final_reg_loss", final_reg)
     ctx.metric("final_loss", final_data + final_reg)
-    for split, x, y in (("train", data.x_train, data.y_train), ("val", data.x_val, data.y_val),
-                        ("test", data.x_test, data.y_test)):
-        scores = model.predict(x, batch_size=1024, verbose=0)
-        ctx.metric(f"{split}_accuracy", float(np.mean(np.argmax(scores, axis=1) == y)))
+    for name, accuracy in split_accuracies(model, ctx, 1024).items():
+        ctx.metric(name, accuracy)
 
     # Sanity check 2: autodiff against centred differences, at the trained weights.
-    error = checks.gradient_check(model, LOSSES[p["loss"]], p["reg"], data.x_train[:GRAD_CHECK_SAMPLES],
+    check = checks.gradient_check(model, LOSSES[p.loss], p.reg, data.x_train[:GRAD_CHECK_SAMPLES],
                                   data.y_train[:GRAD_CHECK_SAMPLES], seed=ctx.seed, **loss_kwargs)
-    ctx.metric("grad_check_max_rel_error", error)
+    ctx.metric("grad_check_max_rel_error", check.max_rel_error)
+    ctx.metric("grad_check_entries", check.entries)
+    ctx.metric("grad_check_kinks", list(check.kinks))
+    kinks = (f"; {len(check.kinks)} entries straddle a hinge kink, not counted: "
+             f"{', '.join(check.kinks)}" if check.kinks else "")
     ctx.log(f"loss {final_data + final_reg:.4f} = data {final_data:.4f} + reg {final_reg:.4f}; "
-            f"test accuracy {ctx.metrics['test_accuracy']:.3f}; gradient check: largest relative "
-            f"error {error:.1e}")
+            f"test accuracy {ctx.metrics['test_accuracy']:.3f}; gradient check on {check.entries} "
+            f"entries of W (pixels that vary): largest relative error {check.max_rel_error:.1e}"
+            + kinks)
 
     templates = class_templates(model, data.image_shape)
-    ctx.picture(f"learned templates: each class's row of W ({p['loss']})",
+    ctx.picture(f"learned templates: each class's row of W ({p.loss})",
                 [t.mean(axis=-1) for t in templates], list(data.class_names))
-    if p["save_templates"]:
+    if p.save_templates:
         ctx.save_image("templates", np.concatenate(list(templates), axis=1))
-    ctx.save(model, variant=p["loss"])
+    ctx.save(model, variant=p.loss, history=fit.history)
 
 
 def class_templates(model, image_shape) -> np.ndarray:

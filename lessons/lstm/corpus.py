@@ -30,6 +30,7 @@ class Corpus:
         return np.fromiter((index[c] for c in text), dtype="int32", count=len(text))
 
 
+@functools.cache
 def _builtin_text() -> str:
     from pydoc_data.topics import topics
 

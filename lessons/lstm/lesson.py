@@ -11,12 +11,11 @@ from __future__ import annotations
 import math
 
 import keras
-import numpy as np
 import tensorflow as tf
 
-from lessons.lstm import corpus as corpora
+from lessons.lstm import LstmSettings, corpus as corpora
 from lessons.lstm.model import build_char_lstm, build_simple_rnn
-from workbench.sampling import Sampler
+from lessons.lstm.sampling import Sampler
 
 SAMPLE_TEMPERATURES = (0.0, 0.5, 1.0)
 SAMPLE_LENGTH = 160
@@ -26,36 +25,36 @@ CLIP_DEMO_GAIN = 3.0
 CLIP_DEMO_LEARNING_RATE = 0.1
 
 
-def run(p: dict, ctx) -> None:
-    text = corpora.load(p["corpus"], p["max_chars"])
-    x_train, y_train, x_val, y_val = corpora.split(text, p["seq_len"])
+def run(p: LstmSettings, ctx) -> None:
+    text = corpora.load(p.corpus, p.max_chars)
+    x_train, y_train, x_val, y_val = corpora.split(text, p.seq_len)
     vocab = len(text.vocabulary)
     ctx.log(f"corpus {text.name!r}: {len(text.text):,} characters, vocabulary of {vocab}; "
-            f"{len(x_train)} training and {len(x_val)} validation sequences of {p['seq_len']}")
+            f"{len(x_train)} training and {len(x_val)} validation sequences of {p.seq_len}")
     ctx.metric("vocabulary_size", vocab)
     ctx.metric("uniform_loss", math.log(vocab))  # what a model that knows nothing scores
 
-    if p["clip_demo"]:
+    if p.clip_demo:
         clip_demo(ctx, x_train, y_train, vocab, p)
 
-    model = build_char_lstm(vocab, p["embed_dim"], p["units"], p["layers"], p["dropout"])
-    clip = {"global_clipnorm": p["clipnorm"]} if p["clipnorm"] > 0 else {}
+    model = build_char_lstm(vocab, p.embed_dim, p.units, p.layers, p.dropout)
+    clip = {"global_clipnorm": p.clipnorm} if p.clipnorm > 0 else {}
     loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    model.compile(optimizer=keras.optimizers.Adam(p["learning_rate"], **clip), loss=loss)
-    probe = (x_train[: p["batch_size"]], y_train[: p["batch_size"]])
-    model.fit(ctx.batches(x_train, y_train, p["batch_size"], shuffle=True),
-              validation_data=ctx.batches(x_val, y_val, p["batch_size"]),
-              epochs=p["epochs"], verbose=0,
-              callbacks=[LanguageModelReport(probe, loss, p["clipnorm"]),
-                         EpochSamples(ctx, text.vocabulary),
-                         ctx.keras_callback(diverge_above=10 * math.log(vocab))])
+    model.compile(optimizer=keras.optimizers.Adam(p.learning_rate, **clip), loss=loss)
+    probe = (x_train[: p.batch_size], y_train[: p.batch_size])
+    fit = model.fit(ctx.batches(x_train, y_train, p.batch_size, shuffle=True),
+                    validation_data=ctx.batches(x_val, y_val, p.batch_size),
+                    epochs=p.epochs, verbose=0,
+                    callbacks=[LanguageModelReport(probe, loss, p.clipnorm),
+                               EpochSamples(ctx, text.vocabulary),
+                               *ctx.callbacks(diverge_above=10 * math.log(vocab))])
 
-    last = ctx.history[-1]
+    last = {name: values[-1] for name, values in fit.history.items()}
     for name in ("loss", "val_loss", "val_perplexity", "val_bits_per_char", "grad_norm"):
         ctx.metric(f"final_{name}", last[name])
     ctx.log(f"validation loss {last['val_loss']:.3f} nats/char = {last['val_bits_per_char']:.3f} "
             f"bits/char (perplexity {last['val_perplexity']:.2f}; knowing nothing: {vocab})")
-    ctx.save(model, vocabulary=text.vocabulary)
+    ctx.save(model, history=fit.history, vocabulary=text.vocabulary)
 
 
 class LanguageModelReport(keras.callbacks.Callback):
@@ -108,14 +107,14 @@ class EpochSamples(keras.callbacks.Callback):
         self.ctx.log(f"epoch {epoch + 1} samples:\n" + "\n".join(lines))
 
 
-def clip_demo(ctx, x, y, vocab: int, p: dict) -> None:
+def clip_demo(ctx, x, y, vocab: int, p: LstmSettings) -> None:
     """A vanilla RNN whose recurrent matrix stretches by 3 per step, trained twice from the
     same weights. Its gradient explodes either way (backpropagation multiplies by W_h^T at
     each of seq_len steps); clipping bounds the step taken with it, and so the weights."""
     loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    clipnorm = p["clipnorm"] or 5.0
+    clipnorm = p.clipnorm or 5.0
     initial = build_simple_rnn(vocab, 64, CLIP_DEMO_GAIN).get_weights()
-    xb, yb = tf.constant(x[: p["batch_size"]]), tf.constant(y[: p["batch_size"]])
+    xb, yb = tf.constant(x[: p.batch_size]), tf.constant(y[: p.batch_size])
     ctx.stage("clip demo", 2 * CLIP_DEMO_STEPS)
     norms = {}
     for twin, clip in (("unclipped", 0.0), ("clipped", clipnorm)):

@@ -1,8 +1,11 @@
 """Lesson 4: residual networks, and why a plain deep net trains worse than a shallow one."""
 
+from dataclasses import dataclass
+
 from lessons.resnet.depths import CIFAR_EXAMPLES, IMAGENET_STAGES, resolve_block
-from workbench.params import Param
-from workbench.registry import Architecture, Lesson, read_notes
+from lessons.resnet.schedules import SCHEDULES
+from workbench.params import Settings, knob
+from workbench.registry import Architecture, Lesson
 
 
 def _architectures():
@@ -20,38 +23,42 @@ def _architectures():
                                (("depth", depth), ("shortcut", shortcut)))
 
 
-def _check(values: dict) -> None:
-    resolve_block(values["family"], values["depth"], values["block"])
+@dataclass(frozen=True)
+class ResnetSettings(Settings):
+    presets = ("schedule", SCHEDULES)  # what width, epochs, batch_size, learning_rate = 0 mean
+    family: str = knob("cifar", "cifar (6n+2 layers, 16/32/64 filters) or imagenet (18/34/50/101/152)",
+                       choices=("cifar", "imagenet"))
+    depth: int = knob(20, "layers with weights: 6n+2 for cifar (9n+2 with bottlenecks), or 18, 34, "
+                      "50, 101, 152 for imagenet", low=8, high=1202)
+    block: str = knob("auto", "basic (two 3x3 convs), bottleneck (1x1, 3x3, 1x1) or auto (basic "
+                      "for cifar; the paper's choice for imagenet)",
+                      choices=("auto", "basic", "bottleneck"))
+    shortcut: bool = knob(True, "add the identity shortcuts (false: the plain net)")
+    compare: bool = knob(True, "train the plain and the residual twin side by side, same data, "
+                         "seed and starting weights")
+    schedule: str = knob("quick", "quick (Adam, small shifts; minutes on a CPU) or paper (He et al. "
+                         "on CIFAR: SGD momentum 0.9, weight decay 1e-4, learning rate 0.1 divided "
+                         "by 10 at 50% and 75% of training, 4-pixel shifts and flips)",
+                         choices=tuple(SCHEDULES))
+    width: float = knob(0.0, "multiply every filter count by this (0 = the schedule's: 0.5 quick, "
+                        "1 paper)", low=0.0, high=4.0, preset=True)
+    epochs: int = knob(0, "passes over the training split (0 = the schedule's: 12 quick, 182 "
+                       "paper, i.e. 64k steps of 128 on CIFAR-10's 45k training images)",
+                       low=0, high=10_000, preset=True)
+    batch_size: int = knob(0, "images per gradient step (0 = the schedule's: 64 quick, 128 paper)",
+                           low=0, high=65_536, preset=True)
+    learning_rate: float = knob(0.0, "step size (0 = the schedule's: Adam 0.001 quick, SGD 0.1 "
+                                "paper)", low=0.0, preset=True)
+
+    def check(self) -> None:
+        resolve_block(self.family, self.depth, self.block)
 
 
 LESSON = Lesson(
     id="resnet",
     title="Residual networks",
     summary="Basic and bottleneck blocks; why plain deep nets degrade and shortcuts do not.",
-    params=(
-        Param("family", str, "cifar", "cifar (6n+2 layers, 16/32/64 filters) or imagenet "
-              "(18/34/50/101/152)", choices=("cifar", "imagenet")),
-        Param("depth", int, 20, "layers with weights: 6n+2 for cifar (9n+2 with bottlenecks), "
-              "or 18, 34, 50, 101, 152 for imagenet", low=8, high=1202),
-        Param("block", str, "auto", "basic (two 3x3 convs), bottleneck (1x1, 3x3, 1x1) or auto "
-              "(basic for cifar; the paper's choice for imagenet)", choices=("auto", "basic", "bottleneck")),
-        Param("shortcut", bool, True, "add the identity shortcuts (false: the plain net)"),
-        Param("compare", bool, True, "train the plain and the residual twin side by side, "
-              "same data, seed and starting weights"),
-        Param("schedule", str, "quick", "quick (Adam, small shifts; minutes on a CPU) or paper "
-              "(He et al. on CIFAR: SGD momentum 0.9, weight decay 1e-4, learning rate 0.1 divided "
-              "by 10 at 50% and 75% of training, 4-pixel shifts and flips)", choices=("quick", "paper")),
-        Param("width", float, 0.0, "multiply every filter count by this (0 = the schedule's: "
-              "0.5 quick, 1 paper)", low=0.0, high=4.0),
-        Param("epochs", int, 0, "passes over the training split (0 = the schedule's: 12 quick, "
-              "182 paper, i.e. 64k steps of 128 on CIFAR-10's 45k training images)", low=0, high=10_000),
-        Param("batch_size", int, 0, "images per gradient step (0 = the schedule's: 64 quick, "
-              "128 paper)", low=0, high=65_536),
-        Param("learning_rate", float, 0.0, "step size (0 = the schedule's: Adam 0.001 quick, "
-              "SGD 0.1 paper)", low=0.0),
-    ),
-    notes=read_notes(__name__),
-    entry="lessons.resnet.lesson:run",
-    check=_check,
+    position=9.5,  # section 9 again: ResNet closes the case studies
+    settings=ResnetSettings,
     architectures=tuple(_architectures()),
 )

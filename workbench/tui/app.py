@@ -4,12 +4,13 @@ Three modes, one screen each: lessons (pick, read, set up, run, anatomy), models
 (inspect, delete) and generate (sample a saved LSTM). Nothing here imports TensorFlow at
 import time: the first screen is drawn from the lesson declarations alone, and
 TensorFlow is then imported in a background thread, so a run started a few seconds
-later does not wait for it. While the app runs, native stderr is diverted (see
-`terminal.py`): TensorFlow's C++ logs never land on the screen.
+later does not wait for it. While the app runs, native stderr is diverted
+(`workbench.quiet`): TensorFlow's C++ logs never land on the screen.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from textual import work
@@ -103,8 +104,13 @@ class WorkbenchApp(App):
         self.get_screen("generate").action_stop()
 
 
-def run_app(models_dir: str | None = None) -> None:
-    from workbench.tui.terminal import native_stderr_diverted
+DEBUG_LOG = "workbench-app.log"
 
-    with native_stderr_diverted():
+
+def run_app(models_dir: str | None = None) -> None:
+    from workbench.quiet import DEBUG, native_stderr_diverted
+
+    # In the middle of a drawn screen, C++ log lines would garble it: always divert them,
+    # to a log file when debugging.
+    with native_stderr_diverted(str(Path(DEBUG_LOG).resolve()) if DEBUG else os.devnull):
         WorkbenchApp(models_dir=models_dir).run()

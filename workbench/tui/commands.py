@@ -14,15 +14,14 @@ class WorkbenchCommands(Provider):
     def _commands(self) -> Iterator[tuple[str, str, Callable]]:
         app = self.app
         for lesson in registry.lessons():
-            state = "" if lesson.built else " (not built yet)"
-            yield f"Lesson: {lesson.title}", lesson.summary + state, partial(app.open_lesson, lesson.id)
+            yield f"Lesson: {lesson.title}", lesson.summary, partial(app.open_lesson, lesson.id)
         yield "Run the lesson", "start a run with the form's values (r)", partial(app.lesson_action, "run")
         yield "Cancel the run", "stop at the next batch; nothing is saved (escape)", \
             partial(app.lesson_action, "cancel")
         yield "Anatomy", "per-layer shapes, parameters and MACs of the lesson's network", \
             partial(app.lesson_action, "tab('tab-anatomy')")
         yield "Models", "saved models: inspect and delete (m)", partial(app.switch_mode, "models")
-        yield "Generate text", "write text with a saved LSTM (g)", app.action_open_generate
+        yield "Generate text", "write text with a saved model (g)", app.action_open_generate
         yield "Toggle light/dark", "switch between the light and the dark theme (t)", app.action_toggle_theme
 
     async def discover(self) -> Hits:

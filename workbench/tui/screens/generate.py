@@ -1,7 +1,8 @@
 """The generate screen: write text with a saved LSTM, streamed in as it is sampled.
 
-The same `Sampler` as `workbench generate`: the prime warms the state up, then each
-compiled call samples a chunk of characters that is shown at once. Loading a model and
+The same sampler and options as `workbench generate` (`workbench.generation`): the prime
+warms the state up, then each compiled call samples a chunk of characters that is shown
+at once. Loading a model and
 tracing its sampling loop takes seconds, so samplers are kept per file (and dropped
 when the file changes).
 """
@@ -16,24 +17,15 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static, TextArea
 
-from workbench import store
-from workbench.params import Param
-from workbench.tui.display import error_line
+from workbench import generation, store
+from workbench.formatting import error_line
+from workbench.generation import OPTIONS
 from workbench.tui.messages import GenerationEnded, TextGenerated, post
-from workbench.tui.widgets.param_form import SEED, ParamField
-
-# The knobs of `workbench generate`, with its bounds; top-k 0 stands for the CLI's
-# "not given" (sample among every character).
-OPTIONS = (
-    Param("length", int, 500, "characters to generate", low=0, high=100_000),
-    Param("temperature", float, 0.8, "0 = always the likeliest character; higher = more "
-          "adventurous", low=0.0),
-    Param("top_k", int, 0, "sample only among the k likeliest characters (0 = all)", low=0),
-    SEED,
-)
+from workbench.tui.widgets.param_form import ParamField
 
 
 class GenerateScreen(Screen):
@@ -44,9 +36,11 @@ class GenerateScreen(Screen):
         Binding("f5", "reload", "Reload models", show=False),
     ]
 
+    # The stop switch of the generation going on now, or None; buttons follow it.
+    stop_event: reactive[threading.Event | None] = reactive(None, init=False)
+
     def __init__(self) -> None:
         super().__init__(id="generate-screen")
-        self.stop_event: threading.Event | None = None
         self._samplers: dict[tuple[str, int], object] = {}  # (path, mtime) -> Sampler
         self._lock = threading.Lock()  # one worker at a time builds or uses a sampler
         self.wanted: str | None = None  # a model to preselect (from the models screen)
@@ -85,7 +79,7 @@ class GenerateScreen(Screen):
         self.action_reload()
 
     def action_reload(self) -> None:
-        models = [info for info in store.list_models(self.app.models_dir) if info.lesson == "lstm"]
+        models = [info for info in store.list_models(self.app.models_dir) if generation.can_write(info)]
         select = self.query_one("#generate-model", Select)
         current = self.wanted or (None if select.is_blank() else select.value)
         self.wanted = None
@@ -105,10 +99,11 @@ class GenerateScreen(Screen):
 
     # -- generating --------------------------------------------------------------------
     def _options(self):
-        fields = [self.query_one(f"#field-{p.name}", ParamField) for p in OPTIONS]
-        if not all([f.check() for f in fields]):
+        """The options the fields hold, each checked once, or None after showing why not."""
+        checked = {p.name: self.query_one(f"#field-{p.name}", ParamField).checked() for p in OPTIONS}
+        if not all(ok for ok, _ in checked.values()):
             return None
-        return {f.param.name: f.param.coerce(f.raw) for f in fields}
+        return {name: value for name, (_, value) in checked.items()}
 
     @on(Button.Pressed, "#generate")
     def action_generate(self) -> None:
@@ -126,13 +121,12 @@ class GenerateScreen(Screen):
         prime = self.query_one("#param-prime", Input).value
         self.query_one("#field-prime .field-error", Label).update("")
         self.stop_event = threading.Event()
-        self._buttons()
         area = self.query_one("#generated", TextArea)
         area.clear()
         self.query_one("#generate-status", Static).update("loading the model…")
         self._generate(path, prime, options, self.stop_event)
 
-    def _buttons(self) -> None:
+    def watch_stop_event(self) -> None:
         self.query_one("#generate", Button).disabled = self.stop_event is not None
         self.query_one("#stop", Button).disabled = self.stop_event is None
         self.refresh_bindings()
@@ -150,9 +144,7 @@ class GenerateScreen(Screen):
                 sampler = self._sampler(path)
                 sampler.check_prime(prime)  # refuse before showing anything, as the CLI does
                 post(self, TextGenerated(prime))
-                for chunk in sampler.generate(prime, options["length"],
-                                              temperature=options["temperature"],
-                                              top_k=options["top_k"] or None, seed=options["seed"]):
+                for chunk in generation.generate(sampler, prime, options):
                     if stop.is_set():
                         post(self, GenerationEnded("stopped", characters=count))
                         return
@@ -166,9 +158,7 @@ class GenerateScreen(Screen):
     def _sampler(self, path: str):
         key = (path, Path(path).stat().st_mtime_ns) if Path(path).exists() else (path, 0)
         if key not in self._samplers:
-            from workbench.sampling import Sampler
-
-            self._samplers = {key: Sampler.from_file(path)}  # keep one: each holds a model
+            self._samplers = {key: generation.open_sampler(path)}  # keep one: each holds a model
         return self._samplers[key]
 
     def on_text_generated(self, message: TextGenerated) -> None:
@@ -180,7 +170,6 @@ class GenerateScreen(Screen):
 
     def on_generation_ended(self, message: GenerationEnded) -> None:
         self.stop_event = None
-        self._buttons()
         status = self.query_one("#generate-status", Static)
         if message.outcome == "done":
             rate = message.characters / message.seconds if message.seconds else 0

@@ -9,6 +9,8 @@ thread is never left training behind a closed app (and the runner saves nothing)
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import os
 import threading
 import traceback
@@ -19,6 +21,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.lazy import Lazy
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import (Button, ContentSwitcher, Footer, Header, ListView, Markdown, Static,
                              TabbedContent, TabPane)
@@ -26,19 +29,16 @@ from textual.widgets import (Button, ContentSwitcher, Footer, Header, ListView, 
 from workbench import registry
 from workbench.errors import Cancelled
 from workbench.events import Log
+from workbench.formatting import error_line
 from workbench.registry import Lesson
-from workbench.tui.display import error_line
 from workbench.tui.messages import RunEnded, RunEvent, post
 from workbench.tui.widgets.anatomy_view import AnatomyView
 from workbench.tui.widgets.lesson_list import LessonList
 from workbench.tui.widgets.param_form import ParamForm
 from workbench.tui.widgets.run_panel import RunPanel
 
-
-def notes_markdown(lesson: Lesson) -> str:
-    if lesson.built:
-        return lesson.notes
-    return f"# {lesson.title}\n\n{lesson.summary}\n\n> **Not built yet.** It is listed so the course reads in order."
+if TYPE_CHECKING:
+    from workbench.runner import Request
 
 
 class LessonScreen(Screen):
@@ -50,12 +50,14 @@ class LessonScreen(Screen):
         Binding("a", "tab('tab-anatomy')", "Anatomy", show=False),
     ]
 
+    # The run going on now (its cancel switch and lesson), or None: the one fact that
+    # buttons, footer and the palette follow, through `watch_active_run`.
+    active_run: reactive[tuple[threading.Event, Lesson] | None] = reactive(None, init=False)
+
     def __init__(self) -> None:
         super().__init__(id="lesson-screen")
         self.lessons = registry.lessons()
         self.lesson: Lesson = self.lessons[0]
-        self.cancel_event: threading.Event | None = None  # set while a run is going
-        self.running_lesson: Lesson | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -63,7 +65,7 @@ class LessonScreen(Screen):
             yield LessonList(self.lessons, id="lessons")
             with TabbedContent(id="lesson-tabs", initial="tab-notes"):
                 with TabPane("Notes", id="tab-notes"):
-                    yield Markdown(notes_markdown(self.lesson), id="notes")
+                    yield Markdown(self.lesson.notes, id="notes")
                 with TabPane("Run", id="tab-run"):
                     # Hidden at first, so mounted just after the first frame (sooner on screen).
                     yield Lazy(RunPanel(id="run-panel"))
@@ -98,7 +100,7 @@ class LessonScreen(Screen):
             return
         self.lesson = lesson
         if not first:
-            self.query_one("#notes", Markdown).update(notes_markdown(lesson))
+            self.query_one("#notes", Markdown).update(lesson.notes)
             self.query_one("#tab-notes").scroll_home(animate=False)
         forms = self.query_one("#forms", ContentSwitcher)
         # Forms and anatomy views are made on first visit and kept: edits survive a
@@ -121,7 +123,6 @@ class LessonScreen(Screen):
             if tabs.active == "tab-anatomy":
                 tabs.active = "tab-notes"
             tabs.hide_tab("tab-anatomy")
-        self._update_buttons()
 
     @property
     def form(self) -> ParamForm:
@@ -157,17 +158,16 @@ class LessonScreen(Screen):
     # -- running ---------------------------------------------------------------------------
     @property
     def running(self) -> bool:
-        return self.cancel_event is not None
+        return self.active_run is not None
 
-    def _update_buttons(self) -> None:
-        self.query_one("#run", Button).disabled = self.running or not self.lesson.built
+    def watch_active_run(self) -> None:
+        self.query_one("#run", Button).disabled = self.running
         self.query_one("#cancel", Button).disabled = not self.running
-        self.query_one("#reset", Button).disabled = not self.lesson.built
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """The footer dims what cannot be done now (None: shown, but disabled)."""
-        if action == "run":  # a lesson not built yet still gets a word on why not
+        if action == "run":
             return None if self.running else True
         if action == "cancel":
             return True if self.running else None
@@ -175,39 +175,32 @@ class LessonScreen(Screen):
 
     @on(Button.Pressed, "#run")
     def action_run(self) -> None:
-        if self.running:
-            self.notify(f"{self.running_lesson.title} is still running; escape cancels it",
+        if self.active_run is not None:
+            self.notify(f"{self.active_run[1].title} is still running; escape cancels it",
                         severity="warning")
-            return
-        if not self.lesson.built:
-            self.notify(f"{self.lesson.title} is not built yet", severity="error")
             return
         ready = self.form.validated()
         if ready is None:
             self.notify("Not started: fix the values marked in the form", severity="error")
             return
-        lesson, params, dataset, seed = ready
         try:
             panel = self.query_one(RunPanel)
         except NoMatches:  # within a frame of start-up, before the lazy panel is mounted
             self.notify("Starting up; press r again", severity="warning")
             return
-        self.cancel_event = threading.Event()
-        self.running_lesson = lesson
-        self._update_buttons()
+        cancel = threading.Event()
+        self.active_run = (cancel, ready.lesson)
         self.query_one(TabbedContent).active = "tab-run"
-        panel.begin(lesson.title, dataset, seed, lesson.trains)
-        self._run(panel, lesson.id, params, dataset, seed, self.cancel_event)
+        panel.begin(ready)
+        self._run(panel, ready, cancel)
 
     @work(thread=True, group="run", exit_on_error=False)
-    def _run(self, panel: RunPanel, lesson_id: str, params: dict, dataset: str, seed: int,
-             cancel: threading.Event) -> None:
+    def _run(self, panel: RunPanel, ready: Request, cancel: threading.Event) -> None:
         from workbench import runner
 
         try:
-            result = runner.run(lesson_id, params, dataset=dataset, seed=seed,
-                                models_dir=self.app.models_dir, cancel=cancel,
-                                on_event=lambda event: post(panel, RunEvent(event)))
+            result = runner.execute(ready, models_dir=self.app.models_dir, cancel=cancel,
+                                    on_event=lambda event: post(panel, RunEvent(event)))
         except Cancelled:
             ended = RunEnded("cancelled")
         except Exception as exc:  # noqa: BLE001  (one line, as the CLI prints it; the app goes on)
@@ -219,10 +212,8 @@ class LessonScreen(Screen):
         post(panel, ended)
 
     def on_run_ended(self, message: RunEnded) -> None:
-        self.cancel_event = None
-        title = self.running_lesson.title if self.running_lesson else "the run"
-        self.running_lesson = None
-        self._update_buttons()
+        title = self.active_run[1].title if self.active_run else "the run"
+        self.active_run = None
         if message.outcome == "done":
             self.notify(f"{title}: done", title="Run finished")
         elif message.outcome == "cancelled":
@@ -232,16 +223,16 @@ class LessonScreen(Screen):
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
-        if not self.running:
+        if self.active_run is None:
             return
-        self.cancel_event.set()
+        self.stop_run()
         self.query_one("#cancel", Button).disabled = True
         self.query_one("#run-status", Static).update("cancelling: training stops at the next batch…")
 
     def stop_run(self) -> None:
         """Called when the app quits: stop the run; the runner then saves nothing."""
-        if self.cancel_event is not None:
-            self.cancel_event.set()
+        if self.active_run is not None:
+            self.active_run[0].set()
 
     def on_unmount(self) -> None:
         self.stop_run()

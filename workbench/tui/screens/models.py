@@ -7,68 +7,18 @@ TensorFlow has loaded.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from pathlib import Path
 
-from rich import box
-from rich.console import Group
-from rich.table import Table
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from workbench import store
+from workbench import generation, store, views
 from workbench.errors import BadInput
-from workbench.tui.display import metric_rows, number
+from workbench.formatting import error_line
 from workbench.tui.screens.confirm import ConfirmScreen
-
-COLUMNS = ("model", "lesson", "dataset", "saved", "key metric")
-
-
-def saved_at(created: str | None) -> str:
-    """ISO time in UTC from the metadata, shown in the learner's local time."""
-    if not created:
-        return ""
-    try:
-        return dt.datetime.fromisoformat(created).astimezone().strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return created
-
-
-def details(info: store.ModelInfo) -> Group:
-    """What `workbench inspect` prints: metadata, parameters, metrics, layers."""
-    meta = info.metadata
-    parts: list = [Text(str(info.path), style="bold")]
-    if meta:
-        parts.append(Text(f"lesson {meta.get('lesson')}"
-                          + (f" ({meta['variant']})" if meta.get("variant") else "")
-                          + f" · dataset {meta.get('dataset')} · seed {meta.get('seed')}"
-                          + f" · {meta.get('device', '?')} · saved {saved_at(meta.get('created'))}"))
-        params = Table(title="parameters", title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
-        params.add_column("name")
-        params.add_column("value")
-        for name, value in meta.get("params", {}).items():
-            params.add_row(name, value if isinstance(value, str) else json.dumps(value))
-        metrics = Table(title="metrics", title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
-        metrics.add_column("metric")
-        metrics.add_column("value", justify="right")
-        for name, shown in metric_rows(meta.get("metrics", {})):
-            metrics.add_row(name, shown)
-        parts += [params, metrics]
-    else:
-        parts.append(Text("a Keras model not saved by the workbench (no metadata)", style="dim"))
-    layers = Table(title="layers", title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
-    for column in ("layer", "type", "params"):
-        layers.add_column(column, justify="right" if column == "params" else "left")
-    for layer in info.layers:
-        layers.add_row(layer.name, layer.type, f"{layer.params:,}")
-    layers.add_row("total", "", f"{info.total_params:,}", style="bold")
-    parts.append(layers)
-    return Group(*parts)
 
 
 class ModelsScreen(Screen):
@@ -94,7 +44,7 @@ class ModelsScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for column in COLUMNS:
+        for column in views.MODEL_COLUMNS:
             table.add_column(column, key=column)
         self.query_one("#models-table").border_title = "Saved models"
         self.query_one("#model-details").border_title = "Inspect"
@@ -113,10 +63,7 @@ class ModelsScreen(Screen):
         table.clear()
         self.models = {str(info.path): info for info in store.list_models(self.folder)}
         for path, info in self.models.items():
-            key = store.key_metric(info.metadata)
-            table.add_row(info.path.name, info.lesson or "(not workbench)",
-                          info.metadata.get("dataset") or "", saved_at(info.metadata.get("created")),
-                          f"{key[0]} {number(key[1])}" if key else "", key=path)
+            table.add_row(*views.model_row(info), key=path)
         if not self.models:
             self.query_one("#model-info", Static).update(
                 f"No saved models in {self.folder} yet.\n\nRun a lesson (l, then r): "
@@ -144,9 +91,9 @@ class ModelsScreen(Screen):
         try:  # read afresh: the file may have been rewritten or removed meanwhile
             info = store.describe(path)
         except BadInput as exc:
-            self.query_one("#model-info", Static).update(f"workbench: error: {exc}")
+            self.query_one("#model-info", Static).update(error_line(exc))
             return
-        self.query_one("#model-info", Static).update(details(info))
+        self.query_one("#model-info", Static).update(views.inspect_view(info))
 
     def action_delete(self) -> None:
         path = self.selected
@@ -166,5 +113,5 @@ class ModelsScreen(Screen):
 
     async def action_generate(self) -> None:
         path = self.selected
-        lstm = path if path and self.models[path].lesson == "lstm" else None
-        await self.app.open_generate(lstm)
+        writer = path if path and generation.can_write(self.models[path]) else None
+        await self.app.open_generate(writer)

@@ -1,24 +1,25 @@
 """The Anatomy tab: per layer, output shape, parameters and MACs of a lesson's network.
 
-The network is built at the paper's size by `workbench.anatomy` (what `workbench
-anatomy ARCH` prints), in a thread, since building VGG takes seconds and TensorFlow.
-The tab follows the form: it shows the architecture the lesson's parameters name.
+The network is built at the paper's size by `workbench.anatomy`, in a thread, since
+building VGG takes seconds and TensorFlow, and drawn by `workbench.views`: the very table
+`workbench anatomy ARCH` prints, at its natural width, scrolling sideways when the tab is
+narrower. The tab follows the form: it shows the architecture the lesson's parameters name.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from textual import work
 from rich.markup import escape
-from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Label, LoadingIndicator, Select, Static
+from textual.containers import Horizontal, ScrollableContainer, Vertical
+from textual.widgets import Label, LoadingIndicator, Select, Static
 from textual.worker import get_current_worker
 
+from workbench import views
+from workbench.formatting import error_line
 from workbench.registry import Lesson
-from workbench.tui.display import error_line
 from workbench.tui.messages import AnatomyReady
 
 
@@ -57,13 +58,10 @@ class AnatomyView(Vertical):
                          compact=True)
         yield Static("", id="anatomy-summary")
         yield LoadingIndicator(id="anatomy-loading")
-        yield DataTable(id="anatomy-table", zebra_stripes=True, cursor_type="row")
+        with ScrollableContainer(id="anatomy-scroll"):
+            yield Static("", id="anatomy-table")
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for column in ("layer", "type", "output", "params", "MACs", "activations"):
-            table.add_column(Text(column, justify="left" if column in ("layer", "type") else "right"),
-                             key=column)
         self.query_one("#anatomy-loading").display = False
         self._ready = True
         self.query_one("#anatomy-arch", Select).value = self.arch
@@ -103,7 +101,7 @@ class AnatomyView(Vertical):
         from workbench import anatomy
 
         try:
-            result = anatomy.analyze(arch)
+            result = anatomy.anatomy_of(arch)
         except Exception as exc:  # noqa: BLE001  (shown in the tab, the app keeps going)
             result, error = None, error_line(exc)
         else:
@@ -117,28 +115,13 @@ class AnatomyView(Vertical):
             return
         self.query_one("#anatomy-loading").display = False
         summary = self.query_one("#anatomy-summary", Static)
-        table = self.query_one(DataTable)
-        table.clear()
+        table = self.query_one("#anatomy-table", Static)
         if message.error:
             summary.update(message.error)
+            table.update("")
             return
-        from workbench.anatomy import human, shape_text
-
         a = message.anatomy
-        def right(text: str, style: str = "") -> Text:
-            return Text(text, justify="right", style=style)
-
-        for layer in a["layers"]:
-            table.add_row(layer["name"], layer["type"], right(shape_text(layer["output_shape"])),
-                          right(f"{layer['params']:,}"), right(f"{layer['macs']:,}"),
-                          right(f"{layer['activations']:,}"))
-        table.add_row(Text("total", style="bold"), "", "", right(f"{a['total_params']:,}", "bold"),
-                      right(f"{a['total_macs']:,}", "bold"), "")
-        shape = shape_text(a["input_shape"])
-        described = escape({x.name: x.summary for x in self.lesson.architectures}.get(a["arch"], ""))
-        summary.update(
-            f"[b]{a['arch']}[/b]: {described}\n"
-            f"At full size on {shape}: {human(a['total_params'])} parameters, "
-            f"{human(a['total_macs'])} multiply-accumulates per image, "
-            f"{human(a['forward_activation_bytes'], 'B')} of activations per image (float32). "
-            "Random weights; the lesson trains a narrower copy.")
+        described = escape({x.name: x.summary for x in self.lesson.architectures}.get(a.arch, ""))
+        summary.update(f"[b]{a.arch}[/b] at the paper's size, random weights (the lesson trains "
+                       f"a narrower copy): {described}\n" + escape("\n".join(views.anatomy_summary(a))))
+        table.update(views.anatomy_table(a))

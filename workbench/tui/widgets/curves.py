@@ -6,12 +6,14 @@ from typing import Callable
 
 from textual_plotext import PlotextPlot
 
+from workbench.events import EpochEnd
+
 
 class Curves(PlotextPlot):
     """The epochs' values of the log keys `wanted` accepts (loss and val_loss, say).
 
-    A lesson that trains two networks (ResNet's plain and residual twins) names each
-    training stage ("train plain"); their series are kept apart by that name.
+    A run that trains several networks (ResNet's plain and residual twins) names each
+    one's epochs (`EpochEnd.series`); their lines are kept apart by that name.
     """
 
     def __init__(self, wanted: Callable[[str], bool], *, id: str | None = None) -> None:
@@ -26,12 +28,11 @@ class Curves(PlotextPlot):
         self.series.clear()
         self.replot()
 
-    def add_epoch(self, stage: str, epoch: int, logs: dict[str, float]) -> None:
-        twin = stage.removeprefix("train").strip()
-        for key, value in logs.items():
+    def add_epoch(self, epoch: EpochEnd) -> None:
+        for key, value in epoch.logs.items():
             if self.wanted(key):
-                xs, ys = self.series.setdefault(f"{key} {twin}".strip(), ([], []))
-                xs.append(epoch)
+                xs, ys = self.series.setdefault(f"{key} {epoch.series}".strip(), ([], []))
+                xs.append(epoch.epoch)
                 ys.append(value)
         self.replot()
 

@@ -1,4 +1,4 @@
-"""The sidebar: every lesson in teaching order, built or not."""
+"""The sidebar: every installed lesson, in course order."""
 
 from __future__ import annotations
 
@@ -10,14 +10,13 @@ from workbench.registry import Lesson
 
 class LessonItem(ListItem):
     def __init__(self, number: int, lesson: Lesson) -> None:
-        super().__init__(id=f"lesson-{lesson.id}", classes="" if lesson.built else "-not-built")
+        super().__init__(id=f"lesson-{lesson.id}")
         self.number = number
         self.lesson = lesson
 
     def compose(self) -> ComposeResult:
         yield Label(f"{self.number}. {self.lesson.title}", classes="lesson-title")
-        state = self.lesson.id if self.lesson.built else f"{self.lesson.id} · not built yet"
-        yield Label(state, classes="lesson-state")
+        yield Label(self.lesson.id, classes="lesson-state")
 
 
 class LessonList(ListView):

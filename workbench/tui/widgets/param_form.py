@@ -1,13 +1,14 @@
 """A lesson's parameter form, generated from the same `Param` declarations the CLI uses.
 
 Each field judges what is typed with `Param.coerce`, so the app refuses exactly what
-`workbench run --set` refuses, with the same words; before a run the whole form goes
-through `runner.prepare`, which adds the lesson's cross-parameter rules and the dataset.
-Choices become selects, booleans switches, everything else a text input.
+`workbench run --set` refuses, with the same words; before a run the fields' values,
+coerced once, go through `runner.request`, which adds the lesson's cross-parameter rules
+and the dataset. Choices become selects, booleans switches, everything else a text input.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from textual.app import ComposeResult
@@ -17,12 +18,8 @@ from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, Label, Select, Static, Switch
 
 from workbench.errors import BadInput
-from workbench.params import Param
+from workbench.params import SEED, Param
 from workbench.registry import Lesson
-
-# The run's seed is not a lesson parameter, but it is typed and bounded like one (as the
-# CLI's --seed is), so it gets a field of its own built from a Param.
-SEED = Param("seed", int, 0, "random seed: the same seed gives the same run", low=0)
 
 
 class ParamValidator(Validator):
@@ -84,15 +81,22 @@ class ParamField(Vertical):
         self.set_class(message is not None, "-invalid")
         self.query_one(".field-error", Label).update(f"✗ {message}" if message else "")
 
-    def check(self) -> bool:
-        """Show this field's own error (type, bounds, choices) and say whether it is valid."""
+    def checked(self) -> tuple[bool, Any]:
+        """(True, the value coerced) or (False, None) after showing this field's own error
+        (type, bounds, choices)."""
         try:
-            self.param.coerce(self.raw)
+            value = self.param.coerce(self.raw)
         except BadInput as exc:
             self.show_error(str(exc))
-            return False
+            return False, None
         self.show_error(None)
-        return True
+        return True, value
+
+
+def dataset_help(lesson: Lesson) -> str:
+    if lesson.datasets == ("text",):
+        return "text: the corpus parameter names the file (pydoc is built in)"
+    return "digits is embedded; the others need the network or Keras' cache"
 
 
 class ParamForm(VerticalScroll):
@@ -100,13 +104,12 @@ class ParamForm(VerticalScroll):
 
     DEFAULT_CLASSES = "param-form"
 
+    @dataclass
     class Changed(Message):
         """A field changed; `values` holds the fields that are currently valid, coerced."""
 
-        def __init__(self, form: "ParamForm", values: dict[str, Any]) -> None:
-            super().__init__()
-            self.form = form
-            self.values = values
+        form: "ParamForm"
+        values: dict[str, Any]
 
         @property
         def control(self) -> "ParamForm":
@@ -117,10 +120,6 @@ class ParamForm(VerticalScroll):
         self.lesson = lesson
 
     def compose(self) -> ComposeResult:
-        if not self.lesson.built:
-            yield Static(f"[b]{self.lesson.title}[/b] is not built yet: there is nothing to set "
-                         "or run here for now.", classes="not-built")
-            return
         yield Label("Parameters", classes="form-section")
         for param in self.lesson.params:
             yield ParamField(param)
@@ -131,8 +130,7 @@ class ParamForm(VerticalScroll):
                 yield Label("choice", classes="field-allowed")
             yield Select([(d, d) for d in self.lesson.datasets], value=self.lesson.default_dataset,
                          allow_blank=False, id="dataset", compact=True)
-            yield Static("digits is embedded; the others need the network or Keras' cache",
-                         classes="field-help")
+            yield Static(dataset_help(self.lesson), classes="field-help")
         yield ParamField(SEED, id="field-seed")
         yield Label("", id="form-error")
 
@@ -143,9 +141,6 @@ class ParamForm(VerticalScroll):
 
     def field(self, name: str) -> ParamField:
         return self.query_one(f"#field-{name}", ParamField)
-
-    def raw_values(self) -> dict[str, Any]:
-        return {f.param.name: f.raw for f in self.fields}
 
     def valid_values(self) -> dict[str, Any]:
         """The fields that hold valid values, coerced (for views that follow the form)."""
@@ -158,22 +153,23 @@ class ParamForm(VerticalScroll):
         return values
 
     def validated(self):
-        """(lesson, params, dataset, seed) ready for `runner.run`, or None after showing
-        every reason the form cannot run inline."""
+        """A `runner.Request` ready to execute, or None after showing every reason the
+        form cannot run inline."""
         from workbench import runner
 
-        fields_ok = all([f.check() for f in [*self.fields, self.field("seed")]])  # all, not any: show every error
-        if not fields_ok:
+        checked = {f.param.name: f.checked() for f in [*self.fields, self.field("seed")]}
+        if not all(ok for ok, _ in checked.values()):  # every field was checked: all errors show
             self.show_form_error("fix the marked values first")
             return None
+        values = {name: value for name, (_, value) in checked.items()}
+        seed = values.pop("seed")
         try:
-            lesson, params, dataset = runner.prepare(self.lesson.id, self.raw_values(),
-                                                     self.query_one("#dataset", Select).value)
+            ready = runner.request(self.lesson, values, self.query_one("#dataset", Select).value, seed)
         except BadInput as exc:
             self._blame(str(exc))
             return None
         self.show_form_error(None)
-        return lesson, params, dataset, SEED.coerce(self.field("seed").raw)
+        return ready
 
     # -- showing ----------------------------------------------------------------------
     def show_form_error(self, message: str | None) -> None:
@@ -215,5 +211,4 @@ class ParamForm(VerticalScroll):
         return None
 
     def _announce(self) -> None:
-        if self.lesson.built:
-            self.post_message(self.Changed(self, self.valid_values()))
+        self.post_message(self.Changed(self, self.valid_values()))

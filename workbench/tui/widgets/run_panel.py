@@ -1,22 +1,28 @@
 """The Run tab: a run's progress, curves and log while it goes, then its results.
 
 It only draws: the screen starts and cancels runs, the worker posts `RunEvent`s and one
-`RunEnded` here. The metrics table is filled from `Metric` events as they come and then
-replaced by the `Result`'s own metrics, which are what the CLI prints and the model keeps.
+`RunEnded` here. The metrics table (the CLI's, from `workbench.views`) is filled from
+`Metric` events as they come and then replaced by the `Result`'s own metrics, which are
+what the CLI prints and the model keeps.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Label, ProgressBar, RichLog, Static
+from textual.widgets import Label, ProgressBar, RichLog, Static
 
-from workbench import events
-from workbench.tui.display import metric_rows, number
+from workbench import events, views
+from workbench.formatting import epoch_line, numbers
 from workbench.tui.messages import RunEnded, RunEvent
 from workbench.tui.widgets.curves import Curves
 from workbench.tui.widgets.picture_view import PictureView
+
+if TYPE_CHECKING:
+    from workbench.runner import Request
 
 IDLE = "No run yet. Set the parameters, then press [b]r[/b] or [b]Run[/b]."
 
@@ -24,7 +30,6 @@ IDLE = "No run yet. Set the parameters, then press [b]r[/b] or [b]Run[/b]."
 class RunPanel(VerticalScroll):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._stage = "train"
         self._metrics: dict[str, object] = {}
         self.outcome: str | None = None  # of the last run: done, cancelled or failed
         self.result = None  # the last finished run's Result
@@ -44,27 +49,23 @@ class RunPanel(VerticalScroll):
                 box.border_title = "accuracy"
                 yield Curves(lambda key: "acc" in key, id="curve-accuracy")
         yield RichLog(id="run-log", wrap=True, max_lines=5000, markup=False, min_width=20)
-        yield DataTable(id="run-metrics", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="run-metrics")
         yield Static("", id="run-model")
         yield Vertical(id="run-pictures")
 
     def on_mount(self) -> None:
         self.query_one("#run-log").border_title = "Log"
         self.query_one("#run-metrics").border_title = "Metrics"
-        table = self.query_one("#run-metrics", DataTable)
-        table.add_column("metric", key="metric")
-        table.add_column("value", key="value")
         self.set_class(True, "-idle")
 
     # -- a run begins -------------------------------------------------------------------
-    def begin(self, title: str, dataset: str, seed: int, trains: bool) -> None:
-        self._stage = "train"
+    def begin(self, ready: Request) -> None:
         self._metrics = {}
         self.outcome = self.result = None
         self.set_class(False, "-idle", "-done", "-cancelled", "-failed")
         self.set_class(True, "-running")
-        self.set_class(not trains, "-no-curves")
-        self._status(f"Running [b]{title}[/b] on {dataset}, seed {seed}…  "
+        self.set_class(not ready.lesson.trains, "-no-curves")
+        self._status(f"Running [b]{ready.lesson.title}[/b] on {ready.dataset}, seed {ready.seed}…  "
                      "([b]escape[/b] cancels at the next batch)")
         self.query_one("#run-stage", Label).update("starting")
         self.query_one("#run-live", Label).update("loading TensorFlow and data")
@@ -73,7 +74,7 @@ class RunPanel(VerticalScroll):
             curves.clear()
             curves.parent.display = True
         self.query_one("#run-log", RichLog).clear()
-        self.query_one("#run-metrics", DataTable).clear()
+        self.query_one("#run-metrics", Static).update("")
         self.query_one("#run-model", Static).update("")
         self.query_one("#run-pictures").remove_children()
         self.scroll_home(animate=False)
@@ -87,22 +88,19 @@ class RunPanel(VerticalScroll):
         event = message.event
         log = self.query_one("#run-log", RichLog)
         if isinstance(event, events.Stage):
-            self._stage = event.name
             self.query_one("#run-stage", Label).update(event.name)
             self.query_one("#run-live", Label).update("")
             self.query_one("#run-bar", ProgressBar).update(total=event.total, progress=0)
             log.write(Text(f"── {event.name}", style="bold"))
         elif isinstance(event, events.Progress):
             self.query_one("#run-bar", ProgressBar).update(total=event.total, progress=event.done)
-            live = "  ".join(f"{k} {number(v)}" for k, v in event.info.items())
-            self.query_one("#run-live", Label).update(live)
+            self.query_one("#run-live", Label).update(numbers(event.info))
         elif isinstance(event, events.Log):
             log.write(event.text)
         elif isinstance(event, events.EpochEnd):
-            shown = "  ".join(f"{k} {v:.4f}" for k, v in event.logs.items())
-            log.write(f"epoch {event.epoch}: {shown}")
+            log.write(epoch_line(event.epoch, event.logs, event.series))
             for curves in self.query(Curves):
-                curves.add_epoch(self._stage, event.epoch, event.logs)
+                curves.add_epoch(event)
                 # A curve the lesson never logs (the LSTM has no accuracy) gives way.
                 curves.parent.display = bool(curves.series)
         elif isinstance(event, events.Metric):
@@ -114,10 +112,7 @@ class RunPanel(VerticalScroll):
             log.write(f"saved {event.kind}: {event.path}")
 
     def _show_metrics(self, metrics: dict) -> None:
-        table = self.query_one("#run-metrics", DataTable)
-        table.clear()
-        for name, shown in metric_rows(metrics):
-            table.add_row(name, shown, key=name)
+        self.query_one("#run-metrics", Static).update(views.metrics_table(metrics))
 
     # -- it ended -----------------------------------------------------------------------
     def on_run_ended(self, message: RunEnded) -> None:

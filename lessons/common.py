@@ -1,4 +1,4 @@
-"""Pieces every training lesson shares. Light to import: Keras loads on first use."""
+"""Pieces the training lessons share. Light to import: Keras loads on first use."""
 
 from __future__ import annotations
 
@@ -41,3 +41,21 @@ def random_shifter(size: int, margin: int = 0, flips: bool = False):
         return (tf.image.random_flip_left_right(x) if flips else x), y
 
     return shifted
+
+
+def split_accuracies(model, ctx, batch_size: int = 256, preprocess=None,
+                     preprocessed_bytes=lambda x: 0) -> dict[str, float]:
+    """`{"train_accuracy": ..., "val_accuracy": ..., "test_accuracy": ...}`: Keras'
+    sparse categorical accuracy of the model's predictions on each split; `preprocess` as
+    for `ctx.batches` (resizing, say), `preprocessed_bytes(x)` what its output of x takes.
+
+    Not `model.evaluate`: under a MirroredStrategy, Keras 3.15's evaluate fails when the
+    last batch does not split evenly across the replicas (359 validation digits on two
+    replicas: "AddN ... [180,8,8,1] != [179,8,8,1]"), where predict gathers them fine."""
+    import keras
+
+    return {f"{split}_accuracy": float(keras.ops.mean(keras.metrics.sparse_categorical_accuracy(
+                y, model.predict(ctx.batches(x, y, batch_size, preprocess=preprocess,
+                                             preprocessed_bytes=preprocessed_bytes(x)),
+                                 verbose=0))))
+            for split, x, y in ctx.images.splits()}

@@ -1,4 +1,4 @@
-"""Fast text generation from a character model: one compiled loop that carries the state.
+"""Fast text generation from the lesson's character model: one compiled loop that carries the state.
 
 The Keras text-generation examples call `model.predict` on the whole window once per
 new character: every character re-reads the window and pays Python and dispatch
@@ -32,17 +32,6 @@ class Sampler:
         self.head = [l for l in model.layers if isinstance(l, keras.layers.Dense)][-1]
         if not self.cells:
             raise BadInput(f"model {model.name!r} has no recurrent layer to sample from")
-
-    @classmethod
-    def from_file(cls, path) -> "Sampler":
-        """The sampler of a saved workbench LSTM; BadInput if the file is not one."""
-        from workbench import store
-
-        model, info = store.load_model(path, lesson="lstm")
-        vocabulary = info.metadata.get("vocabulary")
-        if not vocabulary:
-            raise BadInput(f"{str(path)!r} has no character vocabulary in its metadata")
-        return cls(model, vocabulary)
 
     def _zero_state(self):
         states = []
@@ -84,13 +73,9 @@ class Sampler:
 
     def generate(self, prime: str, length: int, *, temperature: float = 1.0, top_k: int | None = None,
                  seed: int = 0, chunk: int = CHUNK) -> Iterator[str]:
-        """Yield the generated text (prime excluded) in chunks as it is produced."""
-        if length < 0:
-            raise BadInput(f"length must be >= 0; got {length}")
-        if temperature < 0:
-            raise BadInput(f"temperature must be >= 0 (0 = always the likeliest); got {temperature}")
-        if top_k is not None and top_k < 1:
-            raise BadInput(f"top-k must be >= 1; got {top_k}")
+        """Yield the generated text (prime excluded) in chunks as it is produced.
+
+        The options arrive checked (`workbench.generation.OPTIONS`); top_k None: every character."""
         self.check_prime(prime)
         if not prime:  # no prime: start from a character drawn with the run's seed
             prime = self.vocabulary[np.random.default_rng(seed).integers(len(self.vocabulary))]
@@ -107,6 +92,14 @@ class Sampler:
                 tf.constant(seed, tf.int32), tf.constant(done, tf.int32))
             done += n
             yield "".join(self.vocabulary[i] for i in new_ids.numpy())
+
+
+def sampler_for(model: keras.Model, metadata: dict) -> Sampler:
+    """The lesson's `generator`: the sampler of a saved character model."""
+    vocabulary = metadata.get("vocabulary")
+    if not vocabulary:
+        raise BadInput("the model has no character vocabulary in its metadata")
+    return Sampler(model, vocabulary)
 
 
 def pick(logits, temperature, top_k, seed):

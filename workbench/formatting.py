@@ -1,16 +1,16 @@
-"""Small text helpers the app's widgets share: error lines and metric rows."""
+"""How numbers, metrics and errors are written, the same in the CLI and in the app."""
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 from workbench.errors import WorkbenchError
 
 
 def error_line(exc: BaseException) -> str:
-    """The one line `workbench run` would print for this failure (see cli.main)."""
+    """The one line a failure is shown as: the CLI's stderr, the app's status line."""
     if isinstance(exc, WorkbenchError):
-        return f"workbench: error: {exc}"
+        return f"workbench: {exc}" if exc.exit_code == 130 else f"workbench: error: {exc}"
     return (f"workbench: internal error: {type(exc).__name__}: {exc} "
             "(set WORKBENCH_DEBUG=1 for the traceback)")
 
@@ -30,7 +30,16 @@ def number(value: Any) -> str:
     return str(value)
 
 
-def metric_rows(metrics: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, str]]:
+def numbers(values: Mapping[str, Any]) -> str:
+    """`loss 0.1234  accuracy 0.9` for a line of live or per-epoch numbers."""
+    return "  ".join(f"{name} {number(value)}" for name, value in values.items())
+
+
+def epoch_line(epoch: int, logs: Mapping[str, float], series: str = "") -> str:
+    return f"epoch {epoch}{f' ({series})' if series else ''}: {numbers(logs)}"
+
+
+def metric_rows(metrics: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, str]]:
     """(name, shown value) per metric; nested dicts (kNN's timings) become dotted names."""
     for name, value in metrics.items():
         if isinstance(value, dict):

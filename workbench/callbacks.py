@@ -1,0 +1,95 @@
+"""Keras callbacks that connect `model.fit` to a run, one job each (as Keras' own do).
+
+`TrainingEvents` reports progress and epochs as workbench events, `StopOnCancel` stops
+training within a batch when the learner cancels, `StopOnDivergence` stops a run whose
+loss is NaN or has blown up, with a message naming the knob to turn. History is Keras'
+own: `model.fit(...).history`.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from typing import Callable
+
+import keras
+
+from workbench.errors import BadInput, Cancelled
+from workbench.events import EpochEnd, Event, Progress, Stage
+
+# Progress events are throttled: a front end cannot show 1,000 updates a second, and
+# emitting them would cost more than the training step on a tiny model.
+PROGRESS_INTERVAL_S = 0.1
+
+
+class TrainingEvents(keras.callbacks.Callback):
+    """A `Stage` when training begins, throttled `Progress` per batch, an `EpochEnd` per
+    epoch with the epoch's logs (as the callbacks before this one left them)."""
+
+    # Keras may run the per-batch hook on a helper thread, so the training loop never
+    # waits for the step's logs to be copied out of the graph (a sync point per step,
+    # ~5% of a small model's time).
+    async_safe = True
+
+    def __init__(self, emit: Callable[[Event], None], stage: str = "train", series: str = ""):
+        super().__init__()
+        self.emit, self.stage, self.series = emit, stage, series
+        self._last_emit = 0.0
+        self._done = 0
+        self._total = None
+
+    def on_train_begin(self, logs=None):
+        steps, epochs = self.params.get("steps"), self.params.get("epochs", 1)
+        self._total = steps * epochs if steps else None
+        self._done = 0
+        self.emit(Stage(self.stage, self._total))
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._done += 1
+        now = time.perf_counter()
+        if now - self._last_emit >= PROGRESS_INTERVAL_S:
+            self._last_emit = now
+            info = {k: float(v) for k, v in (logs or {}).items()}
+            self.emit(Progress(self.stage, self._done, self._total, info))
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = {k: float(v) for k, v in (logs or {}).items()}
+        self.emit(EpochEnd(epoch + 1, logs, self.series))
+        self.emit(Progress(self.stage, self._done, self._total, logs))
+
+
+class StopOnCancel(keras.callbacks.Callback):
+    """Raise `Cancelled` at the first batch that ends after `cancel` was set. On Keras'
+    helper thread the exception reaches the loop at the next step's hook: still within
+    a batch or two."""
+
+    async_safe = True
+
+    def __init__(self, cancel: threading.Event):
+        super().__init__()
+        self.cancel = cancel
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.cancel.is_set():
+            raise Cancelled()
+
+
+class StopOnDivergence(keras.callbacks.Callback):
+    """Like Keras' `TerminateOnNaN`, but the run fails with a learner's message instead of
+    saving a useless model: at an epoch whose loss is NaN, infinite, or (when
+    `diverge_above` is given) above it; Adam with a huge step can stay finite and still
+    be lost. `knob` is what the message tells the learner to lower."""
+
+    def __init__(self, knob: str = "learning_rate", diverge_above: float | None = None):
+        super().__init__()
+        self.knob, self.diverge_above = knob, diverge_above
+
+    def on_epoch_end(self, epoch, logs=None):
+        loss = float((logs or {}).get("loss", 0.0))
+        if not math.isfinite(loss):
+            raise BadInput(f"loss became {'NaN' if math.isnan(loss) else 'infinite'} at epoch "
+                           f"{epoch + 1}; lower {self.knob}")
+        if self.diverge_above is not None and loss > self.diverge_above:
+            raise BadInput(f"loss blew up to {loss:.3g} at epoch {epoch + 1} (the run stops above "
+                           f"{self.diverge_above:.3g}); lower {self.knob}")
