@@ -235,6 +235,15 @@ async def test_a_failing_run_shows_the_clis_one_line_error_and_the_app_goes_on(m
         assert panel.outcome == "failed"
         assert status_text(app) == f"workbench: error: {headless.value}"
         assert not (models_dir / "knn.h5").exists()
+        bar = app.screen.query_one("#run-bar")
+        assert bar.total is not None  # a bar without a total would animate for ever
+        assert str(app.screen.query_one("#run-stage").render()) == "failed"
+        # Another lesson's Run tab does not show kNN's error.
+        app.screen.select_lesson("linear")
+        await pilot.pause()
+        assert "error" not in status_text(app) and status_text(app).startswith("No run yet")
+        app.screen.select_lesson("knn")
+        await pilot.pause()
         # The app goes on: fix the value, run again.
         set_value(app, "knn", "k", "3")
         await pilot.press("r")
@@ -294,15 +303,17 @@ async def test_generate_streams_text_from_a_saved_lstm(tiny_lstm, models_dir):
         screen.query_one("#param-length", Input).value = "200"
         screen.query_one("#param-temperature", Input).value = "0.5"
         screen.query_one("#param-seed", Input).value = "3"
-        await pilot.click("#generate")
+        screen.query_one("#param-seed", Input).focus()
+        await pilot.press("ctrl+r")  # from inside a field, as on the lesson screen
         await until(pilot, lambda: screen.stop_event is None and screen.query_one("#generated", TextArea).text,
                     60, "generation")
         assert screen.query_one("#generated", TextArea).text == expected
         assert len(chunks) >= 4  # the prime, then 64-character chunks as they were sampled
         assert "200 characters" in str(screen.query_one("#generate-status", Static).render())
-        # A prime the model cannot read is refused with the CLI's message.
+        # A prime the model cannot read is refused with the CLI's message (Enter generates).
         screen.query_one("#param-prime", Input).value = "€"
-        await pilot.click("#generate")
+        screen.query_one("#param-prime", Input).focus()
+        await pilot.press("enter")
         await until(pilot, lambda: screen.stop_event is None, 30, "the refusal")
         with pytest.raises(BadInput) as refused:
             generation.open_sampler(tiny_lstm).check_prime("€")
@@ -335,9 +346,12 @@ async def test_the_command_palette_offers_lessons_and_screens(models_dir):
 def test_anatomy_follows_the_forms_architecture():
     cnn, resnet = registry.get("cnn"), registry.get("resnet")
     assert architecture_for(cnn, {"arch": "vgg16"}) == "vgg16"
-    assert architecture_for(resnet, {"depth": 20, "shortcut": False}) == "plain20"
-    assert architecture_for(resnet, {"depth": 56, "shortcut": True}) == "resnet56"
-    assert architecture_for(resnet, {"depth": 26, "shortcut": True}) is None
+    cifar = {"family": "cifar", "block": "auto"}
+    assert architecture_for(resnet, {**cifar, "depth": 20, "shortcut": False}) == "plain20"
+    assert architecture_for(resnet, {**cifar, "depth": 56, "shortcut": True}) == "resnet56"
+    assert architecture_for(resnet, {**cifar, "depth": 26, "shortcut": True}) is None
+    assert architecture_for(resnet, {"family": "imagenet", "block": "auto", "depth": 50,
+                                     "shortcut": True}) == "resnet50"
 
 
 async def test_anatomy_tab_shows_the_per_layer_table(models_dir):
@@ -431,3 +445,67 @@ def test_snapshot_models_screen_empty(snap_compare):
 def test_snapshot_generate_screen_empty(snap_compare):
     assert snap_compare(WorkbenchApp(models_dir="no-models-here", preload_tensorflow=False),
                         press=["g"], terminal_size=(120, 36))
+
+
+# -- legible at 100x30 ---------------------------------------------------------------------
+
+SMALL = (100, 30)
+
+
+def screen_text(app) -> str:
+    """What the terminal shows, as text."""
+    console = Console(width=app.size.width, height=app.size.height, record=True,
+                      file=io.StringIO(), color_system=None, legacy_windows=False)
+    console.print(app.screen._compositor.render_update(full=True))
+    return console.export_text(styles=False)
+
+
+async def test_a_long_field_error_wraps_whole_at_100x30(models_dir):
+    app = make_app(models_dir)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        set_value(app, "knn", "folds", "1")
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        shown = " ".join(screen_text(app).replace("│", " ").split())
+        with pytest.raises(BadInput) as refused:
+            runner.prepare("knn", {"folds": "1"}, None)
+        assert str(refused.value) == "folds must be 0 (no cross-validation) or 2..10; got 1"
+        assert "2..10; got 1" in shown and "folds must be 0" in shown
+
+
+async def test_the_notes_take_focus_and_scroll_with_the_keyboard(models_dir):
+    app = make_app(models_dir)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        notes = app.screen.query_one("#notes-scroll")
+        assert app.focused is notes
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert notes.scroll_y > 0
+
+
+async def test_picking_an_architecture_in_the_anatomy_tab_sets_the_form(models_dir):
+    app = make_app(models_dir)
+    async with app.run_test(size=SMALL) as pilot:
+        app.screen.select_lesson("resnet")
+        await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+        app.screen.query_one("#anatomy-resnet #anatomy-arch", Select).value = "plain56"
+        await pilot.pause()
+        values = app.screen.form.valid_values()
+        assert (values["family"], values["depth"], values["shortcut"]) == ("cifar", 56, False)
+        assert architecture_for(registry.get("resnet"), values) == "plain56"
+
+
+async def test_the_palettes_screenshot_lands_in_the_working_folder(models_dir, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = make_app(models_dir)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        app.action_screenshot()
+        await until(pilot, lambda: list(tmp_path.glob("*.svg")), 10, "the screenshot")
+    (svg,) = tmp_path.glob("*.svg")
+    assert svg.read_text().startswith("<svg")

@@ -52,6 +52,9 @@ class Architecture:
     input_shape: tuple[int, int, int]
     classes: int = 1000
     options: tuple[tuple[str, Any], ...] = ()  # fixed keyword arguments ("depth", 56)
+    # The lesson settings that make a run train this network (("arch", "vgg16"),), so the
+    # app's Anatomy tab and form follow each other; () for one no run trains.
+    selected_by: tuple[tuple[str, Any], ...] = ()
 
     def build(self, input_shape: tuple[int, int, int] | None = None, classes: int | None = None,
               **options):

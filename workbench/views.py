@@ -21,12 +21,15 @@ from workbench.formatting import metric_rows, number
 
 
 def _table(*columns: str, title: str | None = None, numeric: Iterable[str] = ()) -> Table:
-    """A table whose `numeric` columns are right-aligned and never wrap."""
+    """A table whose `numeric` columns are right-aligned and never wrap or get cut; in a
+    narrow place the text columns fold onto more lines instead."""
     numeric = set(numeric)
     table = Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
     for column in columns:
-        table.add_column(column, justify="right" if column in numeric else "left",
-                         no_wrap=column in numeric)
+        if column in numeric:
+            table.add_column(column, justify="right", no_wrap=True)
+        else:
+            table.add_column(column, overflow="fold")
     return table
 
 

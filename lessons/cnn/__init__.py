@@ -9,7 +9,8 @@ from workbench.registry import Architecture, Lesson
 
 
 def _arch(name: str, builder: str, summary: str, input_shape=(224, 224, 3), classes=1000):
-    return Architecture(name, f"lessons.cnn.{builder}", summary, input_shape, classes)
+    return Architecture(name, f"lessons.cnn.{builder}", summary, input_shape, classes,
+                        selected_by=(("arch", name),) if name in PRESETS else ())
 
 
 ARCHITECTURES = (

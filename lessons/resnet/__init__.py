@@ -9,18 +9,18 @@ from workbench.registry import Architecture, Lesson
 
 
 def _architectures():
-    for depth in CIFAR_EXAMPLES["basic"]:
+    designs = [("cifar", depth, "cifar_resnet", "CIFAR design (6n+2, 16/32/64 filters)",
+                (32, 32, 3), 10) for depth in CIFAR_EXAMPLES["basic"]]
+    designs += [("imagenet", depth, "imagenet_resnet", f"ImageNet design ({block} blocks)",
+                 (224, 224, 3), 1000) for depth, (block, _) in IMAGENET_STAGES.items()]
+    for family, depth, builder, design, shape, classes in designs:
         for kind, shortcut in (("resnet", True), ("plain", False)):
-            yield Architecture(f"{kind}{depth}", "lessons.resnet.networks:cifar_resnet",
-                               f"{'ResNet' if shortcut else 'plain twin'}-{depth}, CIFAR design "
-                               f"(6n+2, 16/32/64 filters)", (32, 32, 3), 10,
-                               (("depth", depth), ("shortcut", shortcut)))
-    for depth, (block, _) in IMAGENET_STAGES.items():
-        for kind, shortcut in (("resnet", True), ("plain", False)):
-            yield Architecture(f"{kind}{depth}", "lessons.resnet.networks:imagenet_resnet",
-                               f"{'ResNet' if shortcut else 'plain twin'}-{depth}, ImageNet design "
-                               f"({block} blocks)", (224, 224, 3), 1000,
-                               (("depth", depth), ("shortcut", shortcut)))
+            yield Architecture(
+                f"{kind}{depth}", f"lessons.resnet.networks:{builder}",
+                f"{'ResNet' if shortcut else 'plain twin'}-{depth}, {design}", shape, classes,
+                options=(("depth", depth), ("shortcut", shortcut)),
+                selected_by=(("family", family), ("depth", depth), ("block", "auto"),
+                             ("shortcut", shortcut)))
 
 
 @dataclass(frozen=True)

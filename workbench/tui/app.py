@@ -37,7 +37,7 @@ class WorkbenchApp(App):
         Binding("l", "switch_mode('lessons')", "Lessons"),
         Binding("m", "switch_mode('models')", "Models"),
         Binding("g", "open_generate", "Generate"),
-        Binding("t", "toggle_theme", "Theme", show=False),
+        Binding("t", "toggle_theme", "Theme"),
         Binding("q", "quit", "Quit"),
     ]
 
@@ -92,6 +92,10 @@ class WorkbenchApp(App):
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT if self.current_theme.dark else DARK
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        # Textual saves into the Downloads folder, which servers and containers often lack.
+        self.deliver_screenshot(filename, path or os.getcwd())
 
     async def action_quit(self) -> None:
         self.stop_work()

@@ -31,8 +31,11 @@ from workbench.tui.widgets.param_form import ParamField
 class GenerateScreen(Screen):
     BINDINGS = [
         Binding("escape", "stop_or_leave", "Stop / Lessons"),
-        Binding("g", "generate", "Generate"),
-        Binding("ctrl+g", "generate", "Generate", show=False),  # works while typing in a field
+        # ctrl+r works everywhere, inside a field too, as on the lesson screen; so does
+        # Enter in a field.
+        Binding("ctrl+r", "generate", "Generate"),
+        Binding("g", "generate", "Generate", show=False),
+        Binding("ctrl+g", "generate", "Generate", show=False),
         Binding("f5", "reload", "Reload models", show=False),
     ]
 
@@ -131,10 +134,9 @@ class GenerateScreen(Screen):
         self.query_one("#stop", Button).disabled = self.stop_event is None
         self.refresh_bindings()
 
-    def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action == "generate":
-            return None if self.stop_event is not None else True
-        return True
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_generate()
 
     @work(thread=True, group="generate", exit_on_error=False)
     def _generate(self, path: str, prime: str, options: dict, stop: threading.Event) -> None:

@@ -18,7 +18,7 @@ import traceback
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.lazy import Lazy
 from textual.reactive import reactive
@@ -43,11 +43,12 @@ if TYPE_CHECKING:
 
 class LessonScreen(Screen):
     BINDINGS = [
-        Binding("r", "run", "Run"),
-        Binding("ctrl+r", "run", "Run", show=False),  # works while typing in a field
+        # ctrl+r works everywhere, inside a field too, and on the generate screen alike.
+        Binding("ctrl+r", "run", "Run"),
+        Binding("r", "run", "Run", show=False),
         Binding("escape", "cancel", "Cancel"),
-        Binding("n", "tab('tab-notes')", "Notes", show=False),
-        Binding("a", "tab('tab-anatomy')", "Anatomy", show=False),
+        Binding("n", "tab('tab-notes')", "Notes"),
+        Binding("a", "tab('tab-anatomy')", "Anatomy"),
     ]
 
     # The run going on now (its cancel switch and lesson), or None: the one fact that
@@ -65,7 +66,9 @@ class LessonScreen(Screen):
             yield LessonList(self.lessons, id="lessons")
             with TabbedContent(id="lesson-tabs", initial="tab-notes"):
                 with TabPane("Notes", id="tab-notes"):
-                    yield Markdown(self.lesson.notes, id="notes")
+                    # Focusable, so Tab reaches the notes and the arrows and PageDown scroll them.
+                    with VerticalScroll(id="notes-scroll"):
+                        yield Markdown(self.lesson.notes, id="notes")
                 with TabPane("Run", id="tab-run"):
                     # Hidden at first, so mounted just after the first frame (sooner on screen).
                     yield Lazy(RunPanel(id="run-panel"))
@@ -99,9 +102,12 @@ class LessonScreen(Screen):
         if lesson.id == self.lesson.id and not first:
             return
         self.lesson = lesson
+        if not self.running:  # the Run tab shows this lesson's runs, not the last lesson's
+            for panel in self.query(RunPanel):
+                panel.clear()
         if not first:
             self.query_one("#notes", Markdown).update(lesson.notes)
-            self.query_one("#tab-notes").scroll_home(animate=False)
+            self.query_one("#notes-scroll").scroll_home(animate=False)
         forms = self.query_one("#forms", ContentSwitcher)
         # Forms and anatomy views are made on first visit and kept: edits survive a
         # look at another lesson, and the first paint builds one form, not five.
@@ -144,6 +150,9 @@ class LessonScreen(Screen):
         if event.pane.id == "tab-anatomy":
             self._activate_anatomy()
 
+    def on_anatomy_view_picked(self, event: AnatomyView.Picked) -> None:
+        self.form.set_values(event.settings)
+
     def on_param_form_changed(self, event: ParamForm.Changed) -> None:
         view = self._anatomy()
         if view is not None and event.form.lesson.id == self.lesson.id:
@@ -154,6 +163,8 @@ class LessonScreen(Screen):
             self.notify(f"{self.lesson.title} has no architecture to take apart", severity="warning")
             return
         self.query_one(TabbedContent).active = tab
+        if tab == "tab-notes":
+            self.query_one("#notes-scroll").focus()
 
     # -- running ---------------------------------------------------------------------------
     @property
@@ -167,8 +178,6 @@ class LessonScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """The footer dims what cannot be done now (None: shown, but disabled)."""
-        if action == "run":
-            return None if self.running else True
         if action == "cancel":
             return True if self.running else None
         return True

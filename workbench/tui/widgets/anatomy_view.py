@@ -8,11 +8,13 @@ narrower. The tab follows the form: it shows the architecture the lesson's param
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
+from textual.message import Message
 from textual.containers import Horizontal, ScrollableContainer, Vertical
 from textual.widgets import Label, LoadingIndicator, Select, Static
 from textual.worker import get_current_worker
@@ -24,14 +26,9 @@ from workbench.tui.messages import AnatomyReady
 
 
 def architecture_for(lesson: Lesson, values: dict[str, Any]) -> str | None:
-    """The lesson's architecture its parameter values describe: named by an `arch`
-    parameter (CNN classics), or the one whose fixed options all equal the form's
-    values (ResNet: depth and shortcut)."""
-    names = [a.name for a in lesson.architectures]
-    if values.get("arch") in names:
-        return values["arch"]
+    """The lesson's architecture that the form's values select (its `selected_by`)."""
     for a in lesson.architectures:
-        if a.options and all(values.get(key) == value for key, value in a.options):
+        if a.selected_by and all(values.get(key) == value for key, value in a.selected_by):
             return a.name
     return None
 
@@ -81,11 +78,20 @@ class AnatomyView(Vertical):
         self.active = True
         self.refresh_table()
 
+    @dataclass
+    class Picked(Message):
+        """The learner picked `settings` in the tab: the form should say the same."""
+
+        settings: dict[str, Any]
+
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
         if event.value != self.arch:  # the learner picked another one
             self.arch = event.value
             self.refresh_table()
+            chosen = next(a for a in self.lesson.architectures if a.name == self.arch)
+            if chosen.selected_by:  # so `r` then trains what the tab shows
+                self.post_message(self.Picked(dict(chosen.selected_by)))
 
     def refresh_table(self) -> None:
         if not (self.active and self._ready) or self.arch == self.shown:

@@ -72,10 +72,14 @@ class ParamField(Vertical):
         """What the learner set: text for inputs (coerced later), the value otherwise."""
         return self.control.value
 
-    def reset(self) -> None:
-        control, p = self.control, self.param
-        control.value = p.format(p.default) if isinstance(control, Input) else p.default
+    def set(self, value: Any) -> None:
+        """Show `value` (typed, as the parameter declares it) in the control."""
+        control = self.control
+        control.value = self.param.format(value) if isinstance(control, Input) else value
         self.show_error(None)
+
+    def reset(self) -> None:
+        self.set(self.param.default)
 
     def show_error(self, message: str | None) -> None:
         self.set_class(message is not None, "-invalid")
@@ -182,6 +186,11 @@ class ParamForm(VerticalScroll):
             if message.startswith((f"{f.param.name} ", f"{f.param.name}:")):
                 f.show_error(message)
         self.show_form_error(message)
+
+    def set_values(self, values: dict[str, Any]) -> None:
+        """Show these values (typed, as a lesson declares them) in their fields."""
+        for name, value in values.items():
+            self.field(name).set(value)
 
     def reset(self) -> None:
         for f in [*self.fields, self.field("seed")]:

@@ -24,7 +24,7 @@ from workbench.tui.widgets.picture_view import PictureView
 if TYPE_CHECKING:
     from workbench.runner import Request
 
-IDLE = "No run yet. Set the parameters, then press [b]r[/b] or [b]Run[/b]."
+IDLE = "No run yet. Set the parameters, then press [b]ctrl+r[/b] or [b]Run[/b]."
 
 
 class RunPanel(VerticalScroll):
@@ -59,6 +59,13 @@ class RunPanel(VerticalScroll):
         self.set_class(True, "-idle")
 
     # -- a run begins -------------------------------------------------------------------
+    def clear(self) -> None:
+        """Back to "no run yet" (another lesson is shown; its saved models stay in Models)."""
+        self.outcome = self.result = None
+        self.set_class(False, "-done", "-cancelled", "-failed", "-running")
+        self.set_class(True, "-idle")
+        self._status(IDLE)
+
     def begin(self, ready: Request) -> None:
         self._metrics = {}
         self.outcome = self.result = None
@@ -121,21 +128,23 @@ class RunPanel(VerticalScroll):
         self.set_class(False, "-running")
         self.set_class(True, f"-{message.outcome}")
         live = self.query_one("#run-live", Label)
+        live.update("")
+        bar = self.query_one("#run-bar", ProgressBar)
+        # A bar with no total animates for ever: give it one, full when done, else still.
+        bar.update(total=bar.total or 1, progress=(bar.total or 1) if message.outcome == "done"
+                   else bar.progress)
+        if message.outcome != "done":
+            self.query_one("#run-stage", Label).update(message.outcome)
         if message.outcome == "done":
             result = message.result
             self._show_metrics(result.metrics)
-            bar = self.query_one("#run-bar", ProgressBar)
-            bar.update(total=bar.total or 1, progress=bar.total or 1)
-            live.update("")
             self._status(f"[b]✓ done[/b] in {result.seconds:.1f} s on {result.device}")
             saved = (f"Saved model: [b]{result.model_path}[/b]  ([b]m[/b] opens the models)"
                      if result.model_path else "This run saves no model.")
             self.query_one("#run-model", Static).update(saved)
         elif message.outcome == "cancelled":
-            live.update("")
             self._status("[b]cancelled[/b]; nothing was saved")
             self.query_one("#run-log", RichLog).write("cancelled; nothing was saved")
         else:
-            live.update("")
             self.query_one("#run-status", Static).update(Text(message.error or "failed"))
             self.query_one("#run-log", RichLog).write(message.error or "failed")
