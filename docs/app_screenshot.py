@@ -1,5 +1,6 @@
-"""Regenerate docs/app.svg (and print a text capture): the lesson screen after a short
-linear-classifier run. Run from the repository root: `python docs/app_screenshot.py`.
+"""Regenerate docs/app.svg (140x46) and docs/app-100x30.svg (and print text captures): the
+lesson screen after a short linear-classifier run, wide and small. Run from the repository
+root: `python docs/app_screenshot.py`.
 
 The run is real (15 epochs, about 3 s after TensorFlow has loaded); its model goes to a
 temporary folder, so the picture shows a relative `saved_models/` path.
@@ -17,32 +18,37 @@ from rich.console import Console
 
 from workbench.tui.app import WorkbenchApp
 
-SIZE = (140, 46)
-OUT = Path(__file__).with_name("app.svg")
+SHOTS = {(140, 46): Path(__file__).with_name("app.svg"),
+         (100, 30): Path(__file__).with_name("app-100x30.svg")}
 
 
 def text_of(app) -> str:
-    console = Console(width=SIZE[0], height=SIZE[1], record=True, file=open(os.devnull, "w"),
-                      color_system=None, legacy_windows=False)
+    console = Console(width=app.size.width, height=app.size.height, record=True,
+                      file=open(os.devnull, "w"), color_system=None, legacy_windows=False)
     console.print(app.screen._compositor.render_update(full=True))
     return console.export_text(styles=False)
 
 
-async def main() -> None:
+async def shoot(size: tuple[int, int], out: Path) -> None:
     app = WorkbenchApp(models_dir="saved_models")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await pilot.pause()
         app.screen.select_lesson("linear")
         await pilot.pause()
         app.screen.query_one("#form-linear #param-epochs").value = "15"
-        await pilot.press("r")
+        await pilot.press("ctrl+r")
         while app.screen.running or app.screen.query_one("#run-panel").outcome is None:
             await pilot.pause(0.1)
         while app.tensorflow_version is None:
             await pilot.pause(0.1)
         await pilot.pause(0.5)
-        app.save_screenshot(str(OUT))
+        app.save_screenshot(str(out))
         sys.stdout.write(text_of(app))
+
+
+async def main() -> None:
+    for size, out in SHOTS.items():
+        await shoot(size, out)
 
 
 if __name__ == "__main__":

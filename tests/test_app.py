@@ -48,6 +48,13 @@ def notes_text(app) -> str:
     return app.screen.query_one("#notes", Markdown).source
 
 
+def app_notes(lesson_id: str) -> str:
+    """A lesson's notes as the app words them (form fields, not `--set`)."""
+    from workbench.formatting import app_wording
+
+    return app_wording(registry.get(lesson_id).notes, markdown=True)
+
+
 def status_text(app) -> str:
     return str(app.screen.query_one("#run-status", Static).render())
 
@@ -88,10 +95,10 @@ async def test_lessons_are_listed_in_order_and_notes_follow_the_selection(models
         catalogue = registry.lessons()
         assert [item.id for item in items] == [f"lesson-{l.id}" for l in catalogue]
         assert [l.position for l in catalogue] == sorted(l.position for l in catalogue)
-        assert notes_text(app) == catalogue[0].notes
+        assert notes_text(app) == app_notes(catalogue[0].id)
         await pilot.press("down")
         await pilot.pause()
-        assert notes_text(app) == catalogue[1].notes
+        assert notes_text(app) == app_notes(catalogue[1].id)
         assert app.screen.form.lesson is catalogue[1]
         await pilot.press("q")
     assert app.return_code == 0
@@ -335,7 +342,8 @@ async def test_the_command_palette_offers_lessons_and_screens(models_dir):
     app = make_app(models_dir)
     async with app.run_test(size=SIZE) as pilot:
         await pick_from_palette(pilot, "lstm")
-        assert app.screen.lesson.id == "lstm" and notes_text(app) == registry.get("lstm").notes
+        assert app.screen.lesson.id == "lstm" and notes_text(app) == app_notes("lstm")
+        assert "--set" in registry.get("lstm").notes and "--set" not in notes_text(app)
         await pick_from_palette(pilot, "models")
         assert app.current_mode == "models"
         dark = app.current_theme.dark
@@ -467,11 +475,15 @@ async def test_a_long_field_error_wraps_whole_at_100x30(models_dir):
         set_value(app, "knn", "folds", "1")
         await pilot.press("ctrl+r")
         await pilot.pause()
-        shown = " ".join(screen_text(app).replace("│", " ").split())
         with pytest.raises(BadInput) as refused:
             runner.prepare("knn", {"folds": "1"}, None)
         assert str(refused.value) == "folds must be 0 (no cross-validation) or 2..10; got 1"
-        assert "2..10; got 1" in shown and "folds must be 0" in shown
+        label = app.screen.query_one("#form-knn #field-folds .field-error")
+        assert str(label.render()) == f"✗ {refused.value}"
+        # Wrapped onto as many lines as it needs, inside the form's width: nothing cut.
+        assert label.size.height * label.size.width >= len(str(label.render()))
+        assert label.size.height >= 2
+        assert label.region.right <= app.screen.query_one("#setup").region.right
 
 
 async def test_the_notes_take_focus_and_scroll_with_the_keyboard(models_dir):
@@ -509,3 +521,50 @@ async def test_the_palettes_screenshot_lands_in_the_working_folder(models_dir, t
         await until(pilot, lambda: list(tmp_path.glob("*.svg")), 10, "the screenshot")
     (svg,) = tmp_path.glob("*.svg")
     assert svg.read_text().startswith("<svg")
+
+
+@pytest.mark.parametrize("size, rail", [((100, 30), True), ((160, 48), False)])
+async def test_below_140_columns_the_sides_give_way_to_the_centre(models_dir, size, rail):
+    app = make_app(models_dir)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        assert (app.screen.query_one("#lessons").size.width <= 10) is rail
+        assert app.screen.query_one("#lesson-tabs").size.width >= size[0] // 2
+        shown = screen_text(app)
+        assert all(lesson.id in shown for lesson in registry.lessons())
+
+
+async def test_at_100x30_a_runs_numbers_appear_whole(models_dir):
+    from workbench.formatting import metric_rows
+
+    app = make_app(models_dir)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        set_value(app, "knn", "folds", "0")
+        await pilot.press("ctrl+r")
+        panel = await run_to_end(app, pilot)
+        assert panel.outcome == "done"
+        metrics = panel.query_one("#run-metrics")
+        metrics.scroll_visible(animate=False)
+        await pilot.pause()
+        shown = screen_text(app)
+        for name, value in metric_rows(panel.result.metrics):
+            if name.endswith("accuracy"):  # names may fold onto two lines; values never do
+                assert f" {value} " in shown, (name, value)
+
+
+async def test_curves_keep_their_legend_outside_and_grow_with_the_terminal(models_dir):
+    app = make_app(models_dir)
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.screen.select_lesson("linear")
+        await pilot.pause()
+        set_value(app, "linear", "epochs", "3")
+        await pilot.press("ctrl+r")
+        panel = await run_to_end(app, pilot)
+        assert panel.outcome == "done"
+        loss = panel.query_one("#curve-loss")
+        assert set(loss.series) == {"loss", "val_loss"}  # reg_loss is on another scale
+        legend = str(loss.parent.border_subtitle)
+        assert "━ loss" in legend and "━ val_loss" in legend
+        assert [len(xs) for xs, _ in loss.series.values()] == [3, 3]
+        assert loss.parent.size.height >= 16  # was 14 at any size; now 45% of the viewport

@@ -172,3 +172,18 @@ def test_bad_parameters_are_refused(params, message):
     with pytest.raises(BadInput) as err:
         workbench.run("linear", **params)
     assert str(err.value) == message
+
+
+def test_a_models_pictures_are_replaced_with_it_and_deleted_with_it(models_dir):
+    from workbench import store
+
+    first = workbench.run("linear", epochs=1, save_templates=True)
+    png = models_dir / "linear-softmax-templates.png"
+    assert png.exists()
+    assert store.pictures_of(first.model_path) == [png]
+    # The same model again, without the picture: the old one must not stay beside it.
+    again = workbench.run("linear", epochs=1)
+    assert again.model_path == first.model_path and not png.exists()
+    third = workbench.run("linear", epochs=1, save_templates=True)
+    assert sorted(store.delete_model(third.model_path)) == sorted([png, models_dir / "linear-softmax.h5"])
+    assert list(models_dir.iterdir()) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterator, Mapping
 
 from workbench.errors import WorkbenchError
@@ -46,3 +47,16 @@ def metric_rows(metrics: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[
             yield from metric_rows(value, f"{prefix}{name}.")
         else:
             yield f"{prefix}{name}", number(value)
+
+
+_SET = re.compile(r"--set (\w+)=([^\s`]+)")
+_SET_SPAN = re.compile(r"`(--set [^`]+)`")
+
+
+def app_wording(text: str, markdown: bool = False) -> str:
+    """Notes and logs say `--set k=1`, which is the CLI's way; in the app the same text
+    names the form's field instead (`k = 1`). In Markdown only code spans that hold
+    nothing but settings change, so the command examples in code blocks stay whole."""
+    if markdown:
+        return _SET_SPAN.sub(lambda span: "`" + app_wording(span.group(1)) + "`", text)
+    return _SET.sub(r"\1 = \2", text)

@@ -105,22 +105,28 @@ def execute(req: Request, *, out: str | Path | None = None, models_dir: str | Pa
     ctx.check_cancelled()
 
     params = req.settings.to_dict()
-    paths = []
-    for i, pending in enumerate(ctx.saves):
-        path = out if (i == 0 and out is not None) else default_model_path(folder, lesson.id, pending.variant)
+    paths = [out if (i == 0 and out is not None) else default_model_path(folder, lesson.id, pending.variant)
+             for i, pending in enumerate(ctx.saves)]
+    # Pictures go beside the first model, which lists them: they are its, to be replaced
+    # with it and deleted with it (an old run's picture must not sit beside a new model).
+    stem = paths[0].with_suffix("") if paths else folder / lesson.id
+    pictures = [Path(f"{stem}-{name}.png") for name in ctx.images_to_save]
+    for i, (pending, path) in enumerate(zip(ctx.saves, paths)):
+        own = pictures if i == 0 else []
+        stale = [p for p in store.pictures_of(path) if p not in own]
         metadata = {
             "lesson": lesson.id, "variant": pending.variant, "params": params,
             "dataset": req.dataset, "seed": req.seed, "device": placement.device,
             "precision": placement.policy, "replicas": placement.replica_count,
             "notices": placement.notices, "key_metric": lesson.key_metric,
             "metrics": ctx.metrics if pending.metrics is None else pending.metrics,
-            "history": pending.history, **pending.extra,
+            "history": pending.history, "pictures": [p.name for p in own], **pending.extra,
         }
-        paths.append(store.save_model(pending.model, path, metadata))
-        ctx.emit(Artifact("model", str(paths[-1])))
-    stem = paths[0].with_suffix("") if paths else folder / lesson.id
-    for name, pixels in ctx.images_to_save.items():
-        image = store.save_png(pixels, f"{stem}-{name}.png")
-        ctx.emit(Artifact("image", str(image)))
+        store.save_model(pending.model, path, metadata)
+        for old in stale:
+            old.unlink(missing_ok=True)
+        ctx.emit(Artifact("model", str(path)))
+    for picture, pixels in zip(pictures, ctx.images_to_save.values()):
+        ctx.emit(Artifact("image", str(store.save_png(pixels, picture))))
     return Result(lesson.id, params, req.dataset, ctx.metrics, str(paths[0]) if paths else None,
                   round(time.perf_counter() - started, 3), placement.device)

@@ -219,6 +219,24 @@ def load_model(path: str | os.PathLike, *, lessons: Collection[str] | None = Non
     return model, info
 
 
+def pictures_of(path: str | os.PathLike) -> list[Path]:
+    """The PNGs a saved model lists as its own (beside it); [] for no or an unreadable file."""
+    path = Path(path)
+    try:
+        names = describe(path).metadata.get("pictures", []) if path.exists() else []
+    except BadInput:
+        return []
+    return [path.parent / name for name in names]
+
+
+def delete_model(path: str | os.PathLike) -> list[Path]:
+    """Remove a model and the pictures it lists; the paths removed."""
+    removed = [p for p in [*pictures_of(path), Path(path)] if p.exists()]
+    for p in removed:
+        p.unlink()
+    return removed
+
+
 def list_models(folder: str | os.PathLike | None = None) -> list[ModelInfo]:
     """Every readable .h5 model in the models folder, newest first; unreadable files skipped."""
     folder = models_dir(folder)

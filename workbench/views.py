@@ -90,6 +90,8 @@ def inspect_view(info) -> Group:
                           + (f" ({meta['variant']})" if meta.get("variant") else "")
                           + f" · dataset {meta.get('dataset')} · seed {meta.get('seed')}"
                           + f" · {meta.get('device', '?')} · saved {saved_at(meta.get('created'))}"))
+        if meta.get("pictures"):
+            parts.append(Text("pictures beside it: " + ", ".join(meta["pictures"])))
         params = _table("name", "value", title="parameters")
         for name, value in meta.get("params", {}).items():
             params.add_row(name, value if isinstance(value, str) else json.dumps(value))

@@ -63,6 +63,11 @@ def run(p: CnnSettings, ctx) -> None:
     for name, accuracy in split_accuracies(kept, ctx, preprocess=resized,
                                            preprocessed_bytes=image_bytes).items():
         ctx.metric(name, accuracy)
+    during = next(values[-1] for key, values in fit.history.items()
+                  if key.endswith("accuracy") and not key.startswith("val"))
+    ctx.log(f"train_accuracy {ctx.metrics['train_accuracy']:.3f} scores the finished network on "
+            f"the training images as they are; the last epoch's {during:.3f} was averaged over "
+            + ("shifted copies, " if p.augment else "") + "while the weights were still moving")
 
     report_anatomy(ctx, anatomy.of_model(kept, p.arch))
     filters = first_layer_filters(kept)

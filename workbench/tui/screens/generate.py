@@ -175,8 +175,11 @@ class GenerateScreen(Screen):
         status = self.query_one("#generate-status", Static)
         if message.outcome == "done":
             rate = message.characters / message.seconds if message.seconds else 0
+            generated = self.query_one("#generated", TextArea).text[-message.characters:]
+            blank = (" — all of it blank: the model's likeliest character is a space; raise the "
+                     "temperature or train longer") if message.characters and not generated.strip() else ""
             status.update(f"✓ {message.characters} characters in {message.seconds:.1f} s "
-                          f"({rate:,.0f} per second, model load included)")
+                          f"({rate:,.0f} per second, model load included){blank}")
         elif message.outcome == "stopped":
             status.update(f"stopped after {message.characters} characters")
         else:

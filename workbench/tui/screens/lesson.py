@@ -15,7 +15,7 @@ import os
 import threading
 import traceback
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -29,7 +29,7 @@ from textual.widgets import (Button, ContentSwitcher, Footer, Header, ListView, 
 from workbench import registry
 from workbench.errors import Cancelled
 from workbench.events import Log
-from workbench.formatting import error_line
+from workbench.formatting import app_wording, error_line
 from workbench.registry import Lesson
 from workbench.tui.messages import RunEnded, RunEvent, post
 from workbench.tui.widgets.anatomy_view import AnatomyView
@@ -39,6 +39,10 @@ from workbench.tui.widgets.run_panel import RunPanel
 
 if TYPE_CHECKING:
     from workbench.runner import Request
+
+
+# Below this many columns the lesson list becomes a rail and the setup form narrows.
+NARROW = 140
 
 
 class LessonScreen(Screen):
@@ -68,7 +72,7 @@ class LessonScreen(Screen):
                 with TabPane("Notes", id="tab-notes"):
                     # Focusable, so Tab reaches the notes and the arrows and PageDown scroll them.
                     with VerticalScroll(id="notes-scroll"):
-                        yield Markdown(self.lesson.notes, id="notes")
+                        yield Markdown(app_wording(self.lesson.notes, markdown=True), id="notes")
                 with TabPane("Run", id="tab-run"):
                     # Hidden at first, so mounted just after the first frame (sooner on screen).
                     yield Lazy(RunPanel(id="run-panel"))
@@ -82,7 +86,16 @@ class LessonScreen(Screen):
                     yield Button("Defaults", id="reset")
         yield Footer()
 
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit(event.size.width)
+
+    def _fit(self, width: int) -> None:
+        narrow = width < NARROW
+        self.set_class(narrow, "-narrow")
+        self.query_one(Footer).compact = narrow  # every key still fits on one line
+
     def on_mount(self) -> None:
+        self._fit(self.app.size.width)
         self.query_one("#setup").border_title = "Setup"
         self.query_one(LessonList).focus()
         self.show_lesson(self.lesson, first=True)
@@ -106,7 +119,7 @@ class LessonScreen(Screen):
             for panel in self.query(RunPanel):
                 panel.clear()
         if not first:
-            self.query_one("#notes", Markdown).update(lesson.notes)
+            self.query_one("#notes", Markdown).update(app_wording(lesson.notes, markdown=True))
             self.query_one("#notes-scroll").scroll_home(animate=False)
         forms = self.query_one("#forms", ContentSwitcher)
         # Forms and anatomy views are made on first visit and kept: edits survive a

@@ -101,15 +101,18 @@ class ModelsScreen(Screen):
             self.notify("No model selected", severity="warning")
             return
 
+        pictures = [p.name for p in store.pictures_of(path)]
+        also = f"\nand its pictures: {', '.join(pictures)}" if pictures else ""
+
         def answered(yes: bool | None) -> None:
             if not yes:
                 return
-            Path(path).unlink(missing_ok=True)
-            self.notify(f"Deleted {Path(path).name}")
+            removed = store.delete_model(path)
+            self.notify(f"Deleted {', '.join(p.name for p in removed)}")
             self.action_reload()
 
-        self.app.push_screen(ConfirmScreen(f"Delete [b]{Path(path).name}[/b]?\n\n{path}\n\n"
-                                           "The file is removed; this cannot be undone."), answered)
+        self.app.push_screen(ConfirmScreen(f"Delete [b]{Path(path).name}[/b]?\n\n{path}{also}\n\n"
+                                           "The files are removed; this cannot be undone."), answered)
 
     async def action_generate(self) -> None:
         path = self.selected

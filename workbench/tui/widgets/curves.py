@@ -1,4 +1,8 @@
-"""Training curves drawn with plotext: one series per Keras log key, one point per epoch."""
+"""Training curves drawn with plotext: one series per Keras log key, one point per epoch.
+
+The legend is not drawn inside the plot, where it hid the first epochs' points: it goes
+in the box's bottom border, each name in its line's colour.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,9 @@ from typing import Callable
 from textual_plotext import PlotextPlot
 
 from workbench.events import EpochEnd
+
+# Colours both plotext and Rich know by these names, so a line and its legend entry match.
+COLORS = ("cyan", "magenta", "green", "yellow", "red", "blue")
 
 
 class Curves(PlotextPlot):
@@ -43,8 +50,12 @@ class Curves(PlotextPlot):
         plt.xlabel("epoch")
         if not self.series:
             plt.title("no epochs yet")
-        for label, (xs, ys) in self.series.items():
-            plt.plot(xs, ys, label=label, marker="braille")
+        legend = []
+        for (label, (xs, ys)), color in zip(self.series.items(), COLORS * len(self.series)):
+            plt.plot(xs, ys, marker="braille", color=color)
+            legend.append(f"[{color}]━ {label}[/]")
+        if self.parent is not None:
+            self.parent.border_subtitle = "  ".join(legend)
         if any(len(xs) for xs, _ in self.series.values()):
             last = max(max(xs) for xs, _ in self.series.values())
             plt.xticks(sorted({1, last}))

@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Label, ProgressBar, RichLog, Static
 
 from workbench import events, views
-from workbench.formatting import epoch_line, numbers
+from workbench.formatting import app_wording, epoch_line, numbers
 from workbench.tui.messages import RunEnded, RunEvent
 from workbench.tui.widgets.curves import Curves
 from workbench.tui.widgets.picture_view import PictureView
@@ -44,10 +44,11 @@ class RunPanel(VerticalScroll):
             # plotext draws on the widget's whole size, so the border goes on a box around it
             with Vertical(classes="curve-box") as box:
                 box.border_title = "loss"
-                yield Curves(lambda key: key.endswith("loss"), id="curve-loss")
+                # The totals only: parts of the loss (a reg term) sit on another scale.
+                yield Curves(lambda key: key in ("loss", "val_loss"), id="curve-loss")
             with Vertical(classes="curve-box") as box:
                 box.border_title = "accuracy"
-                yield Curves(lambda key: "acc" in key, id="curve-accuracy")
+                yield Curves(lambda key: key.endswith("accuracy"), id="curve-accuracy")
         yield RichLog(id="run-log", wrap=True, max_lines=5000, markup=False, min_width=20)
         yield Static("", id="run-metrics")
         yield Static("", id="run-model")
@@ -103,7 +104,7 @@ class RunPanel(VerticalScroll):
             self.query_one("#run-bar", ProgressBar).update(total=event.total, progress=event.done)
             self.query_one("#run-live", Label).update(numbers(event.info))
         elif isinstance(event, events.Log):
-            log.write(event.text)
+            log.write(app_wording(event.text))
         elif isinstance(event, events.EpochEnd):
             log.write(epoch_line(event.epoch, event.logs, event.series))
             for curves in self.query(Curves):
