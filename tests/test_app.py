@@ -534,22 +534,30 @@ async def test_below_140_columns_the_sides_give_way_to_the_centre(models_dir, si
         assert all(lesson.id in shown for lesson in registry.lessons())
 
 
-async def test_at_100x30_a_runs_numbers_appear_whole(models_dir):
-    from workbench.formatting import metric_rows
+@pytest.mark.parametrize("size", [(100, 30), (160, 48)])
+async def test_a_runs_key_numbers_come_first_and_whole(models_dir, size):
+    from workbench.formatting import metric_rows, number
 
     app = make_app(models_dir)
-    async with app.run_test(size=SMALL) as pilot:
+    async with app.run_test(size=size) as pilot:
         await pilot.pause()
         set_value(app, "knn", "folds", "0")
         await pilot.press("ctrl+r")
         panel = await run_to_end(app, pilot)
         assert panel.outcome == "done"
-        metrics = panel.query_one("#run-metrics")
-        metrics.scroll_visible(animate=False)
+        m = panel.result.metrics
+        # Results first: without scrolling, the lesson's key numbers, each whole.
+        shown = screen_text(app)
+        highlighted = [name for name, _ in registry.get("knn").highlights if name in m]
+        assert highlighted == ["test_accuracy", "train_accuracy"]  # no cv_best_k without folds
+        for name in highlighted:
+            assert name in shown and f" {number(m[name])} " in shown, name
+        # The full table further down: names may fold onto two lines, values never do.
+        panel.query_one("#run-metrics").scroll_visible(animate=False)
         await pilot.pause()
         shown = screen_text(app)
-        for name, value in metric_rows(panel.result.metrics):
-            if name.endswith("accuracy"):  # names may fold onto two lines; values never do
+        for name, value in metric_rows(m):
+            if name.endswith("accuracy"):
                 assert f" {value} " in shown, (name, value)
 
 

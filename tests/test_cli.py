@@ -155,3 +155,15 @@ def test_models_lists_saved_models_with_their_key_metric(saved_knn):
     assert row["key_metric"]["test_accuracy"] >= 0.97
     empty = run_cli("models", "--models-dir", str(saved_knn.parent / "none"))
     assert empty.returncode == 0 and "no models" in empty.stdout
+
+
+def test_run_prints_the_lessons_key_numbers_before_all_metrics(tmp_path):
+    proc = run_cli("run", "knn", "--set", "folds=0", "--quiet", "--models-dir", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    first, every = out.index("result"), out.index("metric")
+    assert first < every  # the highlights table comes first
+    words = " ".join(out[first:every].split())  # the meaning column wraps at 80 columns
+    assert "share of the held-out test images the k nearest got right" in words
+    meta = json.loads(h5py.File(tmp_path / "knn.h5", "r").attrs["workbench"])
+    assert f"{meta['metrics']['test_accuracy']:.4g}" in out[first:every]

@@ -80,6 +80,9 @@ class Lesson:
     default_dataset: str = "digits"
     trains: bool = True  # False: --precision/--distribute do not apply (kNN only memorises)
     key_metric: str = "test_accuracy"  # the number its saved models are compared by
+    # The few numbers a run is read by, each with what it means: shown first, above the
+    # full metrics, by `workbench run` and the app's Run tab. (metric name, meaning)
+    highlights: tuple[tuple[str, str], ...] = ()
     architectures: tuple[Architecture, ...] = ()  # what `workbench anatomy` can take apart
     # "module:function" taking (model, metadata) and returning an object with
     # `check_prime(text)` and `generate(prime, length, *, temperature, top_k, seed)`:

@@ -40,6 +40,17 @@ def metrics_table(metrics: Mapping[str, Any], title: str | None = None) -> Table
     return table
 
 
+def highlights_table(highlights: Iterable[tuple[str, str]], metrics: Mapping[str, Any]) -> Table:
+    """The lesson's key numbers first, one line each with what it means."""
+    table = _table("result", "value", "meaning", numeric=("value",))
+    table.box = None
+    for name, meaning in highlights:
+        if name in metrics:
+            table.add_row(Text(name, style="bold"), Text(number(metrics[name]), style="bold"),
+                          meaning)
+    return table
+
+
 def params_table(params: Iterable) -> Table:
     """A lesson's parameters as `workbench show` lists them (declarations, not values)."""
     table = _table("name", "type", "default", "allowed", "help", title="parameters (--set NAME=VALUE)")

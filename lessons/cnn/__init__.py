@@ -62,4 +62,8 @@ LESSON = Lesson(
     settings=CnnSettings,
     keras_modules=("lessons.cnn.layers",),
     architectures=ARCHITECTURES,
+    highlights=(("test_accuracy", "share of the held-out test images classified right"),
+                ("train_accuracy", "the finished network on the clean training images"),
+                ("params", "weights the trained (narrowed) network holds"),
+                ("macs", "multiply-accumulates of one forward pass of one image")),
 )

@@ -31,4 +31,8 @@ LESSON = Lesson(
     settings=KnnSettings,
     keras_modules=("lessons.knn.model",),
     trains=False,
+    highlights=(("test_accuracy", "share of the held-out test images the k nearest got right"),
+                ("train_accuracy", "on the images it remembers: 1 with k = 1, each is its own "
+                 "nearest"),
+                ("cv_best_k", "the k cross-validation prefers on the training split")),
 )

@@ -39,4 +39,9 @@ LESSON = Lesson(
     default_dataset="text",
     key_metric="final_val_loss",  # nats per character on held-out text: lower is better
     generator="lessons.lstm.sampling:sampler_for",
+    highlights=(("final_val_loss", "nats per character on held-out text (lower is better)"),
+                ("final_val_perplexity", "as many characters as it hesitates between; "
+                 "knowing nothing scores the vocabulary size"),
+                ("final_val_bits_per_char", "the same loss in bits: what a compressor would need"),
+                ("vocabulary_size", "distinct characters in the corpus")),
 )

@@ -61,4 +61,9 @@ LESSON = Lesson(
     position=9.5,  # section 9 again: ResNet closes the case studies
     settings=ResnetSettings,
     architectures=tuple(_architectures()),
+    highlights=(("residual_final_train_loss", "training loss the residual net ends with"),
+                ("plain_final_train_loss", "the same layers without shortcuts: higher when "
+                 "depth hurts optimisation"),
+                ("test_accuracy", "the residual net on the held-out test images"),
+                ("plain_test_accuracy", "the plain twin on the same images")),
 )

@@ -31,11 +31,13 @@ class RunPanel(VerticalScroll):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._metrics: dict[str, object] = {}
+        self._highlights: tuple[tuple[str, str], ...] = ()
         self.outcome: str | None = None  # of the last run: done, cancelled or failed
         self.result = None  # the last finished run's Result
 
     def compose(self) -> ComposeResult:
         yield Static(IDLE, id="run-status")
+        yield Static("", id="run-summary")  # results first: the lesson's key numbers
         with Horizontal(id="run-progress"):
             yield Label("", id="run-stage")
             yield ProgressBar(id="run-bar", show_eta=False)
@@ -68,6 +70,7 @@ class RunPanel(VerticalScroll):
         self._status(IDLE)
 
     def begin(self, ready: Request) -> None:
+        self._highlights = ready.lesson.highlights
         self._metrics = {}
         self.outcome = self.result = None
         self.set_class(False, "-idle", "-done", "-cancelled", "-failed")
@@ -83,6 +86,7 @@ class RunPanel(VerticalScroll):
             curves.parent.display = True
         self.query_one("#run-log", RichLog).clear()
         self.query_one("#run-metrics", Static).update("")
+        self.query_one("#run-summary", Static).update("")
         self.query_one("#run-model", Static).update("")
         self.query_one("#run-pictures").remove_children()
         self.scroll_home(animate=False)
@@ -139,6 +143,8 @@ class RunPanel(VerticalScroll):
         if message.outcome == "done":
             result = message.result
             self._show_metrics(result.metrics)
+            self.query_one("#run-summary", Static).update(
+                views.highlights_table(self._highlights, result.metrics))
             self._status(f"[b]✓ done[/b] in {result.seconds:.1f} s on {result.device}")
             saved = (f"Saved model: [b]{result.model_path}[/b]  ([b]m[/b] opens the models)"
                      if result.model_path else "This run saves no model.")
