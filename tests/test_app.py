@@ -478,6 +478,8 @@ async def test_a_long_field_error_wraps_whole_at_100x30(models_dir):
         with pytest.raises(BadInput) as refused:
             runner.prepare("knn", {"folds": "1"}, None)
         assert str(refused.value) == "folds must be 0 (no cross-validation) or 2..10; got 1"
+        # The hint says what is allowed, the check's rule included (1 fold is not CV).
+        assert str(app.screen.query_one("#form-knn #field-folds .field-allowed").render()) == "0 or 2..10"
         label = app.screen.query_one("#form-knn #field-folds .field-error")
         assert str(label.render()) == f"✗ {refused.value}"
         # Wrapped onto as many lines as it needs, inside the form's width: nothing cut.

@@ -75,6 +75,7 @@ def test_tensorflow_noise_never_reaches_stderr(tmp_path):
     (["run", "knn", "--set", "kk=3"], "unknown parameter 'kk' for lesson 'knn'"),
     (["run", "knn", "--set", "k=three"], "k: expected an integer, got 'three'"),
     (["run", "knn", "--set", "k=0"], "k must be >= 1; got 0"),
+    (["run", "knn", "--set", "folds=11"], "folds must be 0 or 2..10; got 11"),
     (["run", "knn", "--set", "k=2000"], "k must be in 1..1078 (the training-set size); got 2000"),
     (["run", "knn", "--set", "k"], "--set expects NAME=VALUE, got 'k'"),
     (["run", "knn", "--dataset", "imagenet"], "unknown dataset 'imagenet' for knn"),

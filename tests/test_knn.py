@@ -122,6 +122,11 @@ def test_default_run_reaches_097_and_reloads_with_plain_keras(models_dir):
     assert {events.Stage, events.Progress, events.Metric, events.Log, events.Picture, events.Artifact} <= kinds
     picture = next(e for e in seen if isinstance(e, events.Picture))
     assert len(picture.images) == 4 * 6 and len(picture.images[0]) == 8
+    # The fourth row is the first test image the vote got wrong, captioned with its mistake.
+    first_wrong = int(np.flatnonzero(predicted != data.y_test)[0])
+    assert first_wrong > 2 and picture.captions[0::6] == ["test", "test", "test",
+                                                          f"as {predicted[first_wrong]}"]
+    np.testing.assert_allclose(picture.images[18], data.x_test[first_wrong, ..., 0], atol=1e-6)
 
 
 def test_same_seed_same_metrics_other_seed_other_folds(models_dir):

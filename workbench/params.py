@@ -42,6 +42,9 @@ class Param:
     choices: tuple[str, ...] | None = None
     many: bool = False
     above: float | None = None
+    # What the hint says is allowed, when the bounds alone would say too much: a rule the
+    # settings' check() adds ("0 or 2..10": one fold is not cross-validation).
+    words: str | None = None
 
     def __post_init__(self):
         # A declaration whose own default is invalid is a programming error: fail at import.
@@ -56,6 +59,8 @@ class Param:
 
     def allowed(self) -> str:
         """What values are accepted, in words, for help texts and error messages."""
+        if self.words:
+            return self.words
         if self.choices:
             return " | ".join(self.choices)
         if self.above is not None:

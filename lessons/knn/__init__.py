@@ -12,7 +12,8 @@ class KnnSettings(Settings):
     k: int = knob(5, "neighbours that vote on each image (at most the training-set size)", low=1)
     metric: str = knob("l2", "distance between images: l1 (Manhattan) or l2 (Euclidean)",
                        choices=("l1", "l2"))
-    folds: int = knob(5, "cross-validation folds over the training split (0 = skip)", low=0, high=10)
+    folds: int = knob(5, "cross-validation folds over the training split (0 = skip)", low=0, high=10,
+                      words="0 or 2..10")
     k_choices: tuple[int, ...] = knob((1, 3, 5, 8, 10, 12, 15, 20),
                                       "values of k cross-validation compares", low=1)
     max_train: int = knob(5000, "use at most this many training images (memory grows with it)", low=1)

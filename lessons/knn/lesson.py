@@ -48,17 +48,19 @@ def run(p: KnnSettings, ctx) -> None:
     ctx.stage("predict", len(splits))
     for done, (split, (images, labels)) in enumerate(splits.items(), start=1):
         started = time.perf_counter()
-        votes = predict_votes(model, images, batch)
-        accuracy = float(np.mean(np.argmax(votes, axis=1) == labels))
+        predicted = np.argmax(predict_votes(model, images, batch), axis=1)
+        accuracy = float(np.mean(predicted == labels))
         ctx.metric(f"{split}_accuracy", accuracy)
         if split == "test":
             ctx.metric("test_predict_seconds", round(time.perf_counter() - started, 4))
+            test_predicted = predicted
         ctx.progress("predict", done, len(splits), accuracy=accuracy)
     ctx.log(f"k={p.k} {p.metric}: test accuracy {ctx.metrics['test_accuracy']:.3f}, "
             f"train {ctx.metrics['train_accuracy']:.3f} (with k=1 train accuracy is 1: "
             "every training image is its own nearest neighbour)")
 
-    show_neighbours(ctx, data.x_test, data.x_train[:n_train], x_test, x_train, y_train, p)
+    show_neighbours(ctx, data.x_test, data.x_train[:n_train], x_test, y_test, x_train, y_train,
+                    test_predicted, p)
     ctx.save(model)
 
 
@@ -127,16 +129,22 @@ def cross_validate(ctx, x: np.ndarray, y: np.ndarray, p: KnnSettings, num_classe
                                         f" (this run uses k={p.k}; try --set k={best})"))
 
 
-def show_neighbours(ctx, test_images, train_images, x_test, x_train, y_train, p) -> None:
-    """The first few test images, each followed by its k nearest training images."""
+def show_neighbours(ctx, test_images, train_images, x_test, y_test, x_train, y_train, predicted,
+                    p) -> None:
+    """A few test images, each followed by its k nearest training images: the first ones,
+    and the first the vote got wrong (captioned "as 5": what it was taken for), where
+    kNN's failure shows."""
     shown = min(p.k, 8)
-    queries = range(min(NEIGHBOUR_PICTURE_QUERIES, len(x_test)))
-    d = distances.no_loops(x_test[: len(queries)], x_train, p.metric)
+    queries = list(range(min(NEIGHBOUR_PICTURE_QUERIES, len(x_test))))
+    wrong = np.flatnonzero(predicted != y_test)
+    if len(wrong) and not set(queries) & set(wrong.tolist()):
+        queries[-1] = int(wrong[0])
+    d = distances.no_loops(x_test[queries], x_train, p.metric)
     images, captions = [], []
-    for q in queries:
+    for row, q in enumerate(queries):
         images.append(test_images[q, ..., 0] if test_images.shape[-1] == 1 else test_images[q].mean(-1))
-        captions.append("test")
-        for j in np.argsort(d[q], kind="stable")[:shown]:
+        captions.append("test" if predicted[q] == y_test[q] else f"as {predicted[q]}")
+        for j in np.argsort(d[row], kind="stable")[:shown]:
             image = train_images[j]
             images.append(image[..., 0] if image.shape[-1] == 1 else image.mean(-1))
             captions.append(str(y_train[j]))
