@@ -20,6 +20,7 @@ from textual.widgets import Button, DataTable, Input, ListView, Markdown, Select
 
 import workbench
 from workbench import registry, runner, store, views
+from workbench.formatting import number
 from workbench.errors import BadInput, Cancelled
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.messages import TextGenerated
@@ -74,6 +75,15 @@ async def run_to_end(app, pilot, timeout: float = 120.0) -> RunPanel:
                 "the run to end")
     await pilot.pause()
     return panel
+
+
+async def open_anatomy(app, pilot, lesson_id: str):
+    """Pick the lesson, open its Anatomy tab; its view."""
+    app.screen.select_lesson(lesson_id)
+    await pilot.pause()
+    await pilot.press("a")
+    await pilot.pause()
+    return app.screen.query_one(f"#anatomy-{lesson_id}")
 
 
 def rendered(renderable) -> str:
@@ -172,8 +182,15 @@ async def test_a_tiny_knn_run_shows_its_metrics_and_model_then_models_screen_kee
         saved = store.describe(result.model_path)
         assert result.params["folds"] == saved.metadata["params"]["folds"] == 0
         # The table is the CLI's table of the run's metrics, which are what the model keeps.
+        single, groups = views.metric_groups(result.metrics)
         assert rendered(panel.query_one("#run-metrics", Static).content) == rendered(
-            views.metrics_table(result.metrics))
+            views.metrics_table(single))
+        # kNN's timings: a group of their own, collapsed, drawn with the same table.
+        assert list(groups) == ["distance_seconds"]
+        (group,) = panel.query("#run-metric-groups Collapsible")
+        assert group.collapsed and str(group.title) == "distance_seconds (3 values)"
+        assert rendered(group.query_one(".metric-group", Static).content) == rendered(
+            views.metrics_table(groups["distance_seconds"]))
         assert json.loads(json.dumps(result.metrics)) == saved.metadata["metrics"]
         assert result.model_path == str(models_dir / "knn.h5")
         assert result.model_path in str(panel.query_one("#run-model", Static).render())
@@ -227,13 +244,14 @@ async def test_escape_cancels_a_run_and_nothing_is_saved(models_dir):
     assert not models_dir.exists() or list(models_dir.glob("*")) == []
 
 
-async def test_a_failing_run_shows_the_clis_one_line_error_and_the_app_goes_on(models_dir):
+@pytest.mark.parametrize("size", [(100, 30), (160, 48)])
+async def test_a_failing_run_shows_the_clis_one_line_error_and_the_app_goes_on(models_dir, size):
     # Passes every check made before a run, fails inside it: k larger than the training set.
     settings = {"k": "50", "max_train": "20", "folds": "0"}
     with pytest.raises(BadInput) as headless:
         workbench.run("knn", models_dir=str(models_dir), **settings)
     app = make_app(models_dir)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await pilot.pause()
         for name, value in settings.items():
             set_value(app, "knn", name, value)
@@ -370,10 +388,7 @@ async def test_anatomy_tab_shows_the_per_layer_table(models_dir):
         await pilot.press("a")  # kNN has no network to take apart
         await pilot.pause()
         assert app.screen.query_one("#lesson-tabs").active == "tab-notes"
-        app.screen.select_lesson("cnn")
-        await pilot.pause()
-        await pilot.press("a")
-        view = app.screen.query_one("#anatomy-cnn")
+        view = await open_anatomy(app, pilot, "cnn")
         table = view.query_one("#anatomy-table", Static)
         await until(pilot, lambda: not isinstance(table.content, str), 60, "the anatomy table")
         # The CLI's table (`workbench anatomy ARCH`), drawn whole: numbers are never cut.
@@ -503,11 +518,8 @@ async def test_the_notes_take_focus_and_scroll_with_the_keyboard(models_dir):
 async def test_picking_an_architecture_in_the_anatomy_tab_sets_the_form(models_dir):
     app = make_app(models_dir)
     async with app.run_test(size=SMALL) as pilot:
-        app.screen.select_lesson("resnet")
-        await pilot.pause()
-        await pilot.press("a")
-        await pilot.pause()
-        app.screen.query_one("#anatomy-resnet #anatomy-arch", Select).value = "plain56"
+        view = await open_anatomy(app, pilot, "resnet")
+        view.query_one("#anatomy-arch", Select).value = "plain56"
         await pilot.pause()
         values = app.screen.form.valid_values()
         assert (values["family"], values["depth"], values["shortcut"]) == ("cifar", 56, False)
@@ -578,3 +590,209 @@ async def test_curves_keep_their_legend_outside_and_grow_with_the_terminal(model
         assert "━ loss" in legend and "━ val_loss" in legend
         assert [len(xs) for xs, _ in loss.series.values()] == [3, 3]
         assert loss.parent.size.height >= 16  # was 14 at any size; now 45% of the viewport
+
+
+# -- outputs named before the run, never replaced without a question ----------------------
+
+def out_help(app, lesson_id: str) -> str:
+    return str(app.screen.query_one(f"#form-{lesson_id} #field-out .field-help").render())
+
+
+async def test_the_form_names_the_runs_file_and_asks_before_replacing_it(models_dir):
+    from workbench.tui.screens.confirm import ConfirmScreen
+
+    app = make_app(models_dir)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        set_value(app, "knn", "folds", "0")
+        await pilot.pause()
+        assert out_help(app, "knn") == f"writes knn.h5 in {models_dir}/"
+        await pilot.press("ctrl+r")
+        first = await run_to_end(app, pilot)
+        saved = models_dir / "knn.h5"
+        stamp = saved.stat().st_mtime_ns
+        assert out_help(app, "knn").endswith("a run replaces knn.h5 (it asks first)")
+        # Run again: a question, naming the model and its key number, before any work.
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        question = str(app.screen.query_one("#confirm-question").render())
+        assert f"knn.h5 (test_accuracy {number(first.result.metrics['test_accuracy'])})" in question
+        await pilot.press("escape")  # keep it
+        await pilot.pause()
+        assert not app.screen.running and saved.stat().st_mtime_ns == stamp
+        # A name of one's own: a new file; the old one untouched.
+        app.screen.query_one("#form-knn #out", Input).value = "k5-l2"
+        await pilot.pause()
+        assert out_help(app, "knn") == f"writes k5-l2.h5 in {models_dir}/"
+        await pilot.press("ctrl+r")
+        panel = await run_to_end(app, pilot)
+        assert panel.result.model_path == str(models_dir / "k5-l2.h5")
+        assert saved.stat().st_mtime_ns == stamp
+        # Replacing, when the learner says so.
+        app.screen.query_one("#form-knn #out", Input).value = ""
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        await pilot.click("#confirm-yes")
+        await run_to_end(app, pilot)
+        assert saved.stat().st_mtime_ns != stamp
+        # A name with a folder in it is refused in the field, before anything runs.
+        app.screen.query_one("#form-knn #out", Input).value = "../elsewhere"
+        await pilot.pause()
+        assert field_error(app, "knn", "out") == "✗ a file name, without folders: '../elsewhere'"
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert not app.screen.running and not isinstance(app.screen, ConfirmScreen)
+    assert sorted(p.name for p in models_dir.iterdir()) == ["k5-l2.h5", "knn.h5"]
+
+
+async def test_a_run_writing_two_models_names_both(models_dir):
+    app = make_app(models_dir)
+    async with app.run_test(size=SMALL) as pilot:
+        app.screen.select_lesson("resnet")
+        await pilot.pause()
+        assert out_help(app, "resnet") == f"writes resnet-20.h5, resnet-20-plain.h5 in {models_dir}/"
+        set_value(app, "resnet", "depth", "56")
+        await pilot.pause()
+        assert out_help(app, "resnet") == f"writes resnet-56.h5, resnet-56-plain.h5 in {models_dir}/"
+
+
+# -- keys: help, and the sides giving way -------------------------------------------------
+
+async def test_question_mark_lists_every_key_of_the_screen_and_the_app(models_dir):
+    from workbench.tui.screens.help import HelpScreen
+    from workbench.tui.screens.lesson import LessonScreen
+
+    app = make_app(models_dir)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        shown = rendered(app.screen.query_one("#help-keys").content)
+        for binding in [*LessonScreen.BINDINGS, *WorkbenchApp.BINDINGS]:
+            assert binding.description in shown, binding.description
+        for key in ("ctrl+r", "ctrl+b", "ctrl+s", "ctrl+p", "esc"):
+            assert key in shown.replace("^", "ctrl+"), key
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, LessonScreen)
+
+
+async def test_ctrl_b_and_ctrl_s_give_the_sides_width_to_the_centre_even_from_a_field(models_dir):
+    app = make_app(models_dir)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        centre = app.screen.query_one("#lesson-tabs")
+        start = centre.size.width
+        app.screen.query_one("#form-knn #param-k").focus()
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        assert not app.screen.query_one("#lessons").display and centre.size.width > start
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not app.screen.query_one("#setup").display
+        assert centre.size.width >= SMALL[0] - 2  # the centre has the whole screen
+        assert app.focused is not None and app.focused.display  # focus left the hidden form
+        await pilot.press("ctrl+b", "ctrl+s")
+        await pilot.pause()
+        assert centre.size.width == start
+
+
+# -- every lesson: key numbers whole at both sizes, plots, groups ---------------------------
+
+TINY = {
+    "linear": {"epochs": "3"},
+    "cnn": {"arch": "lenet", "epochs": "1"},
+    "resnet": {"depth": "8", "epochs": "1", "width": "0.25"},
+    "lstm": {name: str(value) for name, value in TINY_LSTM.items()},
+}
+
+
+def cells_whole(widget) -> list[str]:
+    """The widget's table as drawn at its own width: each line, for finding values in."""
+    console = Console(width=widget.content_size.width, record=True, file=io.StringIO())
+    console.print(widget.content)
+    return console.export_text().splitlines()
+
+
+@pytest.mark.parametrize("lesson_id", list(TINY))
+async def test_each_lessons_results_read_whole_at_100x30_and_160x48(models_dir, lesson_id):
+    from workbench.formatting import metric_rows, number
+    from workbench.tui.widgets.curves import ChartView, Curves
+
+    lesson = registry.get(lesson_id)
+    app = make_app(models_dir)
+    async with app.run_test(size=SMALL) as pilot:
+        app.screen.select_lesson(lesson_id)
+        await pilot.pause()
+        for name, value in TINY[lesson_id].items():
+            set_value(app, lesson_id, name, value)
+        await pilot.pause()
+        await pilot.press("ctrl+r")
+        panel = await run_to_end(app, pilot, timeout=400)
+        assert panel.outcome == "done", status_text(app)
+        m = panel.result.metrics
+        for size in (SMALL, (160, 48)):
+            await pilot.resize_terminal(*size)
+            panel.scroll_home(animate=False)
+            await pilot.pause()
+            shown = screen_text(app)
+            # Results first: every key number, whole, without scrolling.
+            for name, _ in lesson.highlights:
+                if name in m:
+                    assert name in shown and f" {number(m[name])} " in shown, (size, name)
+            # The full table: no value cut, at this width.
+            single, groups = views.metric_groups(m)
+            lines = cells_whole(panel.query_one("#run-metrics"))
+            for name, value in metric_rows(single):
+                assert any(line.rstrip().endswith(f" {value}") or f" {value} " in line
+                           for line in lines), (size, name, value)
+        # Plots of quantities on their own scale: one per declaration, each with its lines.
+        more = list(panel.query("#run-more-curves Curves").results(Curves))
+        assert [c.parent.border_title for c in more] == [p.title for p in lesson.more_curves]
+        assert all(c.series for c in more)
+        # Nested metrics come as collapsed groups, one per group, not as dotted rows.
+        titles = [str(c.title) for c in panel.query("#run-metric-groups Collapsible")]
+        assert [t.split(" (")[0] for t in titles] == list(groups)
+        if lesson_id == "cnn":  # the two train accuracies, explained in the log
+            log = " ".join(" ".join(strip.text for strip in panel.query_one("#run-log").lines).split())
+            assert f"train_accuracy {m['train_accuracy']:.3f} scores the finished network" in log
+        if lesson_id == "resnet":
+            (chart,) = panel.query(ChartView)
+            assert set(chart.chart.series) == {"plain", "residual"} and chart.chart.log_y
+            depth = len(m["plain_grad_norms"])
+            assert chart.chart.series["plain"] == pytest.approx(list(m["plain_grad_norms"].values()))
+            assert chart.chart.x == list(range(1, depth + 1))
+            assert "━ plain" in str(chart.parent.border_subtitle)
+
+
+async def test_the_anatomy_tab_takes_an_input_size(models_dir):
+    from workbench import anatomy
+
+    app = make_app(models_dir)
+    async with app.run_test(size=SMALL) as pilot:
+        view = await open_anatomy(app, pilot, "cnn")
+        table = view.query_one("#anatomy-table", Static)
+        summary = view.query_one("#anatomy-summary", Static)
+        await until(pilot, lambda: not isinstance(table.content, str), 60, "the anatomy table")
+        field = view.query_one("#anatomy-input", Input)
+        assert field.placeholder == "32x32x1 (the paper's)"  # LeNet-5's
+        field.value = "64x64x1"
+        field.focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: "at 64x64x1" in str(summary.render()), 60, "the rebuilt table")
+        await until(pilot, lambda: not view.query_one("#anatomy-loading").display, 60, "the table")
+        assert rendered(table.content) == rendered(views.anatomy_table(anatomy.anatomy_of("lenet", (64, 64, 1))))
+        # A size the network cannot take, and a malformed one: the CLI's words, one line.
+        with pytest.raises(BadInput) as small:
+            anatomy.anatomy_of("lenet", (2, 2, 1))
+        field.value = "2x2x1"
+        await pilot.press("enter")
+        await until(pilot, lambda: str(summary.render()) == f"workbench: error: {small.value}", 60,
+                    "the error")
+        field.value = "64x64"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert str(summary.render()) == ("workbench: error: input must look like HxWxC "
+                                         "(e.g. 227x227x3), got '64x64'")

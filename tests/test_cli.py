@@ -162,9 +162,9 @@ def test_run_prints_the_lessons_key_numbers_before_all_metrics(tmp_path):
     proc = run_cli("run", "knn", "--set", "folds=0", "--quiet", "--models-dir", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
-    first, every = out.index("result"), out.index("metric")
-    assert first < every  # the highlights table comes first
-    words = " ".join(out[first:every].split())  # the meaning column wraps at 80 columns
+    first, every = out.index("key results"), out.index("metric")
+    assert first < every  # the key numbers come first
+    words = " ".join(out[first:every].split())  # each meaning wraps at the width there is
     assert "share of the held-out test images the k nearest got right" in words
     meta = json.loads(h5py.File(tmp_path / "knn.h5", "r").attrs["workbench"])
     assert f"{meta['metrics']['test_accuracy']:.4g}" in out[first:every]

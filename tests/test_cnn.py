@@ -152,7 +152,7 @@ def test_anatomy_cli_takes_input_and_classes():
 
 @pytest.mark.parametrize("args, message", [
     (("alexnet", "--input", "32x32x3"), "too small for alexnet: the size runs out at layer pool2"),
-    (("alexnet", "--input", "227x227"), "--input must look like HxWxC"),
+    (("alexnet", "--input", "227x227"), "input must look like HxWxC"),
     (("alexnet", "--input", "0x227x3"), "out of range"),
     (("resnet9000",), "unknown architecture 'resnet9000'"),
     (("lenet", "--classes", "zero"), "classes: expected an integer"),

@@ -138,15 +138,25 @@ def test_saved_model_reloads_with_its_training_configuration(default_runs):
     assert {"loss", "accuracy", "val_loss", "val_accuracy", "reg_loss"} <= set(info.metadata["history"][0])
 
 
-def test_templates_png_is_the_weights_of_each_class(default_runs):
+def test_templates_png_is_the_weights_of_each_class_enlarged_and_labelled(default_runs):
+    from workbench.sheets import layout
+
     result = default_runs["softmax"]
     png = np.asarray(Image.open(result.model_path.replace(".h5", "-templates.png")))
-    assert png.shape == (8, 80)  # ten 8x8 templates side by side
+    names = [str(c) for c in range(10)]
+    plan = layout((8, 8), 10, names)
+    assert plan.scale == 8 and png.shape == plan.size[::-1]  # ten 64x64 tiles in a row
     model = keras.models.load_model(result.model_path)
     kernel = model.get_layer("scores").kernel.numpy()
-    template_of_3 = kernel[:, 3].reshape(8, 8)
-    scaled = (template_of_3 - kernel.min()) / (kernel.max() - kernel.min()) * 255
-    np.testing.assert_allclose(png[:, 24:32], scaled, atol=1)
+    scaled = (kernel - kernel.min()) / (kernel.max() - kernel.min()) * 255
+    for digit in (0, 3, 9):
+        x, y = plan.origin(digit)
+        tile = png[y:y + 64, x:x + 64].astype(float)
+        # Each weight is an 8x8 block of one value: the block's pixels all equal it.
+        np.testing.assert_allclose(tile[::8, ::8], scaled[:, digit].reshape(8, 8), atol=1)
+        assert np.ptp(tile.reshape(8, 8, 8, 8), axis=(1, 3)).max() == 0
+        # The caption is written under the tile: dark pixels on the white band.
+        assert png[y + 64:y + 64 + 14, x:x + 64].min() < 128
 
 
 @pytest.mark.parametrize("optimizer, message", [

@@ -89,10 +89,10 @@ def parse_input(text: str) -> tuple[int, int, int]:
     """"227x227x3" -> (227, 227, 3), or BadInput."""
     match = _INPUT.match(text or "")
     if not match:
-        raise BadInput(f"--input must look like HxWxC (e.g. 227x227x3), got {text!r}")
+        raise BadInput(f"input must look like HxWxC (e.g. 227x227x3), got {text!r}")
     height, width, channels = (int(g) for g in match.groups())
     if not (1 <= height <= MAX_SIDE and 1 <= width <= MAX_SIDE and 1 <= channels <= MAX_CHANNELS):
-        raise BadInput(f"--input {text!r} is out of range: height and width 1..{MAX_SIDE}, "
+        raise BadInput(f"input {text!r} is out of range: height and width 1..{MAX_SIDE}, "
                        f"channels 1..{MAX_CHANNELS}")
     return height, width, channels
 

@@ -208,8 +208,8 @@ def cmd_run(args) -> int:
         return 0
     console = _console()
     console.print(f"[bold]{result.lesson}[/] on {result.dataset}, {result.seconds:.1f}s on {result.device}")
-    console.print(views.highlights_table(registry.get(result.lesson).highlights, result.metrics))
-    console.print(views.metrics_table(result.metrics))
+    console.print(views.highlights_view(registry.get(result.lesson).highlights, result.metrics))
+    console.print(views.metrics_view(result.metrics))
     if result.model_path:
         console.print(f"model: {result.model_path}")
     return 0

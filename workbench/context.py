@@ -5,11 +5,11 @@ from __future__ import annotations
 import functools
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from workbench import data as datasets
 from workbench.errors import Cancelled
-from workbench.events import Event, Log, Metric, Picture, Progress, Stage
+from workbench.events import Chart, Event, Log, Metric, Picture, Progress, Stage
 
 
 # Resized images are cached between epochs up to this size; CIFAR-10 at 96x96 (5 GB)
@@ -93,6 +93,12 @@ class RunContext:
         rows = [[[float(v) for v in row] for row in image] for image in images]
         self.emit(Picture(title, rows, list(captions), columns))
 
+    def chart(self, title: str, x_label: str, x, series: Mapping[str, Any], *,
+              log_y: bool = False) -> None:
+        """Lines for the front end to draw (the CLI in text, the app as a plot)."""
+        self.emit(Chart(title, x_label, [float(v) for v in x],
+                        {name: [float(v) for v in ys] for name, ys in series.items()}, log_y))
+
     def callbacks(self, stage: str = "train", *, series: str = "", knob: str = "learning_rate",
                   diverge_above: float | None = None) -> list:
         """The Keras callbacks that tie a `fit` to this run: stop on divergence (naming
@@ -122,6 +128,9 @@ class RunContext:
         the run's."""
         self.saves.append(PendingSave(model, variant, history_rows(history), extra, metrics))
 
-    def save_image(self, name: str, pixels) -> None:
-        """Keep a picture as `<model>-<name>.png` beside the (first) saved model."""
-        self.images_to_save[name] = pixels
+    def save_image(self, name: str, images, captions: Sequence[str] = (), columns: int = 0) -> None:
+        """Keep images ((H, W) or (H, W, 3) in [0, 1]) as `<model>-<name>.png` beside the
+        (first) saved model: enlarged, on a sheet, each with its caption underneath."""
+        from workbench.sheets import sheet
+
+        self.images_to_save[name] = sheet(list(images), list(captions), columns)

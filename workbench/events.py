@@ -67,6 +67,19 @@ class Picture:
 
 
 @dataclass(frozen=True)
+class Chart:
+    """Lines over a shared x axis, one per `series` name (its y values, one per `x`):
+    what a lesson measures across something other than epochs (gradient norm by depth).
+    `log_y` for quantities that span decades."""
+
+    title: str
+    x_label: str
+    x: list[float]
+    series: dict[str, list[float]]
+    log_y: bool = False
+
+
+@dataclass(frozen=True)
 class Artifact:
     """A file the run wrote (`kind`: "model", "image", ...)."""
 
@@ -74,4 +87,4 @@ class Artifact:
     path: str
 
 
-Event = Stage | Progress | Log | Metric | EpochEnd | Picture | Artifact
+Event = Stage | Progress | Log | Metric | EpochEnd | Picture | Chart | Artifact

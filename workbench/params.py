@@ -204,6 +204,12 @@ class Settings:
     def check(self) -> None:
         """Cross-parameter rules ("folds is 0 or 2..10"): raise BadInput naming the field."""
 
+    def saves(self) -> tuple[str | None, ...]:
+        """The models a run with these settings keeps, in the order it saves them: each
+        one's variant (`svm`: `linear-svm.h5`), None for the lesson's own name (`knn.h5`).
+        Declared, so a front end can name a run's files before the run starts."""
+        return (None,)
+
     def preset(self) -> Any:
         """The object holding the preset value of every field declared `preset=True`."""
         chooser, table = self.presets

@@ -8,7 +8,7 @@ import time
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeElapsedColumn
 
-from workbench import events, pictures
+from workbench import charts, events, pictures
 from workbench.formatting import epoch_line, numbers
 
 # Epoch lines are printed at most this often, several in one go when epochs are quicker:
@@ -48,6 +48,9 @@ class ConsoleView:
                 self._print_epoch_lines()
         elif isinstance(event, events.Picture):
             self._print(pictures.render(event, color=self.console.is_terminal, width=self.console.width))
+        elif isinstance(event, events.Chart):
+            self._print(charts.render(event, width=min(self.console.width, 100),
+                                      color=self.console.is_terminal))
         elif isinstance(event, events.Artifact):
             self._print(f"saved {event.kind}: {event.path}")
 

@@ -63,6 +63,16 @@ class Architecture:
 
 
 @dataclass(frozen=True)
+class CurvePlot:
+    """Epoch-log keys plotted in a small plot of their own, on their own scale (an L2
+    term beside a loss of 2, a gradient norm): the app draws one under loss and accuracy."""
+
+    title: str
+    keys: tuple[str, ...]
+    log_y: bool = False
+
+
+@dataclass(frozen=True)
 class Lesson:
     """Everything the engine and the front ends know of a lesson, and all they need."""
 
@@ -84,6 +94,7 @@ class Lesson:
     # full metrics, by `workbench run` and the app's Run tab. (metric name, meaning)
     highlights: tuple[tuple[str, str], ...] = ()
     architectures: tuple[Architecture, ...] = ()  # what `workbench anatomy` can take apart
+    more_curves: tuple[CurvePlot, ...] = ()  # beside the loss and the accuracy curves
     # "module:function" taking (model, metadata) and returning an object with
     # `check_prime(text)` and `generate(prime, length, *, temperature, top_k, seed)`:
     # the lesson's models write text (`workbench generate`, the Generate screen).

@@ -50,6 +50,15 @@ def default_model_path(folder: Path, lesson_id: str, variant: str | None) -> Pat
     return folder / (f"{lesson_id}-{variant}.h5" if variant else f"{lesson_id}.h5")
 
 
+def planned_paths(lesson: Lesson, settings: Settings, *, out: str | Path | None = None,
+                  models_dir: str | Path | None = None) -> list[Path]:
+    """The model files a run with `settings` will write, known before it starts (from
+    the lesson's `Settings.saves`): `out` takes the first, the rest keep their names."""
+    folder = store.models_dir(models_dir)
+    return [Path(out) if (i == 0 and out is not None) else default_model_path(folder, lesson.id, v)
+            for i, v in enumerate(settings.saves())]
+
+
 def request(lesson: Lesson, values: Mapping[str, Any], dataset: str | None, seed: Any) -> Request:
     """A request from parameter values already coerced (the app's form checks each field
     itself): the lesson's cross-parameter rules, the dataset and the seed, or BadInput."""
@@ -105,8 +114,11 @@ def execute(req: Request, *, out: str | Path | None = None, models_dir: str | Pa
     ctx.check_cancelled()
 
     params = req.settings.to_dict()
-    paths = [out if (i == 0 and out is not None) else default_model_path(folder, lesson.id, pending.variant)
-             for i, pending in enumerate(ctx.saves)]
+    paths = planned_paths(lesson, req.settings, out=out, models_dir=folder)
+    saved = tuple(pending.variant for pending in ctx.saves)
+    if saved != req.settings.saves():  # the names shown before the run would lie
+        raise RuntimeError(f"lesson {lesson.id!r} saved {saved} but its settings declare "
+                           f"{req.settings.saves()} (Settings.saves)")
     # Pictures go beside the first model, which lists them: they are its, to be replaced
     # with it and deleted with it (an old run's picture must not sit beside a new model).
     stem = paths[0].with_suffix("") if paths else folder / lesson.id

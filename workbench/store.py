@@ -55,6 +55,22 @@ def check_writable_target(path: Path) -> None:
         raise BadInput(f"cannot write {str(path)!r}: the file is read-only")
 
 
+def model_file_name(text: str) -> str | None:
+    """A model's file name as typed in the app ("mine" or "mine.h5"): the name with its
+    .h5, or None when blank (the lesson's own name). Names only: the models folder is
+    where the app keeps and lists models."""
+    name = text.strip()
+    if not name:
+        return None
+    if "/" in name or "\\" in name or name in (".", ".."):
+        raise BadInput(f"a file name, without folders: {name!r}")
+    if name.startswith("."):
+        raise BadInput(f"a visible file name, not starting with '.': {name!r}")
+    if Path(name).suffix and Path(name).suffix != ".h5":
+        raise BadInput(f"models are .h5 files; {name!r} ends in {Path(name).suffix!r}")
+    return name if name.endswith(".h5") else f"{name}.h5"
+
+
 def _versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 

@@ -14,6 +14,7 @@ from typing import Any, Iterable, Mapping
 
 from rich import box
 from rich.console import Group
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -40,15 +41,35 @@ def metrics_table(metrics: Mapping[str, Any], title: str | None = None) -> Table
     return table
 
 
-def highlights_table(highlights: Iterable[tuple[str, str]], metrics: Mapping[str, Any]) -> Table:
-    """The lesson's key numbers first, one line each with what it means."""
-    table = _table("result", "value", "meaning", numeric=("value",))
-    table.box = None
-    for name, meaning in highlights:
-        if name in metrics:
-            table.add_row(Text(name, style="bold"), Text(number(metrics[name]), style="bold"),
-                          meaning)
-    return table
+def metric_groups(metrics: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, dict]]:
+    """The single numbers, and each nested metric (kNN's timings, ResNet's gradient norm
+    per layer) as a group of its own: read as groups, not as fifty dotted names."""
+    single = {name: value for name, value in metrics.items() if not isinstance(value, dict)}
+    groups = {name: value for name, value in metrics.items() if isinstance(value, dict)}
+    return single, groups
+
+
+def metrics_view(metrics: Mapping[str, Any], title: str | None = None) -> Group:
+    """Every metric: the single numbers first, then a titled table per group."""
+    single, groups = metric_groups(metrics)
+    return Group(metrics_table(single, title=title),
+                 *(metrics_table(values, title=name) for name, values in groups.items()))
+
+
+def highlights_view(highlights: Iterable[tuple[str, str]], metrics: Mapping[str, Any]) -> Group:
+    """The lesson's key numbers first: each name and value on a line of its own, whole at
+    any width, and under it what the number means, wrapped to the width there is."""
+    shown = [(name, number(metrics[name]), meaning) for name, meaning in highlights if name in metrics]
+    if not shown:
+        return Group()
+    names = max(len(name) for name, _, _ in shown)
+    values = max(len(value) for _, value, _ in shown)
+    parts: list = [Text("key results", style="bold underline")]
+    for name, value, meaning in shown:
+        parts.append(Text(f"{name:<{names}}  {value:>{values}} ", style="bold", no_wrap=True,
+                          overflow="ellipsis"))
+        parts.append(Padding(Text(meaning, style="dim"), (0, 0, 0, 2)))
+    return Group(*parts)
 
 
 def params_table(params: Iterable) -> Table:
@@ -106,7 +127,7 @@ def inspect_view(info) -> Group:
         params = _table("name", "value", title="parameters")
         for name, value in meta.get("params", {}).items():
             params.add_row(name, value if isinstance(value, str) else json.dumps(value))
-        parts += [params, metrics_table(meta.get("metrics", {}), title="metrics")]
+        parts += [params, metrics_view(meta.get("metrics", {}), title="metrics")]
     else:
         parts.append(Text("a Keras model not saved by the workbench (no metadata)", style="dim"))
     layers = _table("layer", "type", "params", title="layers", numeric=("params",))

@@ -53,6 +53,9 @@ class CnnSettings(Settings):
                            "losses weighted 0.3; they are not saved)")
     save_filters: bool = knob(False, "also save the first layer's filters as a PNG")
 
+    def saves(self) -> tuple[str, ...]:
+        return (self.arch,)
+
 
 LESSON = Lesson(
     id="cnn",

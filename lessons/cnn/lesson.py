@@ -71,11 +71,12 @@ def run(p: CnnSettings, ctx) -> None:
 
     report_anatomy(ctx, anatomy.of_model(kept, p.arch))
     filters = first_layer_filters(kept)
+    numbers = [str(i + 1) for i in range(len(filters))]
     ctx.picture(f"first layer's filters ({len(filters)} of {_first_conv(kept).filters}, "
-                f"{filters.shape[1]}x{filters.shape[2]})",
-                list(filters), [str(i + 1) for i in range(len(filters))], columns=FILTER_COLUMNS)
+                f"{filters.shape[1]}x{filters.shape[2]})", list(filters), numbers,
+                columns=FILTER_COLUMNS)
     if p.save_filters:
-        ctx.save_image("filters", _filter_sheet(filters))
+        ctx.save_image("filters", list(filters), numbers, columns=FILTER_COLUMNS)
     ctx.save(kept, variant=p.arch, history=fit.history)
 
 
@@ -131,10 +132,3 @@ def first_layer_filters(model) -> np.ndarray:
     return (kernels - low) / np.where(span > 0, span, 1.0)
 
 
-def _filter_sheet(filters: np.ndarray) -> np.ndarray:
-    """The filters side by side with a one-pixel gap, as one grayscale image."""
-    n, h, w = filters.shape
-    sheet = np.ones((h, n * (w + 1) - 1), dtype="float32")
-    for i, f in enumerate(filters):
-        sheet[:, i * (w + 1): i * (w + 1) + w] = f
-    return sheet

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from lessons.common import OPTIMIZERS
 from workbench.params import Settings, knob
-from workbench.registry import Lesson
+from workbench.registry import CurvePlot, Lesson
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,9 @@ class LinearSettings(Settings):
     optimizer: str = knob("sgd_momentum", "sgd, sgd_momentum (0.9) or adam", choices=OPTIMIZERS)
     save_templates: bool = knob(False, "also save the class templates as a PNG beside the model")
 
+    def saves(self) -> tuple[str, ...]:
+        return (self.loss,)
+
 
 LESSON = Lesson(
     id="linear",
@@ -27,6 +30,7 @@ LESSON = Lesson(
     position=3,  # section 3, loss functions and optimisation
     settings=LinearSettings,
     keras_modules=("lessons.linear.losses",),
+    more_curves=(CurvePlot("L2 term: reg * sum(W^2)", ("reg_loss",)),),
     highlights=(("test_accuracy", "share of the held-out test images classified right"),
                 ("initial_loss", "before training: ln 10 = 2.303 for softmax, 9 for the SVM, "
                  "or something is wrong"),

@@ -82,7 +82,7 @@ def run(p: LinearSettings, ctx) -> None:
     ctx.picture(f"learned templates: each class's row of W ({p.loss})",
                 [t.mean(axis=-1) for t in templates], list(data.class_names))
     if p.save_templates:
-        ctx.save_image("templates", np.concatenate(list(templates), axis=1))
+        ctx.save_image("templates", list(templates), data.class_names)
     ctx.save(model, variant=p.loss, history=fit.history)
 
 

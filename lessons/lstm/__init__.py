@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from lessons.lstm import corpus
 from workbench.params import Settings, knob
-from workbench.registry import Lesson
+from workbench.registry import CurvePlot, Lesson
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,8 @@ LESSON = Lesson(
     default_dataset="text",
     key_metric="final_val_loss",  # nats per character on held-out text: lower is better
     generator="lessons.lstm.sampling:sampler_for",
+    more_curves=(CurvePlot("perplexity", ("val_perplexity",)),
+                 CurvePlot("gradient norm before clipping", ("grad_norm",))),
     highlights=(("final_val_loss", "nats per character on held-out text (lower is better)"),
                 ("final_val_perplexity", "as many characters as it hesitates between; "
                  "knowing nothing scores the vocabulary size"),

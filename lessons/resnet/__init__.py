@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from lessons.resnet.depths import CIFAR_EXAMPLES, IMAGENET_STAGES, resolve_block
 from lessons.resnet.schedules import SCHEDULES
 from workbench.params import Settings, knob
-from workbench.registry import Architecture, Lesson
+from workbench.registry import Architecture, CurvePlot, Lesson
 
 
 def _architectures():
@@ -53,6 +53,25 @@ class ResnetSettings(Settings):
     def check(self) -> None:
         resolve_block(self.family, self.depth, self.block)
 
+    def twins(self) -> tuple[str, ...]:
+        """The networks a run trains: "plain" and "residual", or the one `shortcut` names."""
+        if self.compare:
+            return ("plain", "residual")
+        return ("residual",) if self.shortcut else ("plain",)
+
+    def variant(self, twin: str) -> str:
+        """20, 20-plain, 29-bottleneck, 50-imagenet: `resnet-<variant>.h5`, one per network."""
+        name = str(self.depth)
+        if self.family == "imagenet":
+            name += "-imagenet"
+        elif resolve_block("cifar", self.depth, self.block) == "bottleneck":
+            name += "-bottleneck"
+        return name + ("-plain" if twin == "plain" else "")
+
+    def saves(self) -> tuple[str, ...]:
+        # The residual net is the run's result: it goes first (and takes --out).
+        return tuple(self.variant(twin) for twin in sorted(self.twins(), key=lambda t: t != "residual"))
+
 
 LESSON = Lesson(
     id="resnet",
@@ -61,6 +80,8 @@ LESSON = Lesson(
     position=9.5,  # section 9 again: ResNet closes the case studies
     settings=ResnetSettings,
     architectures=tuple(_architectures()),
+    more_curves=(CurvePlot("gradient norm at the first convolution", ("grad_norm_first_conv",),
+                           log_y=True),),
     highlights=(("residual_final_train_loss", "training loss the residual net ends with"),
                 ("plain_final_train_loss", "the same layers without shortcuts: higher when "
                  "depth hurts optimisation"),

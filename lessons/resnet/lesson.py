@@ -43,7 +43,7 @@ def run(p: ResnetSettings, ctx) -> None:
     ctx.metric("identity_max_error", error)
     ctx.log(f"a basic block with its residual weights at zero: max |block(x) - relu(x)| = {error:g}")
 
-    twins = ("plain", "residual") if p.compare else (("residual",) if p.shortcut else ("plain",))
+    twins = p.twins()
     models = {twin: build(p, shape, data.num_classes, shortcut=twin == "residual") for twin in twins}
     if p.compare:
         copy_shared_weights(models["residual"], models["plain"])  # the very same starting weights
@@ -66,22 +66,17 @@ def run(p: ResnetSettings, ctx) -> None:
         for name, accuracy in own_metrics[twin].items():
             ctx.metric(name if twin == twins[-1] else f"{twin}_{name}", accuracy)
 
+    # The lesson's point in one picture: how much gradient reaches each depth, per twin.
+    norms = {twin: list(ctx.metrics[f"{twin}_grad_norms"].values()) for twin in twins}
+    ctx.chart("gradient norm reaching each convolution, at initialisation",
+              "convolution, from the input (1) to the output", range(1, len(norms[twins[0]]) + 1),
+              norms, log_y=True)
     if p.compare:
         report_comparison(ctx)
-    for twin in sorted(twins, key=lambda t: t != "residual"):  # the residual net is the result
+    for twin in sorted(twins, key=lambda t: t != "residual"):  # in the order p.saves() declares
         # Each file carries its own net's accuracies and history (the run's metrics compare).
-        ctx.save(models[twin], variant=variant(p, twin), history=histories[twin],
+        ctx.save(models[twin], variant=p.variant(twin), history=histories[twin],
                  metrics={**ctx.metrics, **own_metrics[twin]})
-
-
-def variant(p: ResnetSettings, twin: str) -> str:
-    """resnet-20, resnet-20-plain, resnet-29-bottleneck, resnet-50-imagenet: one name per network."""
-    name = str(p.depth)
-    if p.family == "imagenet":
-        name += "-imagenet"
-    elif resolve_block("cifar", p.depth, p.block) == "bottleneck":
-        name += "-bottleneck"
-    return name + ("-plain" if twin == "plain" else "")
 
 
 def train(model, p: ResnetSettings, ctx, size: int, twin: str, probe_callback) -> dict:

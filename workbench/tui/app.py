@@ -20,6 +20,7 @@ from textual.binding import Binding
 from workbench.tui.commands import WorkbenchCommands
 from workbench.tui.messages import BackendReady, post
 from workbench.tui.screens.generate import GenerateScreen
+from workbench.tui.screens.help import HelpScreen
 from workbench.tui.screens.lesson import LessonScreen
 from workbench.tui.screens.models import ModelsScreen
 
@@ -37,7 +38,8 @@ class WorkbenchApp(App):
         Binding("l", "switch_mode('lessons')", "Lessons"),
         Binding("m", "switch_mode('models')", "Models"),
         Binding("g", "open_generate", "Generate"),
-        Binding("t", "toggle_theme", "Theme"),
+        Binding("t", "toggle_theme", "Light/dark theme", show=False),
+        Binding("question_mark", "help", "Keys"),
         Binding("q", "quit", "Quit"),
     ]
 
@@ -89,6 +91,10 @@ class WorkbenchApp(App):
 
     async def action_open_generate(self) -> None:
         await self.open_generate(None)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT if self.current_theme.dark else DARK

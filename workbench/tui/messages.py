@@ -50,9 +50,10 @@ class BackendReady(Message):
 
 @dataclass
 class AnatomyReady(Message):
-    """The `workbench.anatomy.Anatomy` of `arch`, or the reason it could not be built."""
+    """The `workbench.anatomy.Anatomy` of `built` (architecture, input shape or None for
+    the paper's), or the reason it could not be built."""
 
-    arch: str
+    built: tuple
     anatomy: Any
     error: str | None = None
 

@@ -15,6 +15,7 @@ import os
 import threading
 import traceback
 
+from rich.markup import escape
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -29,9 +30,10 @@ from textual.widgets import (Button, ContentSwitcher, Footer, Header, ListView, 
 from workbench import registry
 from workbench.errors import Cancelled
 from workbench.events import Log
-from workbench.formatting import app_wording, error_line
+from workbench.formatting import app_wording, error_line, number
 from workbench.registry import Lesson
 from workbench.tui.messages import RunEnded, RunEvent, post
+from workbench.tui.screens.confirm import ConfirmScreen
 from workbench.tui.widgets.anatomy_view import AnatomyView
 from workbench.tui.widgets.lesson_list import LessonList
 from workbench.tui.widgets.param_form import ParamForm
@@ -45,6 +47,25 @@ if TYPE_CHECKING:
 NARROW = 140
 
 
+def replace_question(paths) -> str:
+    """What a run would replace: each model with its key number and its pictures."""
+    from workbench import store
+
+    lines = []
+    for path in paths:
+        try:
+            info = store.describe(path)
+            key = store.key_metric(info.metadata)
+            about = f" ({key[0]} {number(key[1])})" if key else ""
+        except Exception:  # noqa: BLE001  (an unreadable file is still replaced; say so plainly)
+            about = " (unreadable)"
+        pictures = store.pictures_of(path)
+        also = f" and {len(pictures)} picture{'s' * (len(pictures) != 1)}" if pictures else ""
+        lines.append(f"  [b]{escape(path.name)}[/b]{about}{also}")
+    return ("This run replaces\n" + "\n".join(lines) +
+            "\n\nKeep them by naming the output in the form's [b]out[/b] field.")
+
+
 class LessonScreen(Screen):
     BINDINGS = [
         # ctrl+r works everywhere, inside a field too, and on the generate screen alike.
@@ -53,6 +74,11 @@ class LessonScreen(Screen):
         Binding("escape", "cancel", "Cancel"),
         Binding("n", "tab('tab-notes')", "Notes"),
         Binding("a", "tab('tab-anatomy')", "Anatomy"),
+        # The sides give way to the centre on demand, at any size.
+        Binding("ctrl+b,left_square_bracket", "toggle_side('lessons')", "Show/hide the lesson list",
+                show=False),
+        Binding("ctrl+s,right_square_bracket", "toggle_side('setup')", "Show/hide the setup form",
+                show=False),
     ]
 
     # The run going on now (its cancel switch and lesson), or None: the one fact that
@@ -179,6 +205,16 @@ class LessonScreen(Screen):
         if tab == "tab-notes":
             self.query_one("#notes-scroll").focus()
 
+    def action_toggle_side(self, side: str) -> None:
+        panel = self.query_one(f"#{side}")
+        panel.display = not panel.display
+        if not panel.display:
+            if self.focused is not None and panel in self.focused.ancestors_with_self:
+                self.query_one("#lesson-tabs Tabs").focus()
+            key = "ctrl+b" if side == "lessons" else "ctrl+s"
+            self.notify(f"{'Lesson list' if side == 'lessons' else 'Setup form'} hidden; "
+                        f"{key} brings it back")
+
     # -- running ---------------------------------------------------------------------------
     @property
     def running(self) -> bool:
@@ -205,23 +241,42 @@ class LessonScreen(Screen):
         if ready is None:
             self.notify("Not started: fix the values marked in the form", severity="error")
             return
+        out = self.form.out_path()
+        taken = [path for path in self.form.planned_paths(ready.settings) if path.exists()]
+        if not taken:
+            self._start(ready, out)
+            return
+
+        def answered(replace: bool | None) -> None:
+            if replace:
+                self._start(ready, out)
+            else:
+                self.notify("Not started: name the output in the form's out field",
+                            severity="warning")
+
+        self.app.push_screen(ConfirmScreen(replace_question(taken), yes="Replace", no="Keep"),
+                             answered)
+
+    def _start(self, ready: Request, out) -> None:
         try:
             panel = self.query_one(RunPanel)
         except NoMatches:  # within a frame of start-up, before the lazy panel is mounted
             self.notify("Starting up; press r again", severity="warning")
             return
+        if self.active_run is not None:  # another started while the question was open
+            return
         cancel = threading.Event()
         self.active_run = (cancel, ready.lesson)
         self.query_one(TabbedContent).active = "tab-run"
         panel.begin(ready)
-        self._run(panel, ready, cancel)
+        self._run(panel, ready, out, cancel)
 
     @work(thread=True, group="run", exit_on_error=False)
-    def _run(self, panel: RunPanel, ready: Request, cancel: threading.Event) -> None:
+    def _run(self, panel: RunPanel, ready: Request, out, cancel: threading.Event) -> None:
         from workbench import runner
 
         try:
-            result = runner.execute(ready, models_dir=self.app.models_dir, cancel=cancel,
+            result = runner.execute(ready, out=out, models_dir=self.app.models_dir, cancel=cancel,
                                     on_event=lambda event: post(panel, RunEvent(event)))
         except Cancelled:
             ended = RunEnded("cancelled")
@@ -236,6 +291,8 @@ class LessonScreen(Screen):
     def on_run_ended(self, message: RunEnded) -> None:
         title = self.active_run[1].title if self.active_run else "the run"
         self.active_run = None
+        for form in self.query(ParamForm):  # a name just taken is now one a run would replace
+            form.show_outputs()
         if message.outcome == "done":
             self.notify(f"{title}: done", title="Run finished")
         elif message.outcome == "cancelled":

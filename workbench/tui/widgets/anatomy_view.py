@@ -12,14 +12,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.markup import escape
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.containers import Horizontal, ScrollableContainer, Vertical
-from textual.widgets import Label, LoadingIndicator, Select, Static
+from textual.widgets import Input, Label, LoadingIndicator, Select, Static
 from textual.worker import get_current_worker
 
 from workbench import views
+from workbench.errors import BadInput
 from workbench.formatting import error_line
 from workbench.registry import Lesson
 from workbench.tui.messages import AnatomyReady
@@ -44,7 +46,8 @@ class AnatomyView(Vertical):
         defaults = {p.name: p.default for p in lesson.params}
         self.arch = architecture_for(lesson, defaults) or lesson.architectures[0].name
         self.active = False  # analyse only while the tab is shown: building is not free
-        self.shown: str | None = None  # the architecture whose table is on screen
+        self.input_shape: tuple[int, int, int] | None = None  # None: the paper's
+        self.shown: tuple | None = None  # (architecture, input) whose table is on screen
         self._ready = False
 
     def compose(self) -> ComposeResult:
@@ -53,6 +56,10 @@ class AnatomyView(Vertical):
             yield Label("architecture", classes="field-name")
             yield Select(options, value=self.arch, allow_blank=False, id="anatomy-arch",
                          compact=True)
+        with Horizontal(id="anatomy-input-row"):
+            yield Label("input HxWxC", classes="field-name")
+            # Blank: the paper's size. Enter (or leaving the field) rebuilds at this size.
+            yield Input("", placeholder=self._paper_input(), id="anatomy-input", compact=True)
         yield Static("", id="anatomy-summary")
         yield LoadingIndicator(id="anatomy-loading")
         with ScrollableContainer(id="anatomy-scroll"):
@@ -64,6 +71,34 @@ class AnatomyView(Vertical):
         self.query_one("#anatomy-arch", Select).value = self.arch
         self.refresh_table()
 
+    def _paper_input(self) -> str:
+        from workbench.anatomy import shape_text
+
+        chosen = next(a for a in self.lesson.architectures if a.name == self.arch)
+        return f"{shape_text(chosen.input_shape)} (the paper's)"
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._take_input(event.value)
+
+    def on_input_blurred(self, event: Input.Blurred) -> None:
+        event.stop()
+        self._take_input(event.value)
+
+    def _take_input(self, text: str) -> None:
+        from workbench.anatomy import parse_input
+
+        summary = self.query_one("#anatomy-summary", Static)
+        try:
+            shape = parse_input(text.strip()) if text.strip() else None
+        except BadInput as exc:
+            summary.update(Text(error_line(exc)))
+            self.shown = None  # a fixed value builds again
+            return
+        if shape != self.input_shape or self.shown is None:
+            self.input_shape = shape
+            self.refresh_table()
+
     def follow(self, values: dict[str, Any]) -> None:
         """The form changed: show the architecture it now names, if it names one."""
         name = architecture_for(self.lesson, values)
@@ -72,6 +107,7 @@ class AnatomyView(Vertical):
         self.arch = name
         if self._ready:
             self.query_one("#anatomy-arch", Select).value = name
+            self.query_one("#anatomy-input", Input).placeholder = self._paper_input()
         self.refresh_table()
 
     def activate(self) -> None:
@@ -88,36 +124,43 @@ class AnatomyView(Vertical):
         event.stop()
         if event.value != self.arch:  # the learner picked another one
             self.arch = event.value
+            self.query_one("#anatomy-input", Input).placeholder = self._paper_input()
             self.refresh_table()
             chosen = next(a for a in self.lesson.architectures if a.name == self.arch)
             if chosen.selected_by:  # so `r` then trains what the tab shows
                 self.post_message(self.Picked(dict(chosen.selected_by)))
 
     def refresh_table(self) -> None:
-        if not (self.active and self._ready) or self.arch == self.shown:
+        wanted = (self.arch, self.input_shape)
+        if not (self.active and self._ready) or wanted == self.shown:
             return
-        self.shown = self.arch
+        self.shown = wanted
         self.query_one("#anatomy-loading").display = True
         self.query_one("#anatomy-summary", Static).update(
-            f"building [b]{self.arch}[/b] at the paper's size…")
-        self._analyze(self.arch)
+            f"building [b]{self.arch}[/b] at {self._size_words()}…")
+        self._analyze(*wanted)
+
+    def _size_words(self) -> str:
+        from workbench.anatomy import shape_text
+
+        return shape_text(self.input_shape) if self.input_shape else "the paper's size"
 
     @work(thread=True, exclusive=True, group="anatomy")
-    def _analyze(self, arch: str) -> None:
+    def _analyze(self, arch: str, input_shape) -> None:
         from workbench import anatomy
 
         try:
-            result = anatomy.anatomy_of(arch)
+            result = anatomy.anatomy_of(arch, input_shape)
         except Exception as exc:  # noqa: BLE001  (shown in the tab, the app keeps going)
             result, error = None, error_line(exc)
         else:
             error = None
         if not get_current_worker().is_cancelled:  # a newer choice superseded this one
-            self.post_message(AnatomyReady(arch, result, error))
+            self.post_message(AnatomyReady((arch, input_shape), result, error))
 
     def on_anatomy_ready(self, message: AnatomyReady) -> None:
         message.stop()
-        if message.arch != self.shown:
+        if message.built != self.shown:
             return
         self.query_one("#anatomy-loading").display = False
         summary = self.query_one("#anatomy-summary", Static)
@@ -128,6 +171,6 @@ class AnatomyView(Vertical):
             return
         a = message.anatomy
         described = escape({x.name: x.summary for x in self.lesson.architectures}.get(a.arch, ""))
-        summary.update(f"[b]{a.arch}[/b] at the paper's size, random weights (the lesson trains "
+        summary.update(f"[b]{a.arch}[/b] at {self._size_words()}, random weights (the lesson trains "
                        f"a narrower copy): {described}\n" + escape("\n".join(views.anatomy_summary(a))))
         table.update(views.anatomy_table(a))

@@ -1,7 +1,8 @@
-"""Training curves drawn with plotext: one series per Keras log key, one point per epoch.
+"""Plots in the Run tab, drawn by `workbench.charts` (as the CLI draws its charts).
 
-The legend is not drawn inside the plot, where it hid the first epochs' points: it goes
-in the box's bottom border, each name in its line's colour.
+`Curves`: training curves, one series per Keras log key, one point per epoch.
+`ChartView`: a lesson's `Chart` event (gradient norm by depth, say).
+The legend goes in the box's bottom border, each name in its line's colour.
 """
 
 from __future__ import annotations
@@ -10,26 +11,48 @@ from typing import Callable
 
 from textual_plotext import PlotextPlot
 
-from workbench.events import EpochEnd
-
-# Colours both plotext and Rich know by these names, so a line and its legend entry match.
-COLORS = ("cyan", "magenta", "green", "yellow", "red", "blue")
+from workbench import charts
+from workbench.events import Chart, EpochEnd
 
 
-class Curves(PlotextPlot):
+class Plot(PlotextPlot):
+    """A plotext widget that draws `lines()` and writes their legend on its box."""
+
+    def lines(self) -> charts.Lines:
+        raise NotImplementedError
+
+    def draw(self, lines: charts.Lines) -> None:
+        raise NotImplementedError
+
+    def on_mount(self) -> None:
+        self.replot()
+
+    def replot(self) -> None:
+        lines = self.lines()
+        self.draw(lines)
+        if self.parent is not None:
+            self.parent.border_subtitle = charts.legend(lines)
+        self.refresh()
+
+
+class Curves(Plot):
     """The epochs' values of the log keys `wanted` accepts (loss and val_loss, say).
 
     A run that trains several networks (ResNet's plain and residual twins) names each
     one's epochs (`EpochEnd.series`); their lines are kept apart by that name.
     """
 
-    def __init__(self, wanted: Callable[[str], bool], *, id: str | None = None) -> None:
+    def __init__(self, wanted: Callable[[str], bool], *, log_y: bool = False,
+                 id: str | None = None) -> None:
         super().__init__(id=id)
-        self.wanted = wanted
+        self.wanted, self.log_y = wanted, log_y
         self.series: dict[str, tuple[list[float], list[float]]] = {}
 
-    def on_mount(self) -> None:
-        self.replot()
+    def lines(self) -> charts.Lines:
+        return self.series
+
+    def draw(self, lines: charts.Lines) -> None:
+        charts.draw(self.plt, lines, x_label="epoch", log_y=self.log_y)
 
     def clear(self) -> None:
         self.series.clear()
@@ -43,20 +66,14 @@ class Curves(PlotextPlot):
                 ys.append(value)
         self.replot()
 
-    def replot(self) -> None:
-        plt = self.plt
-        plt.clear_data()
-        plt.clear_figure()
-        plt.xlabel("epoch")
-        if not self.series:
-            plt.title("no epochs yet")
-        legend = []
-        for (label, (xs, ys)), color in zip(self.series.items(), COLORS * len(self.series)):
-            plt.plot(xs, ys, marker="braille", color=color)
-            legend.append(f"[{color}]━ {label}[/]")
-        if self.parent is not None:
-            self.parent.border_subtitle = "  ".join(legend)
-        if any(len(xs) for xs, _ in self.series.values()):
-            last = max(max(xs) for xs, _ in self.series.values())
-            plt.xticks(sorted({1, last}))
-        self.refresh()
+
+class ChartView(Plot):
+    def __init__(self, chart: Chart) -> None:
+        super().__init__()
+        self.chart = chart
+
+    def lines(self) -> charts.Lines:
+        return charts.chart_lines(self.chart)
+
+    def draw(self, lines: charts.Lines) -> None:
+        charts.draw(self.plt, lines, x_label=self.chart.x_label, log_y=self.chart.log_y)

@@ -9,68 +9,112 @@ and the dataset. Choices become selects, booleans switches, everything else a te
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.validation import ValidationResult, Validator
+from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, Switch
 
+from workbench import store
 from workbench.errors import BadInput
 from workbench.params import SEED, Param
 from workbench.registry import Lesson
 
 
-class ParamValidator(Validator):
-    """Textual validation that defers to the parameter's own rules and message."""
 
-    def __init__(self, param: Param) -> None:
+
+class CheckValidator(Validator):
+    """Textual validation that defers to a check's own rules and message (`Param.coerce`,
+    `store.model_file_name`): the app refuses what the CLI refuses, in the same words."""
+
+    def __init__(self, check: Callable[[str], Any]) -> None:
         super().__init__()
-        self.param = param
+        self.check = check
 
     def validate(self, value: str) -> ValidationResult:
         try:
-            self.param.coerce(value)
+            self.check(value)
         except BadInput as exc:
             return self.failure(str(exc))
         return self.success()
 
 
-class ParamField(Vertical):
-    """One parameter: name and allowed values, the control, the help line, the error."""
+class FormField(Vertical):
+    """One field of the form: name and allowed values, a control, a help line, an error."""
 
     DEFAULT_CLASSES = "field"
 
-    def __init__(self, param: Param, *, id: str | None = None) -> None:
-        super().__init__(id=id or f"field-{param.name}")
-        self.param = param
+    def __init__(self, name: str, allowed: str, help: str, *, id: str) -> None:
+        super().__init__(id=id)
+        self.texts = (name, allowed, help)
 
     def compose(self) -> ComposeResult:
-        p = self.param
+        name, allowed, help = self.texts
         with Horizontal(classes="field-head"):
-            yield Label(p.name, classes="field-name")
-            yield Label(p.allowed() if not p.choices else p.type_name, classes="field-allowed")
-        control_id = f"param-{p.name}"
-        if p.choices and not p.many:
-            yield Select([(c, c) for c in p.choices], value=p.default, allow_blank=False,
-                         id=control_id, compact=True)
-        elif p.kind is bool and not p.many:
-            yield Switch(value=p.default, id=control_id)
-        else:
-            yield Input(p.format(p.default), id=control_id, compact=True,
-                        validators=[ParamValidator(p)], validate_on=["changed", "submitted", "blur"])
-        yield Static(p.help, classes="field-help")
+            yield Label(name, classes="field-name")
+            yield Label(allowed, classes="field-allowed")
+        yield self.make_control()
+        yield Static(help, classes="field-help")
         yield Label("", classes="field-error")
+
+    def make_control(self) -> Widget:
+        raise NotImplementedError
 
     @property
     def control(self) -> Input | Select | Switch:
-        return self.query_one(f"#param-{self.param.name}")
+        return self.query_one(".field-control")
+
+    def show_error(self, message: str | None) -> None:
+        self.set_class(message is not None, "-invalid")
+        self.query_one(".field-error", Label).update(f"✗ {message}" if message else "")
+
+    def check(self, raw: Any) -> Any:
+        """The value of `raw`, or BadInput."""
+        return raw
+
+    def checked(self) -> tuple[bool, Any]:
+        """(True, the value) or (False, None) after showing this field's own error."""
+        try:
+            value = self.check(self.control.value)
+        except BadInput as exc:
+            self.show_error(str(exc))
+            return False, None
+        self.show_error(None)
+        return True, value
+
+
+def text_input(value: str, check: Callable[[str], Any], **kwargs) -> Input:
+    return Input(value, compact=True, classes="field-control", validators=[CheckValidator(check)],
+                 validate_on=["changed", "submitted", "blur"], **kwargs)
+
+
+class ParamField(FormField):
+    """A lesson parameter (or the seed): a select, a switch or a text input."""
+
+    def __init__(self, param: Param, *, id: str | None = None) -> None:
+        super().__init__(param.name, param.allowed() if not param.choices else param.type_name,
+                         param.help, id=id or f"field-{param.name}")
+        self.param = param
+
+    def make_control(self) -> Widget:
+        p, control_id = self.param, f"param-{self.param.name}"
+        if p.choices and not p.many:
+            return Select([(c, c) for c in p.choices], value=p.default, allow_blank=False,
+                          id=control_id, compact=True, classes="field-control")
+        if p.kind is bool and not p.many:
+            return Switch(value=p.default, id=control_id, classes="field-control")
+        return text_input(p.format(p.default), p.coerce, id=control_id)
 
     @property
     def raw(self) -> Any:
         """What the learner set: text for inputs (coerced later), the value otherwise."""
         return self.control.value
+
+    def check(self, raw: Any) -> Any:
+        return self.param.coerce(raw)
 
     def set(self, value: Any) -> None:
         """Show `value` (typed, as the parameter declares it) in the control."""
@@ -81,20 +125,28 @@ class ParamField(Vertical):
     def reset(self) -> None:
         self.set(self.param.default)
 
-    def show_error(self, message: str | None) -> None:
-        self.set_class(message is not None, "-invalid")
-        self.query_one(".field-error", Label).update(f"✗ {message}" if message else "")
 
-    def checked(self) -> tuple[bool, Any]:
-        """(True, the value coerced) or (False, None) after showing this field's own error
-        (type, bounds, choices)."""
-        try:
-            value = self.param.coerce(self.raw)
-        except BadInput as exc:
-            self.show_error(str(exc))
-            return False, None
-        self.show_error(None)
-        return True, value
+class DatasetField(FormField):
+    def __init__(self, lesson: Lesson) -> None:
+        super().__init__("dataset", "choice", dataset_help(lesson), id="field-dataset")
+        self.lesson = lesson
+
+    def make_control(self) -> Widget:
+        return Select([(d, d) for d in self.lesson.datasets], value=self.lesson.default_dataset,
+                      allow_blank=False, id="dataset", compact=True, classes="field-control")
+
+
+class OutField(FormField):
+    """The first model's file name in the models folder; blank: the lesson's own name."""
+
+    def __init__(self) -> None:
+        super().__init__("out", "file name", "", id="field-out")
+
+    def make_control(self) -> Widget:
+        return text_input("", store.model_file_name, id="out", placeholder="the lesson's own name")
+
+    def check(self, raw: str) -> str | None:
+        return store.model_file_name(raw)
 
 
 def dataset_help(lesson: Lesson) -> str:
@@ -128,15 +180,16 @@ class ParamForm(VerticalScroll):
         for param in self.lesson.params:
             yield ParamField(param)
         yield Label("Data and seed", classes="form-section")
-        with Vertical(classes="field", id="field-dataset"):
-            with Horizontal(classes="field-head"):
-                yield Label("dataset", classes="field-name")
-                yield Label("choice", classes="field-allowed")
-            yield Select([(d, d) for d in self.lesson.datasets], value=self.lesson.default_dataset,
-                         allow_blank=False, id="dataset", compact=True)
-            yield Static(dataset_help(self.lesson), classes="field-help")
+        yield DatasetField(self.lesson)
         yield ParamField(SEED, id="field-seed")
+        yield Label("Output", classes="form-section")
+        # Named before the run, editable, and never replaced without a question (the screen
+        # asks): a run's files are the learner's work.
+        yield OutField()
         yield Label("", id="form-error")
+
+    def on_mount(self) -> None:
+        self.show_outputs()
 
     # -- reading ----------------------------------------------------------------------
     @property
@@ -156,13 +209,47 @@ class ParamForm(VerticalScroll):
                 pass
         return values
 
+    @property
+    def models_folder(self):
+        return store.models_dir(getattr(self.app, "models_dir", None))
+
+    def out_path(self):
+        """Where the first model goes when the learner named it; None: the lesson's name."""
+        ok, name = self.query_one(OutField).checked()
+        return self.models_folder / name if ok and name else None
+
+    def planned_paths(self, settings=None) -> list:
+        """The model files a run with these values writes (the valid fields, the rest
+        at their defaults); [] while the values cannot say."""
+        from workbench import runner
+
+        try:
+            settings = settings or self.lesson.settings(**self.valid_values()).with_presets()
+            return runner.planned_paths(self.lesson, settings, out=self.out_path(),
+                                        models_dir=self.models_folder)
+        except (BadInput, TypeError, KeyError):
+            return []
+
+    def show_outputs(self) -> None:
+        paths = self.planned_paths()
+        out = self.query_one("#out", Input)
+        if paths:
+            out.placeholder = paths[0].name
+        names = ", ".join(p.name for p in paths)
+        taken = [p.name for p in paths if p.exists()]
+        text = f"writes {names} in {self.models_folder}/" if paths else ""
+        if taken:
+            text += f"; a run replaces {', '.join(taken)} (it asks first)"
+        self.query_one("#field-out .field-help", Static).update(text)
+
     def validated(self):
         """A `runner.Request` ready to execute, or None after showing every reason the
         form cannot run inline."""
         from workbench import runner
 
         checked = {f.param.name: f.checked() for f in [*self.fields, self.field("seed")]}
-        if not all(ok for ok, _ in checked.values()):  # every field was checked: all errors show
+        out_ok, _ = self.query_one(OutField).checked()
+        if not (out_ok and all(ok for ok, _ in checked.values())):  # every error shows
             self.show_form_error("fix the marked values first")
             return None
         values = {name: value for name, (_, value) in checked.items()}
@@ -196,6 +283,7 @@ class ParamForm(VerticalScroll):
         for f in [*self.fields, self.field("seed")]:
             f.reset()
         self.query_one("#dataset", Select).value = self.lesson.default_dataset
+        self.query_one("#out", Input).value = ""
         self.show_form_error(None)
 
     # -- events -----------------------------------------------------------------------
@@ -213,11 +301,12 @@ class ParamForm(VerticalScroll):
     def on_switch_changed(self, event: Switch.Changed) -> None:
         self._announce()
 
-    def _field_of(self, widget) -> ParamField | None:
+    def _field_of(self, widget) -> FormField | None:
         for node in widget.ancestors:
-            if isinstance(node, ParamField):
+            if isinstance(node, FormField):
                 return node
         return None
 
     def _announce(self) -> None:
+        self.show_outputs()
         self.post_message(self.Changed(self, self.valid_values()))

@@ -13,18 +13,25 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Label, ProgressBar, RichLog, Static
+from textual.widgets import Collapsible, Label, ProgressBar, RichLog, Static
 
 from workbench import events, views
-from workbench.formatting import app_wording, epoch_line, numbers
+from workbench.formatting import app_wording, epoch_line, metric_rows, numbers
 from workbench.tui.messages import RunEnded, RunEvent
-from workbench.tui.widgets.curves import Curves
+from workbench.tui.widgets.curves import ChartView, Curves
 from workbench.tui.widgets.picture_view import PictureView
 
 if TYPE_CHECKING:
     from workbench.runner import Request
 
 IDLE = "No run yet. Set the parameters, then press [b]ctrl+r[/b] or [b]Run[/b]."
+
+
+def curve_box(title: str, plot) -> Vertical:
+    """plotext draws on the widget's whole size, so the border goes on a box around it."""
+    box = Vertical(plot, classes="curve-box")
+    box.border_title = title
+    return box
 
 
 class RunPanel(VerticalScroll):
@@ -43,16 +50,17 @@ class RunPanel(VerticalScroll):
             yield ProgressBar(id="run-bar", show_eta=False)
             yield Label("", id="run-live")
         with Horizontal(id="run-curves"):
-            # plotext draws on the widget's whole size, so the border goes on a box around it
-            with Vertical(classes="curve-box") as box:
-                box.border_title = "loss"
-                # The totals only: parts of the loss (a reg term) sit on another scale.
-                yield Curves(lambda key: key in ("loss", "val_loss"), id="curve-loss")
-            with Vertical(classes="curve-box") as box:
-                box.border_title = "accuracy"
-                yield Curves(lambda key: key.endswith("accuracy"), id="curve-accuracy")
+            # The totals only: parts of the loss (a reg term) sit on another scale.
+            yield curve_box("loss", Curves(lambda key: key in ("loss", "val_loss"), id="curve-loss"))
+            yield curve_box("accuracy", Curves(lambda key: key.endswith("accuracy"),
+                                               id="curve-accuracy"))
+        # Quantities on scales of their own (an L2 term, a gradient norm): the lesson's
+        # `more_curves`, one small plot each, made when a run of that lesson begins.
+        yield Horizontal(id="run-more-curves")
+        yield Vertical(id="run-charts")  # the lesson's `Chart`s, once measured
         yield RichLog(id="run-log", wrap=True, max_lines=5000, markup=False, min_width=20)
         yield Static("", id="run-metrics")
+        yield Vertical(id="run-metric-groups")  # nested metrics, one collapsed group each
         yield Static("", id="run-model")
         yield Vertical(id="run-pictures")
 
@@ -81,9 +89,17 @@ class RunPanel(VerticalScroll):
         self.query_one("#run-stage", Label).update("starting")
         self.query_one("#run-live", Label).update("loading TensorFlow and data")
         self.query_one("#run-bar", ProgressBar).update(total=None, progress=0)
-        for curves in self.query(Curves):
+        more = self.query_one("#run-more-curves")
+        more.remove_children()
+        more.mount_all(curve_box(plot.title, Curves(lambda key, keys=plot.keys: key in keys,
+                                                     log_y=plot.log_y))
+                       for plot in ready.lesson.more_curves)
+        more.display = bool(ready.lesson.more_curves)
+        for curves in self.query("#run-curves Curves").results(Curves):
             curves.clear()
             curves.parent.display = True
+        self.query_one("#run-charts").remove_children()
+        self.query_one("#run-metric-groups").remove_children()
         self.query_one("#run-log", RichLog).clear()
         self.query_one("#run-metrics", Static).update("")
         self.query_one("#run-summary", Static).update("")
@@ -120,11 +136,26 @@ class RunPanel(VerticalScroll):
             self._show_metrics(self._metrics)
         elif isinstance(event, events.Picture):
             self.query_one("#run-pictures").mount(PictureView(event))
+        elif isinstance(event, events.Chart):
+            self.query_one("#run-charts").mount(curve_box(event.title, ChartView(event)))
         elif isinstance(event, events.Artifact):
             log.write(f"saved {event.kind}: {event.path}")
 
-    def _show_metrics(self, metrics: dict) -> None:
-        self.query_one("#run-metrics", Static).update(views.metrics_table(metrics))
+    def _show_metrics(self, metrics: dict, final: bool = False) -> None:
+        """While the run goes, every metric in one table as it comes; at the end the
+        single numbers there and each nested metric in a collapsed group of its own."""
+        if not final:
+            self.query_one("#run-metrics", Static).update(views.metrics_table(metrics))
+            return
+        single, groups = views.metric_groups(metrics)
+        self.query_one("#run-metrics", Static).update(views.metrics_table(single))
+        holder = self.query_one("#run-metric-groups")
+        holder.remove_children()
+        holder.mount_all(
+            Collapsible(Static(views.metrics_table(values), classes="metric-group"),
+                        title=f"{name} ({sum(1 for _ in metric_rows(values))} values)",
+                        collapsed=True)
+            for name, values in groups.items())
 
     # -- it ended -----------------------------------------------------------------------
     def on_run_ended(self, message: RunEnded) -> None:
@@ -142,9 +173,9 @@ class RunPanel(VerticalScroll):
             self.query_one("#run-stage", Label).update(message.outcome)
         if message.outcome == "done":
             result = message.result
-            self._show_metrics(result.metrics)
+            self._show_metrics(result.metrics, final=True)
             self.query_one("#run-summary", Static).update(
-                views.highlights_table(self._highlights, result.metrics))
+                views.highlights_view(self._highlights, result.metrics))
             self._status(f"[b]✓ done[/b] in {result.seconds:.1f} s on {result.device}")
             saved = (f"Saved model: [b]{result.model_path}[/b]  ([b]m[/b] opens the models)"
                      if result.model_path else "This run saves no model.")
