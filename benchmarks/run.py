@@ -13,11 +13,11 @@ import platform
 from dataclasses import asdict
 from pathlib import Path
 
-from benchmarks import generation, knn, overhead, startup, throughput
+from benchmarks import generation, knn, overhead, startup, throughput, training
 
 # One module per case, each with measure(quick) -> list[Row]; the table keeps this order.
 CASES = {"generation": generation, "knn": knn, "overhead": overhead, "startup": startup,
-         "throughput": throughput}
+         "throughput": throughput, "training": training}
 
 
 def machine() -> str:

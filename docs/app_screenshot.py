@@ -44,6 +44,10 @@ async def shoot(size: tuple[int, int], out: Path) -> None:
         await pilot.pause(0.5)
         app.save_screenshot(str(out))
         sys.stdout.write(text_of(app))
+    # The next shot's run writes the same file: start it from an empty folder, as a
+    # learner's first run would (no "replace?" question in the picture).
+    for made in Path("saved_models").glob("*"):
+        made.unlink()
 
 
 async def main() -> None:

@@ -75,6 +75,26 @@ class StopOnCancel(keras.callbacks.Callback):
             raise Cancelled()
 
 
+class EndFitOnNaN(keras.callbacks.Callback):
+    """Keras' `TerminateOnNaN` without its print (which would land in the middle of the
+    app's screen): the fit ends at the first batch whose loss is not finite, the run
+    goes on, and `diverged_at` says the epoch (from 1), for the lesson to report."""
+
+    def __init__(self):
+        super().__init__()
+        self.diverged_at: int | None = None
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch + 1
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            self.diverged_at = self._epoch
+            self.model.stop_training = True
+
+
 class StopOnDivergence(keras.callbacks.Callback):
     """Like Keras' `TerminateOnNaN`, but the run fails with a learner's message instead of
     saving a useless model: at an epoch whose loss is NaN, infinite, or (when

@@ -32,7 +32,7 @@ def _styles(lines: Lines, color: bool) -> list[tuple[str, str]]:
 
 
 def draw(plt, lines: Lines, *, title: str = "", x_label: str = "", log_y: bool = False,
-         color: bool = True) -> None:
+         color: bool = True, scatter: bool = False) -> None:
     """Draw `lines` on a cleared plotext figure (`plt`: the module, or a widget's `plt`)."""
     plt.clear_data()
     plt.clear_figure()
@@ -49,8 +49,9 @@ def draw(plt, lines: Lines, *, title: str = "", x_label: str = "", log_y: bool =
         if points:
             # On a log axis the lines are drawn at log10(y) and the ticks carry the real
             # values: plotext's own log scale fails on a flat range (one epoch).
-            plt.plot([x for x, _ in points], [math.log10(y) if log_y else y for _, y in points],
-                     marker=marker, color=colour or "default")
+            (plt.scatter if scatter else plt.plot)(
+                [x for x, _ in points], [math.log10(y) if log_y else y for _, y in points],
+                marker=marker, color=colour or "default")
             drawn += [y for _, y in points]
     if log_y and drawn:
         low, high = math.log10(min(drawn)), math.log10(max(drawn))
@@ -83,7 +84,7 @@ def legend(lines: Lines, color: bool = True) -> str:
 
 
 def chart_lines(chart: Chart) -> dict[str, tuple[list[float], list[float]]]:
-    return {name: (chart.x, ys) for name, ys in chart.series.items()}
+    return {name: (chart.xs.get(name, chart.x), ys) for name, ys in chart.series.items()}
 
 
 def render(chart: Chart, *, width: int, height: int = 16, color: bool = True) -> Text:
@@ -91,7 +92,8 @@ def render(chart: Chart, *, width: int, height: int = 16, color: bool = True) ->
     import plotext as plt
 
     lines = chart_lines(chart)
-    draw(plt, lines, title=chart.title, x_label=chart.x_label, log_y=chart.log_y, color=color)
+    draw(plt, lines, title=chart.title, x_label=chart.x_label, log_y=chart.log_y, color=color,
+         scatter=chart.scatter)
     plt.theme("clear")  # the terminal's own background, light or dark
     plt.plotsize(max(30, width), height)
     text = Text.from_ansi(plt.build())

@@ -94,20 +94,25 @@ class RunContext:
         self.emit(Picture(title, rows, list(captions), columns))
 
     def chart(self, title: str, x_label: str, x, series: Mapping[str, Any], *,
-              log_y: bool = False) -> None:
-        """Lines for the front end to draw (the CLI in text, the app as a plot)."""
-        self.emit(Chart(title, x_label, [float(v) for v in x],
-                        {name: [float(v) for v in ys] for name, ys in series.items()}, log_y))
+              log_y: bool = False, xs: Mapping[str, Any] | None = None,
+              scatter: bool = False) -> None:
+        """Lines for the front end to draw (the CLI in text, the app as a plot); `xs`
+        gives a series x values of its own."""
+        floats = lambda values: [float(v) for v in values]  # noqa: E731
+        self.emit(Chart(title, x_label, floats(x), {name: floats(ys) for name, ys in series.items()},
+                        log_y, {name: floats(v) for name, v in (xs or {}).items()}, scatter))
 
     def callbacks(self, stage: str = "train", *, series: str = "", knob: str = "learning_rate",
-                  diverge_above: float | None = None) -> list:
+                  diverge_above: float | None = None, divergence_fails: bool = True) -> list:
         """The Keras callbacks that tie a `fit` to this run: stop on divergence (naming
         `knob`), stop on cancel, report progress and epochs (as `series`). Put them after
-        the lesson's own callbacks, so the epochs reported carry what those add."""
-        from workbench.callbacks import StopOnCancel, StopOnDivergence, TrainingEvents
+        the lesson's own callbacks, so the epochs reported carry what those add. A run
+        that shows divergence on purpose (`divergence_fails=False`) only ends that `fit`
+        at a NaN loss (`EndFitOnNaN`, first in the list) and goes on."""
+        from workbench.callbacks import EndFitOnNaN, StopOnCancel, StopOnDivergence, TrainingEvents
 
-        return [StopOnDivergence(knob, diverge_above), StopOnCancel(self._cancel),
-                TrainingEvents(self.emit, stage, series)]
+        guard = StopOnDivergence(knob, diverge_above) if divergence_fails else EndFitOnNaN()
+        return [guard, StopOnCancel(self._cancel), TrainingEvents(self.emit, stage, series)]
 
     # -- cancellation -------------------------------------------------------------------
     @property

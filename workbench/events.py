@@ -68,7 +68,7 @@ class Picture:
 
 @dataclass(frozen=True)
 class Chart:
-    """Lines over a shared x axis, one per `series` name (its y values, one per `x`):
+    """Lines over an x axis, one per `series` name (its y values, one per `x`):
     what a lesson measures across something other than epochs (gradient norm by depth).
     `log_y` for quantities that span decades."""
 
@@ -77,6 +77,10 @@ class Chart:
     x: list[float]
     series: dict[str, list[float]]
     log_y: bool = False
+    # A series with x values of its own (a path in a plane: an optimiser's steps on a
+    # loss surface) has them here; the others use `x`.
+    xs: dict[str, list[float]] = field(default_factory=dict)
+    scatter: bool = False  # points, not lines (a data cloud)
 
 
 @dataclass(frozen=True)

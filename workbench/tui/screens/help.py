@@ -18,8 +18,8 @@ WIDGET_KEYS = (
     ("tab / shift+tab", "move between the lesson list, the tabs, the notes and the form's fields"),
     ("↑ ↓ pgup pgdn", "scroll the notes, the run and the tables; pick in a list"),
     ("enter", "open a select; in a generate field, generate"),
-    ("ctrl+p", "the command palette: every lesson and action by name"),
-    ("ctrl+q", "quit"),
+    ("^p", "the command palette: every lesson and action by name"),
+    ("^q", "quit"),
 )
 
 

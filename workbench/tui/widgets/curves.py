@@ -76,4 +76,5 @@ class ChartView(Plot):
         return charts.chart_lines(self.chart)
 
     def draw(self, lines: charts.Lines) -> None:
-        charts.draw(self.plt, lines, x_label=self.chart.x_label, log_y=self.chart.log_y)
+        charts.draw(self.plt, lines, x_label=self.chart.x_label, log_y=self.chart.log_y,
+                    scatter=self.chart.scatter)
