@@ -41,3 +41,11 @@ def saved_knn(tmp_path_factory) -> Path:
     proc = run_cli("run", "knn", "--quiet", "--set", "folds=0", "--models-dir", str(folder))
     assert proc.returncode == 0, proc.stderr
     return folder / "knn.h5"
+
+
+def refused_before_any_work(lesson_id: str, setting: str, folder: Path) -> str:
+    """`workbench run LESSON --set SETTING`: exit 2, nothing written; its one error line."""
+    proc = run_cli("run", lesson_id, "--set", setting, "--models-dir", str(folder))
+    assert proc.returncode == 2, proc.stderr
+    assert not folder.exists() or list(folder.iterdir()) == []
+    return one_line_error(proc)

@@ -595,7 +595,12 @@ async def test_curves_keep_their_legend_outside_and_grow_with_the_terminal(model
 # -- outputs named before the run, never replaced without a question ----------------------
 
 def out_help(app, lesson_id: str) -> str:
-    return str(app.screen.query_one(f"#form-{lesson_id} #field-out .field-help").render())
+    from textual.css.query import NoMatches
+
+    try:
+        return str(app.screen.query_one(f"#form-{lesson_id} #field-out .field-help").render())
+    except NoMatches:  # the form is not made yet
+        return ""
 
 
 async def test_the_form_names_the_runs_file_and_asks_before_replacing_it(models_dir):
@@ -605,13 +610,14 @@ async def test_the_form_names_the_runs_file_and_asks_before_replacing_it(models_
     async with app.run_test(size=SMALL) as pilot:
         await pilot.pause()
         set_value(app, "knn", "folds", "0")
-        await pilot.pause()
-        assert out_help(app, "knn") == f"writes knn.h5 in {models_dir}/"
+        await until(pilot, lambda: out_help(app, "knn") == f"writes knn.h5 in {models_dir}/", 30,
+                    "the file name")
         await pilot.press("ctrl+r")
         first = await run_to_end(app, pilot)
         saved = models_dir / "knn.h5"
         stamp = saved.stat().st_mtime_ns
-        assert out_help(app, "knn").endswith("a run replaces knn.h5 (it asks first)")
+        await until(pilot, lambda: out_help(app, "knn").endswith("a run replaces knn.h5 (it asks first)"),
+                    30, "the replace warning")
         # Run again: a question, naming the model and its key number, before any work.
         await pilot.press("ctrl+r")
         await pilot.pause()
@@ -623,8 +629,8 @@ async def test_the_form_names_the_runs_file_and_asks_before_replacing_it(models_
         assert not app.screen.running and saved.stat().st_mtime_ns == stamp
         # A name of one's own: a new file; the old one untouched.
         app.screen.query_one("#form-knn #out", Input).value = "k5-l2"
-        await pilot.pause()
-        assert out_help(app, "knn") == f"writes k5-l2.h5 in {models_dir}/"
+        await until(pilot, lambda: out_help(app, "knn") == f"writes k5-l2.h5 in {models_dir}/", 30,
+                    "the new name")
         await pilot.press("ctrl+r")
         panel = await run_to_end(app, pilot)
         assert panel.result.model_path == str(models_dir / "k5-l2.h5")
@@ -650,11 +656,12 @@ async def test_a_run_writing_two_models_names_both(models_dir):
     app = make_app(models_dir)
     async with app.run_test(size=SMALL) as pilot:
         app.screen.select_lesson("resnet")
-        await pilot.pause()
-        assert out_help(app, "resnet") == f"writes resnet-20.h5, resnet-20-plain.h5 in {models_dir}/"
+        # The form is made on the lesson's first visit: wait for it on a busy machine.
+        expected = f"writes resnet-20.h5, resnet-20-plain.h5 in {models_dir}/"
+        await until(pilot, lambda: out_help(app, "resnet") == expected, 30, "the file names")
         set_value(app, "resnet", "depth", "56")
-        await pilot.pause()
-        assert out_help(app, "resnet") == f"writes resnet-56.h5, resnet-56-plain.h5 in {models_dir}/"
+        expected = f"writes resnet-56.h5, resnet-56-plain.h5 in {models_dir}/"
+        await until(pilot, lambda: out_help(app, "resnet") == expected, 30, "the new file names")
 
 
 # -- keys: help, and the sides giving way -------------------------------------------------

@@ -64,8 +64,9 @@ def test_the_example_pack_lists_shows_and_runs_end_to_end(hello_pack, tmp_path):
     listed = run_cli("list", "--json", env=env)
     assert listed.returncode == 0 and listed.stderr == ""
     ids = [lesson["id"] for lesson in json.loads(listed.stdout)["lessons"]]
-    # Position 4 (the course's neural networks) puts it between linear (3) and training (6).
-    assert ids[ids.index("hello") - 1: ids.index("hello") + 2] == ["linear", "hello", "training"]
+    # Position 4 (the course's neural networks) puts it after backprop (also section 4, and
+    # before it by id) and before training (6).
+    assert ids[ids.index("hello") - 1: ids.index("hello") + 2] == ["backprop", "hello", "training"]
 
     shown = run_cli("show", "hello", env=env)
     assert shown.returncode == 0

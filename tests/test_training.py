@@ -3,14 +3,13 @@ numbers checked against independent computations where one exists."""
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
 import pytest
 
 import workbench
-from conftest import one_line_error, run_cli
+from conftest import refused_before_any_work, run_cli
 from workbench import events, registry, store
 
 
@@ -166,7 +165,7 @@ def test_preprocessing_statistics_match_numpy_and_come_from_the_training_split(t
     assert m["normalization_mean_matches"] is True and m["statistics_leak"] is False
     (picture,) = [e for e in seen if isinstance(e, events.Picture)]
     assert len(picture.images) == 16
-    model, metadata = store.load_model(result.model_path)
+    model, _ = store.load_model(result.model_path)
     assert model.get_layer("normalization").mean.shape[-1] == 64
 
 
@@ -195,10 +194,7 @@ def test_statistics_from_all_images_is_flagged_as_a_leak(tmp_path):
     ("units=-5", "units must be 0..2000; got -5"),
 ])
 def test_bad_settings_exit_2_before_any_work(tmp_path, setting, message):
-    proc = run_cli("run", "training", "--set", setting, "--models-dir", str(tmp_path))
-    assert proc.returncode == 2
-    assert one_line_error(proc) == f"workbench: error: {message}"
-    assert not tmp_path.exists() or list(tmp_path.iterdir()) == []
+    assert refused_before_any_work("training", setting, tmp_path) == f"workbench: error: {message}"
 
 
 def test_show_lists_the_experiments():

@@ -137,7 +137,11 @@ class RunPanel(VerticalScroll):
         elif isinstance(event, events.Picture):
             self.query_one("#run-pictures").mount(PictureView(event))
         elif isinstance(event, events.Chart):
-            self.query_one("#run-charts").mount(curve_box(event.title, ChartView(event)))
+            # A chart's title says what is measured, often at length: it wraps above the
+            # plot instead of being cut in the border.
+            box = Vertical(Static(event.title, classes="chart-title"), ChartView(event),
+                           classes="curve-box")
+            self.query_one("#run-charts").mount(box)
         elif isinstance(event, events.Artifact):
             log.write(f"saved {event.kind}: {event.path}")
 
