@@ -803,3 +803,21 @@ async def test_the_anatomy_tab_takes_an_input_size(models_dir):
         await pilot.pause()
         assert str(summary.render()) == ("workbench: error: input must look like HxWxC "
                                          "(e.g. 227x227x3), got '64x64'")
+
+
+async def test_a_select_not_yet_showing_its_value_counts_as_its_default(models_dir, monkeypatch):
+    # Seen in a terminal: ctrl+r a moment after a lesson's form was made, while TensorFlow
+    # was still loading, found the select without its value ("got Select.NULL").
+    from textual.widgets import Select as SelectWidget
+
+    app = make_app(models_dir)
+    async with app.run_test(size=SMALL) as pilot:
+        app.screen.select_lesson("backprop")
+        await pilot.pause()
+        monkeypatch.setattr(SelectWidget, "is_blank", lambda self: True)
+        assert app.screen.query_one("#form-backprop #field-example").checked() == (True, "add_mul")
+        await pilot.press("ctrl+r")
+        panel = await run_to_end(app, pilot)
+        assert panel.outcome == "done", status_text(app)
+        assert panel.result.params["example"] == "add_mul" and panel.result.dataset == "digits"
+        assert panel.result.metrics["df_dz"] == 3.0

@@ -63,9 +63,22 @@ class FormField(Vertical):
     def make_control(self) -> Widget:
         raise NotImplementedError
 
+    # What a select holds in the moment before it has mounted its options (seen when
+    # ctrl+r comes right after a lesson's form is made, while TensorFlow still loads).
+    default: Any = None
+
     @property
     def control(self) -> Input | Select | Switch:
         return self.query_one(".field-control")
+
+    @property
+    def raw(self) -> Any:
+        """What the learner set: text for inputs (coerced later), the value otherwise; a
+        select not yet showing its value holds its default (it has no blank)."""
+        control = self.control
+        if isinstance(control, Select) and control.is_blank():
+            return self.default
+        return control.value
 
     def show_error(self, message: str | None) -> None:
         self.set_class(message is not None, "-invalid")
@@ -78,7 +91,7 @@ class FormField(Vertical):
     def checked(self) -> tuple[bool, Any]:
         """(True, the value) or (False, None) after showing this field's own error."""
         try:
-            value = self.check(self.control.value)
+            value = self.check(self.raw)
         except BadInput as exc:
             self.show_error(str(exc))
             return False, None
@@ -98,6 +111,7 @@ class ParamField(FormField):
         super().__init__(param.name, param.allowed() if not param.choices else param.type_name,
                          param.help, id=id or f"field-{param.name}")
         self.param = param
+        self.default = param.default
 
     def make_control(self) -> Widget:
         p, control_id = self.param, f"param-{self.param.name}"
@@ -107,11 +121,6 @@ class ParamField(FormField):
         if p.kind is bool and not p.many:
             return Switch(value=p.default, id=control_id, classes="field-control")
         return text_input(p.format(p.default), p.coerce, id=control_id)
-
-    @property
-    def raw(self) -> Any:
-        """What the learner set: text for inputs (coerced later), the value otherwise."""
-        return self.control.value
 
     def check(self, raw: Any) -> Any:
         return self.param.coerce(raw)
@@ -130,6 +139,7 @@ class DatasetField(FormField):
     def __init__(self, lesson: Lesson) -> None:
         super().__init__("dataset", "choice", dataset_help(lesson), id="field-dataset")
         self.lesson = lesson
+        self.default = lesson.default_dataset
 
     def make_control(self) -> Widget:
         return Select([(d, d) for d in self.lesson.datasets], value=self.lesson.default_dataset,
@@ -255,7 +265,7 @@ class ParamForm(VerticalScroll):
         values = {name: value for name, (_, value) in checked.items()}
         seed = values.pop("seed")
         try:
-            ready = runner.request(self.lesson, values, self.query_one("#dataset", Select).value, seed)
+            ready = runner.request(self.lesson, values, self.query_one(DatasetField).raw, seed)
         except BadInput as exc:
             self._blame(str(exc))
             return None
