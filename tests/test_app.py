@@ -344,6 +344,23 @@ async def test_generate_streams_text_from_a_saved_lstm(tiny_lstm, models_dir):
             generation.open_sampler(tiny_lstm).check_prime("€")
         assert str(screen.query_one("#generate-status", Static).render()) == f"workbench: error: {refused.value}"
 
+        # A weak model at temperature 0 may repeat its likeliest character, a space: the
+        # status says so, instead of a bare "200 characters" over an empty-looking page.
+        class Spaces:
+            def check_prime(self, prime):
+                pass
+
+            def generate(self, prime, length, **how):
+                yield " " * length
+
+        screen._sampler = lambda path: Spaces()
+        screen.query_one("#param-prime", Input).value = "The "
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.stop_event is None and "characters in" in str(
+            screen.query_one("#generate-status", Static).render()), 30, "the blank text")
+        status = str(screen.query_one("#generate-status", Static).render())
+        assert status.startswith("✓ 200 characters") and "all of it blank" in status
+
 
 # -- palette, themes, anatomy, start-up ------------------------------------------------------
 
