@@ -3,6 +3,16 @@
 from __future__ import annotations
 
 OPTIMIZERS = ("sgd", "sgd_momentum", "adam")
+# CS231n's rel_error: max(1e-8, |a| + |n|) in the denominator, so 0 == 0 reads as 0.
+CS231N_FLOOR = 1e-8
+
+
+def relative_error(analytic, numeric, floor: float = CS231N_FLOOR):
+    """CS231n's rel_error, elementwise: |a - n| / max(floor, |a| + |n|)."""
+    import numpy as np
+
+    a, n = np.asarray(analytic, dtype="float64"), np.asarray(numeric, dtype="float64")
+    return np.abs(a - n) / np.maximum(floor, np.abs(a) + np.abs(n))
 
 
 def make_optimizer(name: str, learning_rate: float, **kwargs):

@@ -10,6 +10,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from lessons.backprop.scalar import FLOOR
+from lessons.common import relative_error
 from workbench.events import EpochEnd
 
 JACOBIAN_SIZE = 8
@@ -79,9 +81,7 @@ def run(p, ctx) -> None:
     twin64 = keras_twin({k: v.astype("float64") for k, v in params.items()}, data.num_classes,
                         dtype="float64")
     theirs = tape_gradients(twin64, batch_x.astype("float64"), batch_y)
-    errors = {name: float(np.max(np.abs(ours[name] - theirs[name]) /
-                                 np.maximum(np.abs(ours[name]) + np.abs(theirs[name]), 1e-12)))
-              for name in ours}
+    errors = {name: float(np.max(relative_error(ours[name], theirs[name], FLOOR))) for name in ours}
     ctx.metric("max_error_vs_tensorflow", max(errors.values()))
     ctx.metric("error_by_parameter", errors)
     ctx.log("hand-written backward pass vs tf.GradientTape on one batch: largest relative error "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from lessons import common
 from lessons.backprop import graph
 from lessons.backprop.graph import Node
 
@@ -65,9 +66,13 @@ def neuron_tf(v):
     return tf.sigmoid(v["w0"] * v["x0"] + v["w1"] * v["x1"] + v["w2"])
 
 
+# Gradients here are exact up to float64 rounding: floor CS231n's denominator far lower.
+FLOOR = 1e-12
+
+
 def relative_error(a: float, b: float) -> float:
-    """CS231n's |a - b| / max(|a| + |b|, tiny): 0 when both are 0."""
-    return abs(a - b) / max(abs(a) + abs(b), 1e-12)
+    """CS231n's relative error of two gradients; 0 when both are 0."""
+    return float(common.relative_error(a, b, FLOOR))
 
 
 def tree(output: Node) -> list[str]:

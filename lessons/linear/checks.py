@@ -40,11 +40,10 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
+from lessons.common import CS231N_FLOOR, relative_error
 from lessons.linear.losses import MulticlassHinge
 
 EPS = float(np.finfo(np.float64).eps)
-# CS231n's rel_error: max(1e-8, |a| + |n|) in the denominator, so 0 == 0 reads as 0.
-CS231N_FLOOR = 1e-8
 # The floor sits where the centred difference's round-off alone reads as this relative
 # error: a tenth of the 1e-7 a smooth loss must beat.
 ROUND_OFF_READS_AS = 1e-8
@@ -92,12 +91,6 @@ def data_loss(model, loss_fn, x, y) -> float:
 def reg_loss(model, reg: float) -> float:
     kernel = model.get_layer("scores").kernel.numpy().astype("float64")
     return float(reg * np.sum(kernel * kernel))
-
-
-def relative_error(analytic, numeric, floor: float = CS231N_FLOOR):
-    """CS231n's rel_error, elementwise: |a - n| / max(floor, |a| + |n|)."""
-    a, n = np.asarray(analytic, "float64"), np.asarray(numeric, "float64")
-    return np.abs(a - n) / np.maximum(floor, np.abs(a) + np.abs(n))
 
 
 def entry_name(i: int, j: int) -> str:

@@ -39,19 +39,19 @@ class UnitCensus(keras.callbacks.Callback):
     def __init__(self, name: str, probe):
         super().__init__()
         self.name, self.probe = name, probe
-        self.saturated: list[list[float]] = []
+        self.flat: list[list[float]] = []
         self.dead: list[list[float]] = []
 
     def count(self) -> None:
         outputs = activations_model(self.model)(self.probe)
         per_layer = [flat_share(self.name, keras.ops.convert_to_numpy(a)) for a in outputs]
-        self.saturated.append([float(s.mean()) for s in per_layer])
+        self.flat.append([float(s.mean()) for s in per_layer])
         if self.name == "relu":  # only a plain ReLU can die: the others pass some gradient
             self.dead.append([float(np.mean(s == 1.0)) for s in per_layer])
 
     def on_epoch_end(self, epoch, logs=None):
         self.count()
-        logs["flat_fraction"] = float(np.mean(self.saturated[-1]))
+        logs["flat_fraction"] = float(np.mean(self.flat[-1]))
         if self.dead:
             logs["dead_fraction"] = float(np.mean(self.dead[-1]))
 
@@ -71,7 +71,7 @@ def run(p, ctx) -> None:
         final[name] = history["val_accuracy"][-1]
         kept[name] = (model, history)
     ctx.metric("final_val_accuracy", final)
-    ctx.metric("flat_share_by_layer", {name: c.saturated[-1] for name, c in census.items()})
+    ctx.metric("flat_share_by_layer", {name: c.flat[-1] for name, c in census.items()})
     ctx.metric("dead_relu_by_layer", census["relu"].dead[-1])
     ctx.metric("dead_relu_fraction", float(np.mean(census["relu"].dead[-1])))
 
