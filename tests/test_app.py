@@ -730,6 +730,8 @@ TINY = {
     "cnn": {"arch": "lenet", "epochs": "1"},
     "resnet": {"depth": "8", "epochs": "1", "width": "0.25"},
     "lstm": {name: str(value) for name, value in TINY_LSTM.items()},
+    "transfer": {"shots": "2,10", "repeats": "1", "pretrain_epochs": "2", "epochs": "5",
+                 "finetune_epochs": "2"},
 }
 
 
@@ -789,6 +791,10 @@ async def test_each_lessons_results_read_whole_at_100x30_and_160x48(models_dir, 
             assert chart.chart.series["plain"] == pytest.approx(list(m["plain_grad_norms"].values()))
             assert chart.chart.x == list(range(1, depth + 1))
             assert "━ plain" in str(chart.parent.border_subtitle)
+        if lesson_id == "transfer":
+            (chart,) = panel.query(ChartView)
+            assert chart.chart.x == [2, 10]
+            assert chart.chart.series["from scratch"] == m["accuracy_by_shots"]["from scratch"]
 
 
 async def test_the_anatomy_tab_takes_an_input_size(models_dir):

@@ -1,0 +1,68 @@
+"""Lesson: transfer learning (course section 7)."""
+
+from dataclasses import dataclass
+
+from workbench.errors import BadInput
+from workbench.params import Settings, knob
+from workbench.registry import Lesson
+
+STAGES = ("stage1", "stage2", "stage3")
+
+
+@dataclass(frozen=True)
+class TransferSettings(Settings):
+    shots: tuple[int, ...] = knob((2, 5, 10, 20), "labelled images per new digit: one point of "
+                                  "the curve each", low=1, high=50)
+    compare_at: int = knob(10, "the number of images per digit (one of shots) where the three "
+                           "modes are compared", low=1, high=50)
+    repeats: int = knob(2, "draws of the few labelled images per point of the curve (the mean "
+                        "is plotted: one draw is noisy)", low=1, high=20)
+    cut: str = knob("stage1", "where the backbone ends: after stage1 (general strokes), "
+                    "stage2 or stage3 (features made for digits 0-4)", choices=STAGES)
+    pretrain_epochs: int = knob(15, "passes over the source task (digits 0-4)", low=1, high=1000)
+    pretrain_rate: float = knob(2e-3, "Adam's step while pretraining", above=0.0, high=1.0)
+    epochs: int = knob(40, "passes over the few labelled images of the new task (digits 5-9)",
+                       low=1, high=10_000)
+    learning_rate: float = knob(3e-3, "Adam's step for the new head, and for training from "
+                                "scratch", above=0.0, high=1.0)
+    finetune_epochs: int = knob(20, "fine-tuning passes after the frozen run", low=1, high=10_000)
+    finetune_rate: float = knob(3e-4, "Adam's step when fine-tuning: small, not to wreck what "
+                                "the backbone learnt", above=0.0, high=1.0)
+    width: float = knob(1.0, "the ResNet-8's width (1 = the CIFAR design's 16/32/64 filters)",
+                        above=0.0, high=4.0)
+
+    def check(self) -> None:
+        if len(self.shots) < 2:
+            raise BadInput(f"shots needs at least two sizes for a curve (e.g. 2,5,10); got "
+                           f"{len(self.shots)}")
+        if list(self.shots) != sorted(set(self.shots)):
+            raise BadInput(f"shots must rise without repeats, e.g. 2,5,10,20; got "
+                           f"{','.join(map(str, self.shots))}")
+        if self.compare_at not in self.shots:
+            raise BadInput(f"compare_at must be one of shots ({','.join(map(str, self.shots))}); "
+                           f"got {self.compare_at}")
+
+
+LESSON = Lesson(
+    id="transfer",
+    title="Transfer learning",
+    summary="Reuse a network trained on one task for another with a handful of labels: frozen "
+            "backbone, extracted features, fine-tuning, against training from scratch.",
+    position=9.7,  # section 7's transfer learning, taught here once ResNet is known
+    settings=TransferSettings,
+    datasets=("digits", "mnist"),  # both have digits 0-4 to learn from and 5-9 to reuse it on
+    highlights=(
+        ("transfer_test_accuracy", "digits 5-9 from a few images each (compare_at), pretrained "
+                                   "backbone and a new head, mean of the draws"),
+        ("scratch_test_accuracy", "the same network from random weights on the same images"),
+        ("frozen_test_accuracy", "(1) frozen backbone, new head trained through it"),
+        ("features_test_accuracy", "(2) features extracted once, the same head trained on "
+                                   "them: the same as (1)"),
+        ("finetune_test_accuracy", "(3) then the backbone's top block fine-tuned at a smaller "
+                                   "rate"),
+        ("features_speedup_per_epoch", "how much faster an epoch of (2) is than one of (1)"),
+        ("frozen_bn_moving_mean_change", "largest move of a BatchNorm moving mean in the "
+                                         "frozen backbone: 0, inference mode kept"),
+        ("source_test_accuracy", "the backbone on its own task, digits 0-4"),
+    ),
+)

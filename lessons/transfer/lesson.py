@@ -1,0 +1,167 @@
+"""Transfer learning, offline: a ResNet-8 learns digits 0-4 (the source task), then helps
+with digits 5-9 (the new task) given only a few labelled images per digit.
+
+The course's three ways, side by side on the same images, against training from scratch:
+(1) freeze the backbone and train a new head through it; (2) run the backbone once over
+the images, keep the feature vectors, and train the same head on them alone (the same
+updates, cheaper epochs); (3) after (1), fine-tune the backbone's top block at a smaller
+learning rate. BatchNormalization stays in inference mode throughout, which the run checks.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from lessons.transfer import TransferSettings
+from lessons.transfer import STAGES
+from lessons.transfer.modes import (Trainer, accuracy, bn_moving_means, classifier, cut,
+                                    head, largest_change, resnet8, trainable_count,
+                                    unfreeze_top_block)
+from lessons.transfer.tasks import SOURCE, TARGET, few_shot, task
+
+
+def run(p: TransferSettings, ctx) -> None:
+    data = ctx.images
+    shape = data.image_shape
+    backbone_of = pretrain(p, ctx)
+    backbone = backbone_of[p.cut]
+    test_x, test_y = task(data.x_test, data.y_test, TARGET)
+    pool_x, pool_y = task(data.x_train, data.y_train, TARGET)
+    test_features = backbone.predict(test_x, verbose=0)
+
+    # One compiled model per mode, reset for every draw: the curve costs fits, not compiles.
+    features_head = Trainer(head(test_features.shape[-1], len(TARGET)), p.learning_rate)
+    scratch = Trainer(classifier_from_scratch(p, shape), p.learning_rate)
+    curve = {"transfer (features)": [], "from scratch": []}
+    rng = np.random.default_rng(ctx.seed)
+    draws = {}
+    for shots in p.shots:
+        transfer_runs, scratch_runs = [], []
+        for _ in range(p.repeats):
+            ctx.check_cancelled()
+            x, y = few_shot(pool_x, pool_y, shots, rng)
+            draws.setdefault(shots, (x, y))
+            features_head.fit(backbone.predict(x, verbose=0), y, p.epochs, per_epoch=False)
+            transfer_runs.append(features_head.accuracy(test_features, test_y))
+            scratch.fit(x, y, p.epochs, per_epoch=False)
+            scratch_runs.append(scratch.accuracy(test_x, test_y))
+        curve["transfer (features)"].append(float(np.mean(transfer_runs)))
+        curve["from scratch"].append(float(np.mean(scratch_runs)))
+        ctx.log(f"{shots} images per digit, mean of {p.repeats} draws: transfer "
+                f"{np.mean(transfer_runs):.3f}, from scratch {np.mean(scratch_runs):.3f}")
+    ctx.metric("accuracy_by_shots", {"images per class": list(p.shots), **curve})
+    at = p.shots.index(p.compare_at)
+    ctx.metric("transfer_test_accuracy", curve["transfer (features)"][at])
+    ctx.metric("scratch_test_accuracy", curve["from scratch"][at])
+    ctx.chart("test accuracy on digits 5-9 by labelled images per digit (mean of draws)",
+              "images per digit", list(p.shots), curve)
+
+    x, y = draws[p.compare_at]
+    ctx.metric("accuracy_by_cut", {stage: features_accuracy(backbone_of[stage], x, y, test_x,
+                                                            test_y, p) for stage in STAGES})
+    model, history = compare_modes(p, ctx, backbone, (x, y), (test_x, test_y), (pool_x, pool_y),
+                                   scratch)
+    ctx.save(model, history=history,
+             backbone=f"resnet8 (width {p.width:g}) up to {p.cut}, pretrained on digits 0-4",
+             trained=f"new head through the frozen backbone for {p.epochs} epochs, then its top "
+                     f"block fine-tuned at {p.finetune_rate:g} for {p.finetune_epochs}, on "
+                     f"{p.compare_at} images of each digit 5-9")
+
+
+def pretrain(p: TransferSettings, ctx) -> dict:
+    """ResNet-8 trained on every training image of digits 0-4; its backbone cut after each
+    stage (they share the pretrained weights)."""
+    data = ctx.images
+    network = resnet8(data.image_shape, len(SOURCE), p.width, include_top=True)
+    x, y = task(data.x_train, data.y_train, SOURCE)
+    trainer = Trainer(network, p.pretrain_rate)
+    trainer.fit(x, y, p.pretrain_epochs, ctx.callbacks(stage="pretrain", series="pretrain"),
+                shuffle=True)
+    source = accuracy(network, *task(data.x_test, data.y_test, SOURCE))
+    ctx.metric("source_test_accuracy", source)
+    ctx.log(f"pretrained ResNet-8 ({network.count_params():,} weights) on the {len(y)} training "
+            f"images of digits 0-4: test accuracy {source:.3f} on its own task")
+    return {stage: cut(network, stage) for stage in STAGES}
+
+
+def classifier_from_scratch(p: TransferSettings, shape):
+    """The same network as the transferred one (backbone up to `cut`, then the head), from
+    random weights."""
+    backbone = cut(resnet8(shape, len(TARGET), p.width, include_top=False), p.cut)
+    return classifier(backbone, head(backbone.output_shape[-1], len(TARGET), "scratch_head"),
+                      "scratch")
+
+
+def features_accuracy(backbone, x, y, test_x, test_y, p) -> float:
+    """Mode (2) with the backbone cut elsewhere: how general each stage's features are."""
+    trainer = Trainer(head(backbone.output_shape[-1], len(TARGET)), p.learning_rate)
+    trainer.fit(backbone.predict(x, verbose=0), y, p.epochs, per_epoch=False)
+    return trainer.accuracy(backbone.predict(test_x, verbose=0), test_y)
+
+
+def compare_modes(p, ctx, backbone, train, test, pool, scratch):
+    """The three modes and the baseline on one draw (`train`): accuracy, and the number of
+    weights each trains; and the seconds an epoch of each takes over the whole `pool`."""
+    (x, y), (test_x, test_y) = train, test
+    backbone.trainable = False
+    moving_means = bn_moving_means(backbone)
+    top = head(backbone.output_shape[-1], len(TARGET))
+    twin = head(backbone.output_shape[-1], len(TARGET), "features_head")
+    twin.set_weights(top.get_weights())
+    frozen = Trainer(classifier(backbone, top, "transfer"), p.learning_rate)
+    features = Trainer(twin, p.learning_rate)
+    seconds = epoch_seconds(backbone, pool, frozen=frozen, features=features, scratch=scratch)
+    ctx.metric("seconds_per_epoch", seconds)
+    ctx.metric("features_speedup_per_epoch", seconds["(1) frozen"] / seconds["(2) features"])
+
+    # (1) frozen backbone, the head trained through it: every epoch runs the backbone.
+    frozen_history, _ = frozen.fit(x, y, p.epochs, ctx.callbacks(stage="(1) frozen", series="frozen"))
+    # (2) the backbone runs once; a head with the same starting weights trains on arrays.
+    features.fit(backbone.predict(x, verbose=0), y, p.epochs)
+    ctx.metric("frozen_test_accuracy", frozen.accuracy(test_x, test_y))
+    ctx.metric("features_test_accuracy", features.accuracy(backbone.predict(test_x, verbose=0), test_y))
+    ctx.metric("frozen_bn_moving_mean_change", largest_change(moving_means, bn_moving_means(backbone)))
+
+    # (3) fine-tune the top block after (1), at a smaller rate.
+    unfreeze_top_block(backbone, p.cut)
+    frozen.slow_down(p.finetune_rate)
+    finetune_history, _ = frozen.fit(x, y, p.finetune_epochs, ctx.callbacks(
+        stage="(3) fine-tune", series="fine-tune"), afresh=False)
+    ctx.metric("finetune_test_accuracy", frozen.accuracy(test_x, test_y))
+    ctx.metric("finetune_bn_moving_mean_change", largest_change(moving_means, bn_moving_means(backbone)))
+    ctx.metric("trainable_weights", {"(1) frozen": trainable_count(top),
+                                     "(2) features": trainable_count(twin),
+                                     "(3) fine-tune": trainable_count(frozen.model),
+                                     "from scratch": trainable_count(scratch.model)})
+    m = ctx.metrics
+    ctx.log(f"{p.compare_at} images per digit: (1) frozen {m['frozen_test_accuracy']:.3f}, (2) features "
+            f"{m['features_test_accuracy']:.3f} with epochs {m['features_speedup_per_epoch']:.1f}x "
+            f"faster, (3) fine-tuned {m['finetune_test_accuracy']:.3f}, from scratch "
+            f"{m['scratch_test_accuracy']:.3f} (mean of draws)")
+    history = {k: frozen_history[k] + finetune_history[k] for k in ("loss", "accuracy")}
+    return frozen.model, history
+
+
+
+TIMED_PASSES = 3
+
+
+def epoch_seconds(backbone, pool, **trainers) -> dict[str, float]:
+    """Seconds per epoch of each mode over every training image of the new task (a few
+    dozen images take too little time to measure), the features extracted once first.
+    The trainers start afresh at their next fit, so timing them costs nothing else."""
+    x, y = pool
+    started = time.perf_counter()
+    features = backbone.predict(x, verbose=0)
+    extraction = time.perf_counter() - started
+    inputs = {"frozen": x, "features": features, "scratch": x}
+    seconds = {name: _per_epoch(trainer, inputs[name], y) for name, trainer in trainers.items()}
+    return {"(1) frozen": seconds["frozen"], "(2) features": seconds["features"],
+            "from scratch": seconds["scratch"], "(2) extracting the features, once": extraction}
+
+
+def _per_epoch(trainer, x, y) -> float:
+    trainer.fit(x, y, 1, per_epoch=False)  # the first fit also builds the training step
+    return trainer.fit(x, y, TIMED_PASSES, per_epoch=False)[1]
