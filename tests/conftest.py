@@ -3,12 +3,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 # Quiet TensorFlow for the in-process tests, as the CLI does for itself.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# English, whatever the machine's locale, and no preference file outside the test run
+# (tests of the language choice undo these for themselves).
+os.environ["WORKBENCH_LANG"] = "en"
+os.environ["WORKBENCH_CONFIG_DIR"] = tempfile.mkdtemp(prefix="workbench-config-")
 
 
 @pytest.fixture

@@ -844,3 +844,42 @@ async def test_a_select_not_yet_showing_its_value_counts_as_its_default(models_d
         assert panel.outcome == "done", status_text(app)
         assert panel.result.params["example"] == "add_mul" and panel.result.dataset == "digits"
         assert panel.result.metrics["df_dz"] == 3.0
+
+
+# -- the notes in Chinese ----------------------------------------------------------------
+
+@pytest.mark.parametrize("size", [SMALL, (160, 48)])
+def test_snapshot_lesson_screen_in_chinese(snap_compare, size):
+    assert snap_compare(WorkbenchApp(models_dir="no-models-here", preload_tensorflow=False),
+                        press=["ctrl+l"], terminal_size=size)
+
+
+async def test_ctrl_l_switches_the_notes_to_chinese_and_the_next_launch_remembers(
+        models_dir, tmp_path, monkeypatch):
+    from workbench import language, preferences
+
+    monkeypatch.delenv(language.ENV)
+    monkeypatch.setenv(preferences.ENV, str(tmp_path))
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    app = make_app(models_dir)
+    async with app.run_test(size=SMALL) as pilot:
+        assert app.lang == "en" and notes_text(app) == app_notes("knn")
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert app.lang == "zh"
+        assert notes_text(app).startswith("# k 近邻 (k-nearest neighbours)")
+        shown = screen_text(app)
+        assert "k 近邻" in shown
+        # Another lesson opens in Chinese too.
+        app.screen.select_lesson("linear")
+        await pilot.pause()
+        assert "线性分类器" in notes_text(app)
+    assert preferences.load() == {"lang": "zh"}
+    again = make_app(models_dir)
+    async with again.run_test(size=SMALL) as pilot:
+        assert again.lang == "zh" and "k 近邻" in notes_text(again)
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert notes_text(again) == app_notes("knn")
+    assert preferences.load() == {"lang": "en"}

@@ -11,7 +11,7 @@ import os
 import sys
 from typing import Any, Sequence
 
-from workbench import __version__, registry
+from workbench import __version__, language, registry
 from workbench.errors import BadInput, WorkbenchError
 from workbench.formatting import error_line
 from workbench.params import SEED, Param
@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("show", help="a lesson's notes and parameter table")
     p.add_argument("lesson")
+    p.add_argument("--lang", help=LANG_HELP)
 
     p = sub.add_parser("run", help="run a lesson headless", parents=[models_option])
     p.add_argument("lesson")
@@ -58,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="none (default) or mirrored (MirroredStrategy over every GPU)")
     p.add_argument("--json", action="store_true", help="print one JSON object to stdout")
     p.add_argument("--quiet", action="store_true", help="no progress or log on stderr")
+    p.add_argument("--lang", help=LANG_HELP + " (the explanatory log lines)")
 
     from workbench.generation import OPTIONS
 
@@ -87,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     return parser
 
+
+LANG_HELP = "en or zh (default: $WORKBENCH_LANG, else the locale: LANG=zh_CN.UTF-8 gives zh)"
 
 CLASSES = Param("classes", int, 1000, "classifier outputs", low=1, high=100_000)
 
@@ -181,9 +185,10 @@ def cmd_show(args) -> int:
 
     from workbench import views
 
+    lang = language.resolve(args.lang)
     lesson = registry.get(args.lesson)
     console = _console()
-    console.print(Markdown(lesson.notes))
+    console.print(Markdown(lesson.notes_in(lang)))
     console.print(views.params_table(lesson.params))
     return 0
 
@@ -196,7 +201,7 @@ def cmd_run(args) -> int:
     from workbench.runner import run
 
     params = parse_assignments(args.assignments)
-    view = ConsoleView(quiet=args.quiet)
+    view = ConsoleView(quiet=args.quiet, lang=language.resolve(args.lang))
     try:
         result = run(args.lesson, params, dataset=args.dataset, seed=args.seed, out=args.out,
                      models_dir=args.models_dir, on_event=view, precision=args.precision,

@@ -73,8 +73,10 @@ class RunContext:
     def emit(self, event: Event) -> None:
         self._emit(event)
 
-    def log(self, text: str) -> None:
-        self.emit(Log(text))
+    def log(self, text: str, zh: str | None = None) -> None:
+        """An explanatory line, in English and (`zh`) Chinese: the front end shows the
+        learner's language."""
+        self.emit(Log(text, zh))
 
     def metric(self, name: str, value: Any) -> None:
         self.metrics[name] = value

@@ -32,6 +32,12 @@ class Progress:
 @dataclass(frozen=True)
 class Log:
     text: str
+    zh: str | None = None  # the same line in Chinese, where the lesson words it
+
+    def in_language(self, lang: str) -> str:
+        from workbench.language import pick
+
+        return pick(lang, self.text, self.zh)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """Figures in lesson notes, generated from code and kept fresh by a test.
 
-A lesson's notes.md holds a block between the `figures` markers; the lesson's
-`figures.py` renders it from the models themselves. `python -m lessons.<id>.figures`
-rewrites the block; a test compares the file with a fresh rendering, so the notes
-can never quote a number the code no longer gives.
+A lesson's notes.md (and notes.zh.md) holds a block between the `figures` markers; the
+lesson's `figures.py` renders it from the models themselves, once for both languages.
+`python -m lessons.<id>.figures` rewrites the block in both files; a test compares them
+with a fresh rendering, so neither can quote a number the code no longer gives.
 """
 
 from __future__ import annotations
@@ -29,9 +29,16 @@ def with_figures(notes: str, figures: str) -> str:
     return pattern.sub(lambda _: f"{BEGIN}\n{figures}\n{END}", notes)
 
 
+def both_languages(notes_path: Path) -> list[Path]:
+    """notes.md and, where the lesson has one, notes.zh.md: one rendering, shown in both."""
+    chinese = notes_path.with_name("notes.zh.md")
+    return [notes_path, chinese] if chinese.exists() else [notes_path]
+
+
 def is_fresh(notes_path: Path, render: Callable[[], str]) -> bool:
-    text = notes_path.read_text(encoding="utf-8")
-    return with_figures(text, render()) == text
+    figures = render()
+    texts = [path.read_text(encoding="utf-8") for path in both_languages(notes_path)]
+    return all(with_figures(text, figures) == text for text in texts)
 
 
 def update(notes_path: Path, render: Callable[[], str]) -> None:
@@ -39,6 +46,7 @@ def update(notes_path: Path, render: Callable[[], str]) -> None:
     from workbench.quiet import import_tensorflow
 
     import_tensorflow()
-    text = notes_path.read_text(encoding="utf-8")
-    notes_path.write_text(with_figures(text, render()), encoding="utf-8")
-    print(f"updated {notes_path}")
+    figures = render()
+    for path in both_languages(notes_path):
+        path.write_text(with_figures(path.read_text(encoding="utf-8"), figures), encoding="utf-8")
+        print(f"updated {path}")

@@ -20,7 +20,8 @@ EPOCH_PRINT_INTERVAL_S = 0.25
 class ConsoleView:
     """Consumes events; draws a bar only on a terminal and only when not quiet."""
 
-    def __init__(self, quiet: bool = False, stream=None):
+    def __init__(self, quiet: bool = False, stream=None, lang: str = "en"):
+        self.lang = lang
         self.console = Console(file=stream or sys.stderr, highlight=False)
         self.quiet = quiet
         self.show_bar = not quiet and self.console.is_terminal
@@ -41,7 +42,7 @@ class ConsoleView:
             if event.total is not None and event.done >= event.total:
                 self._print_epoch_lines()  # the stage is over: nothing more to wait for
         elif isinstance(event, events.Log):
-            self._print(event.text)
+            self._print(event.in_language(self.lang))
         elif isinstance(event, events.EpochEnd):
             self._epoch_lines.append(epoch_line(event.epoch, event.logs, event.series))
             if time.perf_counter() - self._last_print >= EPOCH_PRINT_INTERVAL_S:

@@ -24,6 +24,7 @@ from importlib import metadata, resources
 from typing import Any, Callable
 
 from workbench.errors import BadInput
+from workbench.language import pick
 from workbench.params import Param, Settings
 
 GROUP = "workbench.lessons"
@@ -85,6 +86,8 @@ class Lesson:
     # "<package>.lesson:run" (taking settings and ctx), the notes are its notes.md.
     run: str = ""
     notes: str = ""
+    notes_zh: str = ""  # its notes.zh.md: the same sections in Chinese (English where absent)
+    title_zh: str = ""
     keras_modules: tuple[str, ...] = ()  # modules that register this lesson's Keras classes
     datasets: tuple[str, ...] = IMAGE_DATASETS
     default_dataset: str = "digits"
@@ -110,6 +113,14 @@ class Lesson:
             object.__setattr__(self, "run", f"{package}.lesson:run")
         if not self.notes:
             object.__setattr__(self, "notes", read_notes(package))
+        if not self.notes_zh:
+            object.__setattr__(self, "notes_zh", read_notes(package, ZH_NOTES, missing_ok=True))
+
+    def notes_in(self, lang: str) -> str:
+        return pick(lang, self.notes, self.notes_zh)
+
+    def title_in(self, lang: str) -> str:
+        return pick(lang, self.title, self.title_zh)
 
     @property
     def params(self) -> tuple[Param, ...]:
@@ -125,9 +136,15 @@ class Lesson:
         return load(self.run)
 
 
-def read_notes(package: str, filename: str = "notes.md") -> str:
-    """A lesson's Markdown notes, shipped beside its code."""
-    return resources.files(package).joinpath(filename).read_text(encoding="utf-8")
+NOTES, ZH_NOTES = "notes.md", "notes.zh.md"
+
+
+def read_notes(package: str, filename: str = NOTES, *, missing_ok: bool = False) -> str:
+    """A lesson's Markdown notes, shipped beside its code ("" if absent and `missing_ok`)."""
+    notes = resources.files(package).joinpath(filename)
+    if missing_ok and not notes.is_file():
+        return ""
+    return notes.read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)

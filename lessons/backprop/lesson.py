@@ -26,7 +26,9 @@ def run(p, ctx) -> None:
         tf_build = scalar.neuron_tf
     output, leaves, _ = scalar.evaluate(builds["graph"], values)
     ctx.log("the graph, from the output back to the inputs (forward value, then d f / d node):\n"
-            + "\n".join(scalar.tree(output)))
+            + "\n".join(scalar.tree(output)),
+            zh="计算图，从输出回溯到输入（先是前向值，然后是 d f / d node）：\n"
+               + "\n".join(scalar.tree(output)))
     ctx.metric("f", output.value)
     grads = {name: leaves[name].grad for name in values}
     for name, grad in grads.items():
@@ -41,14 +43,22 @@ def run(p, ctx) -> None:
                max(scalar.relative_error(grads[n], numeric[n]) for n in values))
     ctx.log("gradients: " + ", ".join(f"df/d{n} = {g:.4g}" for n, g in grads.items())
             + f"; TensorFlow agrees to {ctx.metrics['max_error_vs_tensorflow']:.1e}, centred "
-            f"differences to {ctx.metrics['max_error_vs_finite_differences']:.1e}")
+            f"differences to {ctx.metrics['max_error_vs_finite_differences']:.1e}",
+            zh="梯度：" + "，".join(f"df/d{n} = {g:.4g}" for n, g in grads.items())
+               + f"；与 TensorFlow 相符，误差在 {ctx.metrics['max_error_vs_tensorflow']:.1e} 以内；"
+               f"与中心差分相符，误差在 {ctx.metrics['max_error_vs_finite_differences']:.1e} 以内")
     found = scalar.patterns()
     ctx.metric("gate_patterns", {f"{gate}.{k}": v for gate, g in found.items() for k, v in g.items()})
     ctx.log("gate patterns, upstream gradient 2 at a = 3, b = -4: add hands both 2 "
             f"({found['add']['da']:g}, {found['add']['db']:g}); mul swaps ({found['mul']['da']:g} "
             f"= 2 b, {found['mul']['db']:g} = 2 a); max routes ({found['max']['da']:g}, "
             f"{found['max']['db']:g}); a used twice in a * a adds both paths "
-            f"({found['fan_out']['da']:g} = 2 x 3 + 2 x 3)")
+            f"({found['fan_out']['da']:g} = 2 x 3 + 2 x 3)",
+            zh="门的模式，上游梯度为 2，a = 3，b = -4 时：add 把 2 交给两个输入 "
+               f"({found['add']['da']:g}, {found['add']['db']:g})；mul 互换 ({found['mul']['da']:g} "
+               f"= 2 b, {found['mul']['db']:g} = 2 a)；max 路由 ({found['max']['da']:g}, "
+               f"{found['max']['db']:g})；a * a 中 a 被用了两次，两条路径的梯度相加 "
+               f"({found['fan_out']['da']:g} = 2 x 3 + 2 x 3)")
     ctx.save(as_keras(p, values), variant=p.example)
 
 

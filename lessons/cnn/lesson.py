@@ -34,7 +34,9 @@ def run(p: CnnSettings, ctx) -> None:
     model, outputs = training_model(p, shape, data.num_classes)
     auxiliary = outputs is not None
     ctx.log(f"{p.arch} at width {p.width:g} on {size}x{size} images "
-            f"({data.image_shape[0]}x{data.image_shape[1]} {data.name} resized), {p.epochs} epochs")
+            f"({data.image_shape[0]}x{data.image_shape[1]} {data.name} resized), {p.epochs} epochs",
+            zh=f"{p.arch}，宽度 {p.width:g}，输入 {size}x{size} 的图像（由 "
+               f"{data.image_shape[0]}x{data.image_shape[1]} 的 {data.name} 缩放而来），{p.epochs} 轮")
 
     resized = resizer(size)
 
@@ -67,7 +69,10 @@ def run(p: CnnSettings, ctx) -> None:
                   if key.endswith("accuracy") and not key.startswith("val"))
     ctx.log(f"train_accuracy {ctx.metrics['train_accuracy']:.3f} scores the finished network on "
             f"the training images as they are; the last epoch's {during:.3f} was averaged over "
-            + ("shifted copies, " if p.augment else "") + "while the weights were still moving")
+            + ("shifted copies, " if p.augment else "") + "while the weights were still moving",
+            zh=f"train_accuracy {ctx.metrics['train_accuracy']:.3f} 是训练完成的网络在原样的训练图像上的"
+               f"得分；最后一轮的 {during:.3f} 是" + ("在平移后的副本上、" if p.augment else "")
+               + "在权重仍在变化时平均得到的")
 
     report_anatomy(ctx, anatomy.of_model(kept, p.arch))
     filters = first_layer_filters(kept)
@@ -112,10 +117,16 @@ def report_anatomy(ctx, body: anatomy.Anatomy) -> None:
     ctx.metric("forward_activation_bytes", body.forward_activation_bytes)
     ctx.log(f"trained network: {anatomy.human(body.total_params)} parameters, "
             f"{anatomy.human(body.total_macs)} MACs and {anatomy.human(body.forward_activation_bytes, 'B')} "
-            f"of activations per image; full size: workbench anatomy {body.arch}")
+            f"of activations per image; full size: workbench anatomy {body.arch}",
+            zh=f"训练出的网络：{anatomy.human(body.total_params)} 个参数，每张图像 "
+               f"{anatomy.human(body.total_macs)} 次 MAC、"
+               f"{anatomy.human(body.forward_activation_bytes, 'B')} 的激活值；"
+               f"完整尺寸：workbench anatomy {body.arch}")
     heaviest = max(body.layers, key=lambda layer: layer.macs)
     ctx.log(f"most MACs: {heaviest.name} ({heaviest.macs / body.total_macs:.0%}); "
-            f"parameters in fully connected layers: {body.share('params', {'Dense'}):.0%}")
+            f"parameters in fully connected layers: {body.share('params', {'Dense'}):.0%}",
+            zh=f"MAC 最多的层：{heaviest.name}（{heaviest.macs / body.total_macs:.0%}）；"
+               f"全连接层的参数占比：{body.share('params', {'Dense'}):.0%}")
 
 
 def _first_conv(model) -> keras.layers.Conv2D:

@@ -33,7 +33,9 @@ def run(p: KnnSettings, ctx) -> None:
     if p.k > n_train:
         raise BadInput(f"k must be in 1..{n_train} (the training-set size); got {p.k}")
     ctx.log(f"{data.name}: {n_train} training images of {dim} numbers; "
-            f"{len(x_val)} validation, {len(x_test)} test")
+            f"{len(x_val)} validation, {len(x_test)} test",
+            zh=f"{data.name}：{n_train} 张训练图像，每张 {dim} 个数；"
+               f"验证集 {len(x_val)} 张，测试集 {len(x_test)} 张")
     ctx.metric("n_train", n_train)
 
     time_distances(ctx, x_test[:timing_rows(x_test, x_train, p.metric)], x_train, p.metric)
@@ -57,7 +59,10 @@ def run(p: KnnSettings, ctx) -> None:
         ctx.progress("predict", done, len(splits), accuracy=accuracy)
     ctx.log(f"k={p.k} {p.metric}: test accuracy {ctx.metrics['test_accuracy']:.3f}, "
             f"train {ctx.metrics['train_accuracy']:.3f} (with k=1 train accuracy is 1: "
-            "every training image is its own nearest neighbour)")
+            "every training image is its own nearest neighbour)",
+            zh=f"k={p.k} {p.metric}：测试集准确率 {ctx.metrics['test_accuracy']:.3f}，"
+               f"训练集 {ctx.metrics['train_accuracy']:.3f}（k=1 时训练集准确率为 1："
+               "每张训练图像都是它自己的最近邻）")
 
     show_neighbours(ctx, data.x_test, data.x_train[:n_train], x_test, y_test, x_train, y_train,
                     test_predicted, p)
@@ -91,7 +96,10 @@ def time_distances(ctx, test: np.ndarray, train: np.ndarray, metric: str) -> Non
     fastest = seconds["no_loops"] or 1e-9
     ctx.log(f"{len(test)}x{len(train)} {metric} distances: two loops {seconds['two_loops']:.3f}s, "
             f"one loop {seconds['one_loop']:.3f}s, no loops {seconds['no_loops']:.4f}s "
-            f"({seconds['two_loops'] / fastest:.0f}x faster); largest difference {difference:.2e}")
+            f"({seconds['two_loops'] / fastest:.0f}x faster); largest difference {difference:.2e}",
+            zh=f"{len(test)}x{len(train)} 的 {metric} 距离：两重循环 {seconds['two_loops']:.3f}s，"
+               f"一重循环 {seconds['one_loop']:.3f}s，无循环 {seconds['no_loops']:.4f}s"
+               f"（快 {seconds['two_loops'] / fastest:.0f} 倍）；最大差异 {difference:.2e}")
 
 
 def vote(neighbour_labels: np.ndarray, num_classes: int) -> np.ndarray:
@@ -126,7 +134,10 @@ def cross_validate(ctx, x: np.ndarray, y: np.ndarray, p: KnnSettings, num_classe
     lines = [f"  k={k:>3}: {v['mean']:.3f} +/- {v['std']:.3f}" for k, v in table.items()]
     ctx.log(f"{folds}-fold cross-validation ({p.metric}):\n" + "\n".join(lines)
             + f"\n  best k = {best}" + ("" if best == p.k else
-                                        f" (this run uses k={p.k}; try --set k={best})"))
+                                        f" (this run uses k={p.k}; try --set k={best})"),
+            zh=f"{folds} 折交叉验证（{p.metric}）：\n" + "\n".join(lines)
+            + f"\n  最佳 k = {best}" + ("" if best == p.k else
+                                       f"（本次运行使用 k={p.k}；可试试 --set k={best}）"))
 
 
 def show_neighbours(ctx, test_images, train_images, x_test, y_test, x_train, y_train, predicted,

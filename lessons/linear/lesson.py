@@ -47,7 +47,9 @@ def run(p: LinearSettings, ctx) -> None:
     ctx.metric("initial_loss", initial)
     ctx.metric("expected_initial_loss", expected)
     ctx.log(f"initial {p.loss} loss {initial:.4f}; expected {expected:.4f} "
-            f"({'ln C' if p.loss == 'softmax' else '(C - 1) * delta'}, C = {data.num_classes})")
+            f"({'ln C' if p.loss == 'softmax' else '(C - 1) * delta'}, C = {data.num_classes})",
+            zh=f"初始 {p.loss} 损失 {initial:.4f}；预期 {expected:.4f}"
+               f"（{'ln C' if p.loss == 'softmax' else '(C - 1) * delta'}，C = {data.num_classes}）")
 
     model.compile(optimizer=make_optimizer(p.optimizer, p.learning_rate), loss=loss_fn,
                   metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
@@ -73,10 +75,16 @@ def run(p: LinearSettings, ctx) -> None:
     ctx.metric("grad_check_kinks", list(check.kinks))
     kinks = (f"; {len(check.kinks)} entries straddle a hinge kink, not counted: "
              f"{', '.join(check.kinks)}" if check.kinks else "")
+    kinks_zh = (f"；{len(check.kinks)} 个元素跨在折叶损失的折点上，未计入："
+                f"{', '.join(check.kinks)}" if check.kinks else "")
     ctx.log(f"loss {final_data + final_reg:.4f} = data {final_data:.4f} + reg {final_reg:.4f}; "
             f"test accuracy {ctx.metrics['test_accuracy']:.3f}; gradient check on {check.entries} "
             f"entries of W (pixels that vary): largest relative error {check.max_rel_error:.1e}"
-            + kinks)
+            + kinks,
+            zh=f"损失 {final_data + final_reg:.4f} = 数据损失 {final_data:.4f} + 正则化损失 "
+               f"{final_reg:.4f}；测试集准确率 {ctx.metrics['test_accuracy']:.3f}；对 W 的 "
+               f"{check.entries} 个元素（取值有变化的像素）做梯度检查：最大相对误差 "
+               f"{check.max_rel_error:.1e}" + kinks_zh)
 
     templates = class_templates(model, data.image_shape)
     ctx.picture(f"learned templates: each class's row of W ({p.loss})",

@@ -30,7 +30,9 @@ def run(p: LstmSettings, ctx) -> None:
     x_train, y_train, x_val, y_val = corpora.split(text, p.seq_len)
     vocab = len(text.vocabulary)
     ctx.log(f"corpus {text.name!r}: {len(text.text):,} characters, vocabulary of {vocab}; "
-            f"{len(x_train)} training and {len(x_val)} validation sequences of {p.seq_len}")
+            f"{len(x_train)} training and {len(x_val)} validation sequences of {p.seq_len}",
+            zh=f"语料 {text.name!r}：{len(text.text):,} 个字符，词表大小 {vocab}；"
+               f"{len(x_train)} 条训练序列和 {len(x_val)} 条验证集序列，每条长 {p.seq_len}")
     ctx.metric("vocabulary_size", vocab)
     ctx.metric("uniform_loss", math.log(vocab))  # what a model that knows nothing scores
 
@@ -53,7 +55,9 @@ def run(p: LstmSettings, ctx) -> None:
     for name in ("loss", "val_loss", "val_perplexity", "val_bits_per_char", "grad_norm"):
         ctx.metric(f"final_{name}", last[name])
     ctx.log(f"validation loss {last['val_loss']:.3f} nats/char = {last['val_bits_per_char']:.3f} "
-            f"bits/char (perplexity {last['val_perplexity']:.2f}; knowing nothing: {vocab})")
+            f"bits/char (perplexity {last['val_perplexity']:.2f}; knowing nothing: {vocab})",
+            zh=f"验证集损失 {last['val_loss']:.3f} nats/char = {last['val_bits_per_char']:.3f} "
+               f"bits/char（困惑度 {last['val_perplexity']:.2f}；一无所知时为 {vocab}）")
     ctx.save(model, history=fit.history, vocabulary=text.vocabulary)
 
 
@@ -104,7 +108,8 @@ class EpochSamples(keras.callbacks.Callback):
         for t in SAMPLE_TEMPERATURES:
             text = "".join(self.sampler.generate(prime, SAMPLE_LENGTH, temperature=t, seed=self.ctx.seed))
             lines.append(f"  T={t:g}: " + (prime + text).replace("\n", " | "))
-        self.ctx.log(f"epoch {epoch + 1} samples:\n" + "\n".join(lines))
+        self.ctx.log(f"epoch {epoch + 1} samples:\n" + "\n".join(lines),
+                     zh=f"第 {epoch + 1} 轮的采样：\n" + "\n".join(lines))
 
 
 def clip_demo(ctx, x, y, vocab: int, p: LstmSettings) -> None:
@@ -149,4 +154,12 @@ def clip_demo(ctx, x, y, vocab: int, p: LstmSettings) -> None:
             f"{m['clip_demo_clipped_longest_step']:.3g}; recurrent weight norm after "
             f"{m['clip_demo_unclipped_recurrent_weight_norm']:.3g} vs "
             f"{m['clip_demo_clipped_recurrent_weight_norm']:.3g}; final loss "
-            f"{m['clip_demo_unclipped_final_loss']:.3f} vs {m['clip_demo_clipped_final_loss']:.3f}")
+            f"{m['clip_demo_unclipped_final_loss']:.3f} vs {m['clip_demo_clipped_final_loss']:.3f}",
+            zh=f"梯度截断演示：SimpleRNN，循环增益 {CLIP_DEMO_GAIN:g}，SGD 学习率 "
+               f"{CLIP_DEMO_LEARNING_RATE:g}，在同一批次上训练 {CLIP_DEMO_STEPS} 步\n"
+               f"  step  grad norm (no clip)  (clip {clipnorm:g})\n"
+               f"{rows}\n  最大步长：不截断 {m['clip_demo_unclipped_longest_step']:.3g}，截断 "
+               f"{m['clip_demo_clipped_longest_step']:.3g}；训练后循环权重的范数：不截断 "
+               f"{m['clip_demo_unclipped_recurrent_weight_norm']:.3g}，截断 "
+               f"{m['clip_demo_clipped_recurrent_weight_norm']:.3g}；最终损失：不截断 "
+               f"{m['clip_demo_unclipped_final_loss']:.3f}，截断 {m['clip_demo_clipped_final_loss']:.3f}")

@@ -41,7 +41,8 @@ def run(p: ResnetSettings, ctx) -> None:
 
     error = identity_error(ctx.seed)
     ctx.metric("identity_max_error", error)
-    ctx.log(f"a basic block with its residual weights at zero: max |block(x) - relu(x)| = {error:g}")
+    ctx.log(f"a basic block with its residual weights at zero: max |block(x) - relu(x)| = {error:g}",
+            zh=f"残差权重全为零的基本块：max |block(x) - relu(x)| = {error:g}")
 
     twins = p.twins()
     models = {twin: build(p, shape, data.num_classes, shortcut=twin == "residual") for twin in twins}
@@ -50,7 +51,10 @@ def run(p: ResnetSettings, ctx) -> None:
     probe = tf.image.resize(data.x_train[:PROBE_SIZE], (size, size)), data.y_train[:PROBE_SIZE]
     ctx.log(f"{' and '.join(m.name for m in models.values())} at width {p.width:g} "
             f"({', '.join(f'{m.count_params():,}' for m in models.values())} parameters); "
-            f"{data.name} at {size}x{size}")
+            f"{data.name} at {size}x{size}",
+            zh=f"{' 和 '.join(m.name for m in models.values())}，宽度 {p.width:g}（参数量 "
+               f"{'，'.join(f'{m.count_params():,}' for m in models.values())}）；"
+               f"{data.name}，尺寸 {size}x{size}")
 
     own_metrics, histories = {}, {}
     for twin in twins:
@@ -137,13 +141,18 @@ def report_comparison(ctx) -> None:
                m["residual_first_conv_grad_norm"][1:])
     for i, (pl, pa, pg, rl, ra, rg) in enumerate(rows, 1):
         lines.append(f"{i:>5}   {pl:>11.4f}  {pa:.3f}  {pg:>9.3g}   {rl:>14.4f}  {ra:.3f}  {rg:>9.3g}")
-    ctx.log("\n".join(lines))
+    ctx.log("\n".join(lines), zh="\n".join(lines))  # a table: the same in both languages
     plain_grads, residual_grads = m["plain_grad_norms"], m["residual_grad_norms"]
     first, last = next(iter(residual_grads)), next(reversed(residual_grads))
     ctx.log(f"gradient norm at initialisation, first conv ({first}) / last conv ({last}): "
             f"plain {plain_grads[first]:.3g} / {plain_grads[last]:.3g}, "
-            f"residual {residual_grads[first]:.3g} / {residual_grads[last]:.3g}")
+            f"residual {residual_grads[first]:.3g} / {residual_grads[last]:.3g}",
+            zh=f"初始化时的梯度范数，第一个卷积层（{first}）/ 最后一个卷积层（{last}）："
+               f"plain {plain_grads[first]:.3g} / {plain_grads[last]:.3g}，"
+               f"residual {residual_grads[first]:.3g} / {residual_grads[last]:.3g}")
     better = "residual" if m["residual_final_train_loss"] < m["plain_final_train_loss"] else "plain"
     ctx.metric("trained_better", better)
     ctx.log(f"the {better} net trained better: final training loss plain "
-            f"{m['plain_final_train_loss']:.4f}, residual {m['residual_final_train_loss']:.4f}")
+            f"{m['plain_final_train_loss']:.4f}, residual {m['residual_final_train_loss']:.4f}",
+            zh=f"{better} 网络训练得更好：最终训练损失 plain "
+               f"{m['plain_final_train_loss']:.4f}，residual {m['residual_final_train_loss']:.4f}")

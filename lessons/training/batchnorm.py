@@ -39,7 +39,9 @@ def run(p, ctx) -> None:
             final[name] = float(loss) if np.isfinite(loss) else "diverged"
             models[name] = (model, history)
             ctx.log(f"{name}: final training loss " + (f"{loss:.4g}" if np.isfinite(loss) else
-                                                        "NaN: it diverged, and the fit stopped"))
+                                                        "NaN: it diverged, and the fit stopped"),
+                    zh=f"{name}：最终训练损失 " + (f"{loss:.4g}" if np.isfinite(loss) else
+                                                  "NaN：训练发散，拟合已停止"))
     ctx.metric("final_train_loss", final)
     ctx.metric("bn_gain_at_bad_init", _ratio(final["bad init"], final["bad init + BN"]))
     ctx.metric("bn_gain_at_high_lr", _ratio(final[f"lr {high:g}"], final[f"lr {high:g} + BN"]))
@@ -73,4 +75,8 @@ def train_vs_inference(ctx, model, batch) -> None:
     ctx.log("BN on one batch: training mode leaves each unit with mean beta and spread gamma; "
             f"inference uses the moving averages, which differ from this batch's mean by up to "
             f"{ctx.metrics['bn_batch_mean_vs_moving_mean']:.3g}, so the outputs differ by up to "
-            f"{ctx.metrics['bn_modes_max_difference']:.3g}")
+            f"{ctx.metrics['bn_modes_max_difference']:.3g}",
+            zh="在一个批次上看批量归一化（BN）：训练模式下每个单元的均值为 beta、标准差为 gamma；"
+               f"推理时使用滑动平均，它与这个批次的均值最多相差 "
+               f"{ctx.metrics['bn_batch_mean_vs_moving_mean']:.3g}，因此两种模式的输出最多相差 "
+               f"{ctx.metrics['bn_modes_max_difference']:.3g}")

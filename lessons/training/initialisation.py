@@ -81,7 +81,9 @@ def run(p, ctx) -> None:
         stats[label(scale)] = s = layer_statistics(model, x, y)
         ctx.progress("initialisations", done, len(scales))
         ctx.log(f"{label(scale):>9}: activation std by layer "
-                + " ".join(f"{v:.3g}" for v in s["std"]))
+                + " ".join(f"{v:.3g}" for v in s["std"]),
+                zh=f"{label(scale):>9}：各层激活值的标准差 "
+                   + " ".join(f"{v:.3g}" for v in s["std"]))
     report(ctx, p, activation, stats)
     symmetry(p, ctx, activation)
 
@@ -147,4 +149,6 @@ def symmetry(p, ctx, activation: str) -> None:
         ctx.metric(f"{name}_init_weights_moved", moved)
         ctx.metric(f"{name}_init_train_accuracy", split_accuracies(model, ctx)["train_accuracy"])
         ctx.log(f"{name} init, one epoch: weights moved by up to {moved:.3g}, yet the units of "
-                f"each layer differ by {spread:.3g} (identical units learn identical things)")
+                f"each layer differ by {spread:.3g} (identical units learn identical things)",
+                zh=f"{name} 初始化，训练一轮：权重最多移动了 {moved:.3g}，但每层各单元之间只相差 "
+                   f"{spread:.3g}（相同的单元学到相同的东西）")

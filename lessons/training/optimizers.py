@@ -72,7 +72,9 @@ def run(p, ctx) -> None:
     ctx.chart("plain SGD on the bowl: loss by step (log scale)", "step", range(BOWL_STEPS + 1),
               demo, log_y=True)
     ctx.log(f"on the bowl after {BOWL_STEPS} steps: " + ", ".join(
-        f"{name} {loss[-1]:.3g}" for name, loss in losses.items()))
+        f"{name} {loss[-1]:.3g}" for name, loss in losses.items()),
+            zh=f"在碗形函数上走 {BOWL_STEPS} 步后的损失：" + "，".join(
+                f"{name} {loss[-1]:.3g}" for name, loss in losses.items()))
 
     data = ctx.images
     model = mlp(data.image_shape, p.layers, p.units, p.nonlinearity(), classes=data.num_classes)
@@ -92,5 +94,7 @@ def run(p, ctx) -> None:
     for split, accuracy in split_accuracies(model, ctx).items():
         ctx.metric(split, accuracy)
     ctx.log(f"final training loss after {p.epochs} epochs: " + ", ".join(
-        f"{name} {loss:.4f}" for name, loss in final.items()) + f"; kept: {best}")
+        f"{name} {loss:.4f}" for name, loss in final.items()) + f"; kept: {best}",
+            zh=f"{p.epochs} 轮后的最终训练损失：" + "，".join(
+                f"{name} {loss:.4f}" for name, loss in final.items()) + f"；保留：{best}")
     ctx.save(model, variant=p.experiment, history=history)

@@ -21,7 +21,8 @@ def run(p, ctx) -> None:
     data = ctx.images
     keep = min(p.train_size, len(data.x_train))
     x, y = data.x_train[:keep], data.y_train[:keep]
-    ctx.log(f"{keep} training images for a net of {p.layers}x{p.units} units: enough to memorise them")
+    ctx.log(f"{keep} training images for a net of {p.layers}x{p.units} units: enough to memorise them",
+            zh=f"{keep} 张训练图像，网络有 {p.layers}x{p.units} 个单元：足以把它们全部记住")
     variants = {"none": (0.0, 0.0), "l2": (p.l2, 0.0), "dropout": (0.0, p.dropout),
                 "both": (p.l2, p.dropout)}
     scores = {}
@@ -38,7 +39,9 @@ def run(p, ctx) -> None:
         ctx.metric(f"accuracy_gap_{name}", s["train_accuracy"] - s["val_accuracy"])
         ctx.log(f"{name}: train accuracy {s['train_accuracy']:.3f}, validation "
                 f"{s['val_accuracy']:.3f}; loss train {s['train_loss']:.3f}, validation "
-                f"{s['val_loss']:.3f}")
+                f"{s['val_loss']:.3f}",
+                zh=f"{name}：训练集准确率 {s['train_accuracy']:.3f}，验证集 {s['val_accuracy']:.3f}；"
+                   f"损失：训练集 {s['train_loss']:.3f}，验证集 {s['val_loss']:.3f}")
     ctx.metric("scores", scores)
     dropout_scaling(ctx, p.dropout)
     ctx.metric("test_accuracy", _scores(model, data.x_test, data.y_test)["accuracy"])
@@ -65,4 +68,7 @@ def dropout_scaling(ctx, rate: float) -> None:
     ctx.metric("dropout_inference_max_change", float(np.max(np.abs(inference - ones))))
     ctx.log(f"Dropout({rate:g}) on ones: {ctx.metrics['dropout_zeroed_fraction']:.3f} zeroed, the "
             f"rest scaled to {ctx.metrics['dropout_kept_value']:.4g} = 1/(1 - {rate:g}); mean "
-            f"{ctx.metrics['dropout_training_mean']:.3f}; at inference nothing changes")
+            f"{ctx.metrics['dropout_training_mean']:.3f}; at inference nothing changes",
+            zh=f"随机失活层 Dropout({rate:g}) 作用于全一张量：{ctx.metrics['dropout_zeroed_fraction']:.3f} "
+               f"被置零，其余缩放为 {ctx.metrics['dropout_kept_value']:.4g} = 1/(1 - {rate:g})；均值 "
+               f"{ctx.metrics['dropout_training_mean']:.3f}；推理时什么都不变")

@@ -50,7 +50,9 @@ def run(p: TransferSettings, ctx) -> None:
         curve["transfer (features)"].append(float(np.mean(transfer_runs)))
         curve["from scratch"].append(float(np.mean(scratch_runs)))
         ctx.log(f"{shots} images per digit, mean of {p.repeats} draws: transfer "
-                f"{np.mean(transfer_runs):.3f}, from scratch {np.mean(scratch_runs):.3f}")
+                f"{np.mean(transfer_runs):.3f}, from scratch {np.mean(scratch_runs):.3f}",
+                zh=f"每个数字 {shots} 张图像，{p.repeats} 次随机抽取的平均：迁移学习 "
+                   f"{np.mean(transfer_runs):.3f}，从零训练 {np.mean(scratch_runs):.3f}")
     ctx.metric("accuracy_by_shots", {"images per class": list(p.shots), **curve})
     at = p.shots.index(p.compare_at)
     ctx.metric("transfer_test_accuracy", curve["transfer (features)"][at])
@@ -82,7 +84,9 @@ def pretrain(p: TransferSettings, ctx) -> dict:
     source = accuracy(network, *task(data.x_test, data.y_test, SOURCE))
     ctx.metric("source_test_accuracy", source)
     ctx.log(f"pretrained ResNet-8 ({network.count_params():,} weights) on the {len(y)} training "
-            f"images of digits 0-4: test accuracy {source:.3f} on its own task")
+            f"images of digits 0-4: test accuracy {source:.3f} on its own task",
+            zh=f"在数字 0-4 的 {len(y)} 张训练图像上预训练了 ResNet-8"
+               f"（{network.count_params():,} 个权重）：它在自己的任务上的测试集准确率为 {source:.3f}")
     return {stage: cut(network, stage) for stage in STAGES}
 
 
@@ -139,7 +143,11 @@ def compare_modes(p, ctx, backbone, train, test, pool, scratch):
     ctx.log(f"{p.compare_at} images per digit: (1) frozen {m['frozen_test_accuracy']:.3f}, (2) features "
             f"{m['features_test_accuracy']:.3f} with epochs {m['features_speedup_per_epoch']:.1f}x "
             f"faster, (3) fine-tuned {m['finetune_test_accuracy']:.3f}, from scratch "
-            f"{m['scratch_test_accuracy']:.3f} (mean of draws)")
+            f"{m['scratch_test_accuracy']:.3f} (mean of draws)",
+            zh=f"每个数字 {p.compare_at} 张图像：(1) 冻结骨干网络 {m['frozen_test_accuracy']:.3f}，"
+               f"(2) 特征 {m['features_test_accuracy']:.3f}（每轮快 {m['features_speedup_per_epoch']:.1f} 倍），"
+               f"(3) 微调后 {m['finetune_test_accuracy']:.3f}，从零训练 "
+               f"{m['scratch_test_accuracy']:.3f}（多次随机抽取的平均）")
     history = {k: frozen_history[k] + finetune_history[k] for k in ("loss", "accuracy")}
     return frozen.model, history
 

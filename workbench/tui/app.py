@@ -17,6 +17,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 
+from workbench import language, preferences
 from workbench.tui.commands import WorkbenchCommands
 from workbench.tui.messages import BackendReady, post
 from workbench.tui.screens.generate import GenerateScreen
@@ -25,6 +26,14 @@ from workbench.tui.screens.lesson import LessonScreen
 from workbench.tui.screens.models import ModelsScreen
 
 DARK, LIGHT = "textual-dark", "textual-light"
+
+
+def initial_language() -> str:
+    """WORKBENCH_LANG when set; else the learner's last choice in the app; else the locale."""
+    if os.environ.get(language.ENV):
+        return language.resolve()
+    remembered = preferences.load().get("lang")
+    return remembered if remembered in language.LANGUAGES else language.from_locale()
 
 
 class WorkbenchApp(App):
@@ -39,6 +48,7 @@ class WorkbenchApp(App):
         Binding("m", "switch_mode('models')", "Models"),
         Binding("g", "open_generate", "Generate"),
         Binding("t", "toggle_theme", "Light/dark theme", show=False),
+        Binding("ctrl+l", "toggle_language", "中文 / English: the notes' language", show=False),
         Binding("question_mark", "help", "Keys"),
         Binding("q", "quit", "Quit"),
     ]
@@ -47,6 +57,7 @@ class WorkbenchApp(App):
         super().__init__()
         self.models_dir = models_dir
         self.preload_tensorflow = preload_tensorflow
+        self.lang = initial_language()
         self.tensorflow_version: str | None = None
 
     def on_mount(self) -> None:
@@ -95,6 +106,13 @@ class WorkbenchApp(App):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
+
+    def action_toggle_language(self) -> None:
+        """Notes and explanatory log lines in the other language, remembered for next time."""
+        self.lang = "zh" if self.lang == "en" else "en"
+        preferences.remember(lang=self.lang)
+        self.lesson_screen.show_notes()
+        self.notify(language.LANGUAGES[self.lang], timeout=2)
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT if self.current_theme.dark else DARK

@@ -22,6 +22,8 @@ class WorkbenchCommands(Provider):
             partial(app.lesson_action, "tab('tab-anatomy')")
         yield "Models", "saved models: inspect and delete (m)", partial(app.switch_mode, "models")
         yield "Generate text", "write text with a saved model (g)", app.action_open_generate
+        yield "Language: 中文 / English", "notes and explanations in Chinese or English, " \
+            "remembered (ctrl+l)", app.action_toggle_language
         yield "Toggle light/dark", "switch between the light and the dark theme (t)", app.action_toggle_theme
 
     async def discover(self) -> Hits:

@@ -98,7 +98,7 @@ class LessonScreen(Screen):
                 with TabPane("Notes", id="tab-notes"):
                     # Focusable, so Tab reaches the notes and the arrows and PageDown scroll them.
                     with VerticalScroll(id="notes-scroll"):
-                        yield Markdown(app_wording(self.lesson.notes, markdown=True), id="notes")
+                        yield Markdown(self._notes_text(), id="notes")
                 with TabPane("Run", id="tab-run"):
                     # Hidden at first, so mounted just after the first frame (sooner on screen).
                     yield Lazy(RunPanel(id="run-panel"))
@@ -131,6 +131,14 @@ class LessonScreen(Screen):
         if event.item is not None:
             self.show_lesson(event.item.lesson)
 
+    def _notes_text(self) -> str:
+        return app_wording(self.lesson.notes_in(self.app.lang), markdown=True)
+
+    def show_notes(self) -> None:
+        """The current lesson's notes, in the app's language, from the top."""
+        self.query_one("#notes", Markdown).update(self._notes_text())
+        self.query_one("#notes-scroll").scroll_home(animate=False)
+
     def select_lesson(self, lesson_id: str) -> None:
         """From the command palette: the same as highlighting it in the sidebar."""
         self.query_one(LessonList).select_lesson(lesson_id)
@@ -145,8 +153,7 @@ class LessonScreen(Screen):
             for panel in self.query(RunPanel):
                 panel.clear()
         if not first:
-            self.query_one("#notes", Markdown).update(app_wording(lesson.notes, markdown=True))
-            self.query_one("#notes-scroll").scroll_home(animate=False)
+            self.show_notes()
         forms = self.query_one("#forms", ContentSwitcher)
         # Forms and anatomy views are made on first visit and kept: edits survive a
         # look at another lesson, and the first paint builds one form, not five.

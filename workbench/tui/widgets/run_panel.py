@@ -124,7 +124,7 @@ class RunPanel(VerticalScroll):
             self.query_one("#run-bar", ProgressBar).update(total=event.total, progress=event.done)
             self.query_one("#run-live", Label).update(numbers(event.info))
         elif isinstance(event, events.Log):
-            log.write(app_wording(event.text))
+            log.write(app_wording(event.in_language(self.app.lang)))
         elif isinstance(event, events.EpochEnd):
             log.write(epoch_line(event.epoch, event.logs, event.series))
             for curves in self.query(Curves):
