@@ -871,6 +871,8 @@ async def test_ctrl_l_switches_the_notes_to_chinese_and_the_next_launch_remember
         assert notes_text(app).startswith("# k 近邻 (k-nearest neighbours)")
         shown = screen_text(app)
         assert "k 近邻" in shown
+        titles = [str(label.render()) for label in app.screen.query(".lesson-title")]
+        assert titles[:2] == ["1. k 近邻", "2. 线性分类器"]
         # Another lesson opens in Chinese too.
         app.screen.select_lesson("linear")
         await pilot.pause()

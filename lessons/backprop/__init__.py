@@ -36,6 +36,7 @@ class BackpropSettings(Settings):
 LESSON = Lesson(
     id="backprop",
     title="Backpropagation",
+    title_zh="反向传播",
     summary="The chain rule on computational graphs: gates, staged backward passes, a "
             "two-layer net's gradients by hand checked against TensorFlow.",
     position=4,  # section 4, backpropagation and neural networks

@@ -60,6 +60,7 @@ class CnnSettings(Settings):
 LESSON = Lesson(
     id="cnn",
     title="CNN classics",
+    title_zh="经典卷积神经网络",
     summary="LeNet, AlexNet, ZFNet, VGG, NiN, GoogLeNet: shapes, parameters and MACs layer by layer.",
     position=9,  # section 9, CNN case studies
     settings=CnnSettings,

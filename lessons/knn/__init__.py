@@ -27,6 +27,7 @@ class KnnSettings(Settings):
 LESSON = Lesson(
     id="knn",
     title="k-nearest neighbours",
+    title_zh="k 近邻",
     summary="L1/L2 distances three ways, k by cross-validation, the classifier as a Keras model.",
     position=2,  # the notes' section 2, image classification
     settings=KnnSettings,

@@ -26,6 +26,7 @@ class LinearSettings(Settings):
 LESSON = Lesson(
     id="linear",
     title="Linear classifiers",
+    title_zh="线性分类器",
     summary="Multiclass SVM and softmax on f(x) = Wx + b; sanity checks, gradient checks, templates.",
     position=3,  # section 3, loss functions and optimisation
     settings=LinearSettings,

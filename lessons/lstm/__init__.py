@@ -32,6 +32,7 @@ class LstmSettings(Settings):
 LESSON = Lesson(
     id="lstm",
     title="LSTM text generation",
+    title_zh="LSTM 文本生成",
     summary="Character-level stacked LSTM, truncated BPTT, gradient clipping, temperature sampling.",
     position=10,  # section 10, recurrent networks
     settings=LstmSettings,

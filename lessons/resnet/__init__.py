@@ -76,6 +76,7 @@ class ResnetSettings(Settings):
 LESSON = Lesson(
     id="resnet",
     title="Residual networks",
+    title_zh="残差网络",
     summary="Basic and bottleneck blocks; why plain deep nets degrade and shortcuts do not.",
     position=9.5,  # section 9 again: ResNet closes the case studies
     settings=ResnetSettings,

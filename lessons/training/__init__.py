@@ -61,6 +61,7 @@ class TrainingSettings(Settings):
 LESSON = Lesson(
     id="training",
     title="Training neural networks",
+    title_zh="训练神经网络",
     summary="Initialisation, activations, batch norm, optimisers, regularisation: experiments "
             "that show why a net trains or does not.",
     position=6,  # sections 6 and 7 of the course, between linear classifiers and CNNs

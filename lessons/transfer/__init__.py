@@ -46,6 +46,7 @@ class TransferSettings(Settings):
 LESSON = Lesson(
     id="transfer",
     title="Transfer learning",
+    title_zh="迁移学习",
     summary="Reuse a network trained on one task for another with a handful of labels: frozen "
             "backbone, extracted features, fine-tuning, against training from scratch.",
     position=9.7,  # section 7's transfer learning, taught here once ResNet is known

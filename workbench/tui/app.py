@@ -111,7 +111,7 @@ class WorkbenchApp(App):
         """Notes and explanatory log lines in the other language, remembered for next time."""
         self.lang = "zh" if self.lang == "en" else "en"
         preferences.remember(lang=self.lang)
-        self.lesson_screen.show_notes()
+        self.lesson_screen.show_language()
         self.notify(language.LANGUAGES[self.lang], timeout=2)
 
     def action_toggle_theme(self) -> None:

@@ -134,6 +134,10 @@ class LessonScreen(Screen):
     def _notes_text(self) -> str:
         return app_wording(self.lesson.notes_in(self.app.lang), markdown=True)
 
+    def show_language(self) -> None:
+        self.query_one(LessonList).show_language()
+        self.show_notes()
+
     def show_notes(self) -> None:
         """The current lesson's notes, in the app's language, from the top."""
         self.query_one("#notes", Markdown).update(self._notes_text())

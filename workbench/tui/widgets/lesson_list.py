@@ -15,8 +15,14 @@ class LessonItem(ListItem):
         self.lesson = lesson
 
     def compose(self) -> ComposeResult:
-        yield Label(f"{self.number}. {self.lesson.title}", classes="lesson-title")
+        yield Label(self._title(), classes="lesson-title")
         yield Label(self.lesson.id, classes="lesson-state")
+
+    def _title(self) -> str:
+        return f"{self.number}. {self.lesson.title_in(self.app.lang)}"
+
+    def show_language(self) -> None:
+        self.query_one(".lesson-title", Label).update(self._title())
 
 
 class LessonList(ListView):
@@ -25,6 +31,11 @@ class LessonList(ListView):
     def __init__(self, lessons: tuple[Lesson, ...], *, id: str | None = None) -> None:
         super().__init__(*[LessonItem(i, lesson) for i, lesson in enumerate(lessons, 1)], id=id)
         self.border_title = "Lessons"
+
+    def show_language(self) -> None:
+        """Titles in the app's language (after ctrl+l)."""
+        for item in self.query(LessonItem):
+            item.show_language()
 
     def select_lesson(self, lesson_id: str) -> None:
         for index, item in enumerate(self.children):
