@@ -69,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     for option in OPTIONS:
         _add_option(p, option)
 
+    from workbench import exercises_cli
+
+    exercises_cli.add_parsers(sub, LANG_HELP)
+
     p = sub.add_parser("inspect", help="a saved model's metadata, metrics and layers")
     p.add_argument("model", metavar="MODEL.h5")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -319,6 +323,18 @@ def cmd_devices(args) -> int:
     return 0
 
 
-COMMANDS = {"list": cmd_list, "show": cmd_show, "run": cmd_run, "generate": cmd_generate,
+def cmd_exercises(args) -> int:
+    from workbench.exercises_cli import cmd_exercises as run
+
+    return run(args)
+
+
+def cmd_check(args) -> int:
+    from workbench.exercises_cli import cmd_check as run
+
+    return run(args)
+
+
+COMMANDS = {"exercises": cmd_exercises, "check": cmd_check, "list": cmd_list, "show": cmd_show, "run": cmd_run, "generate": cmd_generate,
             "inspect": cmd_inspect, "anatomy": cmd_anatomy,
             "models": cmd_models, "devices": cmd_devices}

@@ -17,6 +17,7 @@ reported (`workbench list` prints one line for it) and skipped; the rest still w
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import re
 import sys
 from dataclasses import dataclass, field
@@ -102,6 +103,9 @@ class Lesson:
     # `check_prime(text)` and `generate(prime, length, *, temperature, top_k, seed)`:
     # the lesson's models write text (`workbench generate`, the Generate screen).
     generator: str | None = None
+    # "module:NAME" of the exercises the learner writes (a sequence of
+    # `workbench.exercises.Exercise`); by convention the package's exercises.py, if any.
+    exercises: str = ""
 
     def __post_init__(self):
         # A broken declaration fails when the plug-in loads, not in the middle of a run.
@@ -113,6 +117,8 @@ class Lesson:
             object.__setattr__(self, "run", f"{package}.lesson:run")
         if not self.notes:
             object.__setattr__(self, "notes", read_notes(package))
+        if not self.exercises and importlib.util.find_spec(f"{package}.exercises") is not None:
+            object.__setattr__(self, "exercises", f"{package}.exercises:EXERCISES")
         if not self.notes_zh:
             object.__setattr__(self, "notes_zh", read_notes(package, ZH_NOTES, missing_ok=True))
 

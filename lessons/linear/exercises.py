@@ -1,0 +1,115 @@
+"""The linear classifier's exercises (CS231n assignment 1): the SVM and softmax losses
+with their gradients, vectorised. Checked against the lesson's own NumPy versions
+(themselves tested against its Keras losses) on random and extreme scores."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from workbench.checking import array, expect_close, expect_gradient
+from workbench.exercises import Exercise, Failed
+
+DELTA = 1.0
+
+
+def svm_loss(W, X, y, reg):
+    n = len(y)
+    scores = X @ W
+    margins = np.maximum(0.0, scores - scores[np.arange(n), y][:, None] + DELTA)
+    margins[np.arange(n), y] = 0.0  # the correct class is not its own margin
+    loss = margins.sum() / n + reg * np.sum(W * W)
+    pull = (margins > 0).astype(np.float64)
+    pull[np.arange(n), y] = -pull.sum(axis=1)  # pushed down once per violated margin
+    return loss, X.T @ pull / n + 2 * reg * W
+
+
+def softmax_loss(W, X, y, reg):
+    n = len(y)
+    scores = X @ W
+    scores = scores - scores.max(axis=1, keepdims=True)  # e^s overflows for s ~ 1000
+    log_probs = scores - np.log(np.exp(scores).sum(axis=1, keepdims=True))
+    loss = -log_probs[np.arange(n), y].mean() + reg * np.sum(W * W)
+    dscores = np.exp(log_probs)
+    dscores[np.arange(n), y] -= 1.0
+    return loss, X.T @ dscores / n + 2 * reg * W
+
+
+def _case(rng, scale=1.0):
+    W = rng.normal(size=(10, 4)) * 0.01
+    X = rng.normal(size=(8, 10)) * scale
+    y = rng.integers(0, 4, 8)
+    return W, X, y
+
+
+def _loss_and_gradient(function, W, X, y, reg, what):
+    result = function(W.copy(), X.copy(), y.copy(), reg)
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise Failed(f"{what}: return (loss, dW), a pair; got {type(result).__name__}")
+    loss, dW = result
+    loss = array(loss, f"{what} loss")
+    if loss.shape not in ((), (1,)):
+        raise Failed(f"{what}: the loss should be one number (the mean over the batch), got shape {loss.shape}")
+    return float(loss.reshape(())), dW
+
+
+def _check(function, reference, name):
+    rng = np.random.default_rng(0)
+    for reg in (0.0, 0.1):
+        W, X, y = _case(rng)
+        W = W * 100  # scores of order 1: several margins violated, probabilities far from 1/C
+        loss, dW = _loss_and_gradient(function, W, X, y, reg, f"{name}(reg={reg:g})")
+        want, want_dW = reference(W, X, y, reg)
+        if name == "svm_loss" and np.isclose(loss - want, DELTA):
+            raise Failed(f"loss {loss:.6g}, expected {want:.6g}: exactly delta = 1 too much, so the "
+                         f"correct class counted its own margin; leave j = y_i out of the sum")
+        if reg and np.isclose(loss, reference(W, X, y, 0.0)[0]):
+            raise Failed(f"loss {loss:.6g}, expected {want:.6g}: the regularisation term "
+                         f"reg * sum(W * W) is missing")
+        expect_close(loss, want, f"{name} loss (reg={reg:g})", rtol=1e-6)
+        expect_gradient(dW, want_dW, "dW", threshold=1e-6)
+
+
+def check_svm(function) -> None:
+    _check(function, svm_loss, "svm_loss")
+
+
+def check_softmax(function) -> None:
+    _check(function, softmax_loss, "softmax_loss")
+    W, X, y = _case(np.random.default_rng(1), scale=1e5)  # scores in the thousands
+    W = W * 10
+    with np.errstate(all="ignore"):
+        loss, dW = _loss_and_gradient(function, W, X, y, 0.0, "softmax_loss, large scores")
+    want, want_dW = softmax_loss(W, X, y, 0.0)
+    if not np.isfinite(loss) or not np.all(np.isfinite(array(dW, "dW"))):
+        raise Failed(f"with scores in the thousands (up to {np.abs(X @ W).max():.0f}) the loss is "
+                     f"{loss}: np.exp overflows; subtract each row's largest score first "
+                     f"(the probabilities do not change)")
+    expect_close(loss, want, "softmax_loss with scores in the thousands", rtol=1e-6)
+    expect_gradient(dW, want_dW, "dW", threshold=1e-6)
+
+
+SIGNATURE_DOC = '''
+    """{what}: the mean over the N images plus reg * sum(W * W), and its gradient.
+
+    W: (D, C) weights; X: (N, D) images, one per row; y: (N,) labels in 0..C-1;
+    scores = X @ W. Returns (loss, dW): loss a float, dW the same shape as W.
+
+    {hints}
+    """'''
+
+EXERCISES = (
+    Exercise("svm_loss", "the multiclass SVM loss and its gradient, vectorised",
+             "def svm_loss(W, X, y, reg):" + SIGNATURE_DOC.format(
+                 what="Multiclass SVM (hinge) loss, margin 1",
+                 hints="L_i = sum over j != y_i of max(0, s_j - s_{y_i} + 1).\n"
+                       "    dW: each violated margin adds X[i] to column j and subtracts it\n"
+                       "    from column y_i; the regulariser adds 2 * reg * W."),
+             check_svm, svm_loss, title_zh="多类 SVM 损失（折叶损失）及其梯度，向量化实现"),
+    Exercise("softmax_loss", "the softmax (cross-entropy) loss and its gradient, stable",
+             "def softmax_loss(W, X, y, reg):" + SIGNATURE_DOC.format(
+                 what="Softmax cross-entropy loss",
+                 hints="L_i = -log(e^{s_{y_i}} / sum_j e^{s_j}). Must stay finite for scores\n"
+                       "    in the thousands: subtract each row's max score before np.exp.\n"
+                       "    dW = X.T @ (probabilities - one_hot(y)) / N + 2 * reg * W."),
+             check_softmax, softmax_loss, title_zh="softmax 交叉熵损失及其梯度，数值稳定"),
+)

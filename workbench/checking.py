@@ -1,0 +1,87 @@
+"""What exercise checks have in common: comparisons whose failure messages teach.
+
+Each raises `Failed` naming the check, the place and expected vs got, e.g.
+"distances at [3, 7]: expected 2.4495, got 6" rather than a bare AssertionError.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+
+import numpy as np
+
+from workbench.exercises import Failed
+
+
+def array(value, what: str) -> np.ndarray:
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise Failed(f"{what}: expected an array of numbers, got {type(value).__name__}") from None
+
+
+def expect_shape(value, shape: tuple, what: str) -> np.ndarray:
+    got = array(value, what)
+    if got.shape != tuple(shape):
+        raise Failed(f"{what}: expected shape {tuple(shape)}, got {got.shape}")
+    return got
+
+
+def expect_close(value, expected, what: str, *, rtol: float = 1e-6, atol: float = 1e-8) -> np.ndarray:
+    """Shape, finiteness and every entry, the first wrong one named."""
+    expected = np.asarray(expected, dtype=np.float64)
+    got = expect_shape(value, expected.shape, what)
+    if not np.all(np.isfinite(got)):
+        where = tuple(int(i) for i in np.argwhere(~np.isfinite(got))[0])
+        raise Failed(f"{what}: {got[where]} at {list(where)} (expected {expected[where]:.6g})")
+    wrong = ~np.isclose(got, expected, rtol=rtol, atol=atol)
+    if np.any(wrong):
+        where = tuple(int(i) for i in np.argwhere(wrong)[0])
+        at = f" at {list(where)}" if where else ""
+        raise Failed(f"{what}{at}: expected {expected[where]:.6g}, got {got[where]:.6g}"
+                     f" ({int(wrong.sum())} of {wrong.size} entries wrong)")
+    return got
+
+
+def relative_error(a, b) -> np.ndarray:
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return np.abs(a - b) / np.maximum(1e-12, np.abs(a) + np.abs(b))
+
+
+def expect_gradient(value, expected, what: str, *, threshold: float = 1e-7) -> None:
+    """CS231n's gradient check: the largest relative error under `threshold`."""
+    expected = np.asarray(expected, dtype=np.float64)
+    got = expect_shape(value, expected.shape, what)
+    errors = relative_error(got, expected)
+    worst = tuple(int(i) for i in np.unravel_index(np.argmax(errors), errors.shape))
+    if errors[worst] > threshold:
+        raise Failed(f"relative error {errors[worst]:.1e} at {what}{list(worst)} (expected "
+                     f"{expected[worst]:.6g}, got {got[worst]:.6g}): the analytic gradient is wrong")
+
+
+def centred_difference(f, x: np.ndarray, h: float = 1e-5) -> np.ndarray:
+    """df/dx for a scalar f of the array x, one entry at a time, in float64."""
+    grad = np.zeros_like(x, dtype=np.float64)
+    for index in np.ndindex(x.shape):
+        saved = x[index]
+        x[index] = saved + h
+        up = f(x)
+        x[index] = saved - h
+        down = f(x)
+        x[index] = saved
+        grad[index] = (up - down) / (2 * h)
+    return grad
+
+
+def python_loops(function) -> list[int]:
+    """Lines of `function` with a Python loop (for, while, a comprehension)."""
+    try:
+        source = textwrap.dedent(inspect.getsource(function))
+    except (OSError, TypeError):
+        return []
+    first = function.__code__.co_firstlineno
+    loops = (ast.For, ast.While, ast.AsyncFor, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+    return sorted({node.lineno + first - 1 for node in ast.walk(ast.parse(source))
+                   if isinstance(node, loops)})
