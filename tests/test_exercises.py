@@ -9,6 +9,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import one_line_error, run_cli
@@ -99,6 +100,115 @@ def softmax_loss(W, X, y, reg):
     p[np.arange(n), y] -= 1
     return loss, X.T @ p / n""", "reg * sum(W * W) is missing"),
     ],
+    "cnn.conv_output_size": [
+        ("padding forgotten", """
+def conv_output_size(size, kernel, stride, pad):
+    return (size - kernel) // stride + 1""", "(the padding is missing)"),
+        ("true division", """
+def conv_output_size(size, kernel, stride, pad):
+    return (size - kernel + 2 * pad) / stride + 1""", "a size is a whole number"),
+    ],
+    "cnn.conv_forward_naive": [
+        ("padding forgotten", """
+def conv_forward_naive(x, w, b, stride, pad):
+    kh, kw, _, f = w.shape
+    oh, ow = (x.shape[1] - kh) // stride + 1, (x.shape[2] - kw) // stride + 1
+    out = np.zeros((x.shape[0], oh, ow, f))
+    for i in range(oh):
+        for j in range(ow):
+            win = x[:, i*stride:i*stride+kh, j*stride:j*stride+kw, :]
+            out[:, i, j] = np.tensordot(win, w, axes=([1, 2, 3], [0, 1, 2])) + b
+    return out""", "expected shape (2, 5, 5, 4), got (2, 3, 3, 4)"),
+        ("kernel flipped", """
+def conv_forward_naive(x, w, b, stride, pad):
+    w = w[::-1, ::-1]
+    x = np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    kh, kw, _, f = w.shape
+    oh, ow = (x.shape[1] - kh) // stride + 1, (x.shape[2] - kw) // stride + 1
+    out = np.zeros((x.shape[0], oh, ow, f))
+    for i in range(oh):
+        for j in range(ow):
+            win = x[:, i*stride:i*stride+kh, j*stride:j*stride+kw, :]
+            out[:, i, j] = np.tensordot(win, w, axes=([1, 2, 3], [0, 1, 2])) + b
+    return out""", "the kernel is flipped"),
+    ],
+    "cnn.max_pool_forward_naive": [
+        ("mean pooling", """
+def max_pool_forward_naive(x, pool, stride):
+    oh, ow = (x.shape[1] - pool) // stride + 1, (x.shape[2] - pool) // stride + 1
+    return np.stack([np.stack([x[:, i*stride:i*stride+pool, j*stride:j*stride+pool].mean((1, 2))
+                               for j in range(ow)], 1) for i in range(oh)], 1)""", "average pooling"),
+        ("stride ignored", """
+def max_pool_forward_naive(x, pool, stride):
+    oh, ow = x.shape[1] - pool + 1, x.shape[2] - pool + 1
+    return np.stack([np.stack([x[:, i:i+pool, j:j+pool].max((1, 2))
+                               for j in range(ow)], 1) for i in range(oh)], 1)""",
+         "expected shape (2, 2, 2, 3), got (2, 3, 3, 3)"),
+    ],
+    "resnet.basic_block": [
+        ("no projection", """
+from keras import layers
+def basic_block(x, filters, stride=1):
+    y = layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False)(x)
+    y = layers.ReLU()(layers.BatchNormalization()(y))
+    y = layers.BatchNormalization()(layers.Conv2D(filters, 3, padding="same", use_bias=False)(y))
+    return layers.ReLU()(layers.Add()([y, x]))""", "a projection"),
+        ("no ReLU after the addition", """
+from keras import layers
+def basic_block(x, filters, stride=1):
+    y = layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False)(x)
+    y = layers.ReLU()(layers.BatchNormalization()(y))
+    y = layers.BatchNormalization()(layers.Conv2D(filters, 3, padding="same", use_bias=False)(y))
+    if stride != 1 or x.shape[-1] != filters:
+        x = layers.BatchNormalization()(layers.Conv2D(filters, 1, strides=stride, use_bias=False)(x))
+    return layers.Add()([y, x])""", "the ReLU after the addition is missing"),
+        ("biases", """
+from keras import layers
+def basic_block(x, filters, stride=1):
+    y = layers.Conv2D(filters, 3, strides=stride, padding="same")(x)
+    y = layers.ReLU()(layers.BatchNormalization()(y))
+    y = layers.BatchNormalization()(layers.Conv2D(filters, 3, padding="same")(y))
+    if stride != 1 or x.shape[-1] != filters:
+        x = layers.BatchNormalization()(layers.Conv2D(filters, 1, strides=stride)(x))
+    return layers.ReLU()(layers.Add()([y, x]))""", "a convolution has a bias"),
+    ],
+    "lstm.lstm_step": [
+        ("CS231n's gate order", """
+def lstm_step(x, h, c, Wx, Wh, b):
+    s = lambda z: 1 / (1 + np.exp(-z))
+    i, f, o, g = np.split(x @ Wx + h @ Wh + b, 4, axis=1)
+    c2 = s(f) * c + s(i) * np.tanh(g)
+    return s(o) * np.tanh(c2), c2""", "Keras packs them i, f, c, o"),
+        ("no tanh on the cell", """
+def lstm_step(x, h, c, Wx, Wh, b):
+    s = lambda z: 1 / (1 + np.exp(-z))
+    i, f, g, o = np.split(x @ Wx + h @ Wh + b, 4, axis=1)
+    c2 = s(f) * c + s(i) * np.tanh(g)
+    return s(o) * c2, c2""", "h_next at"),
+    ],
+    "lstm.sample": [
+        ("temperature on the probabilities", """
+def sample(logits, temperature, rng):
+    if temperature == 0:
+        return int(np.argmax(logits))
+    p = np.exp(logits - logits.max()); p /= p.sum()
+    p = p / temperature; p /= p.sum()
+    return int(rng.choice(len(p), p=p))""", "it does not rescale the probabilities"),
+        ("always the argmax", """
+def sample(logits, temperature, rng):
+    return int(np.argmax(logits))""", "expected softmax(logits / T)"),
+    ],
+    "lstm.clip_by_global_norm": [
+        ("per tensor", """
+def clip_by_global_norm(grads, clip_norm):
+    norm = np.sqrt(sum((g ** 2).sum() for g in grads))
+    return [g * min(1, clip_norm / np.linalg.norm(g)) for g in grads], norm""",
+         "each tensor was clipped to clip_norm on its own"),
+        ("always rescaled", """
+def clip_by_global_norm(grads, clip_norm):
+    norm = np.sqrt(sum((g ** 2).sum() for g in grads))
+    return [g * clip_norm / norm for g in grads], norm""", "clipped[0] (clip_norm 100"),
+    ],
 }
 
 
@@ -117,9 +227,11 @@ def learner_file(folder: Path, lesson: str, source: str) -> Path:
 
 def test_the_catalogue_is_declared_by_the_lessons():
     assert IDS == ["knn.compute_distances_two_loops", "knn.compute_distances_no_loops",
-                   "knn.predict_labels", "linear.svm_loss", "linear.softmax_loss"]
+                   "knn.predict_labels", "linear.svm_loss", "linear.softmax_loss",
+                   "cnn.conv_output_size", "cnn.conv_forward_naive", "cnn.max_pool_forward_naive",
+                   "resnet.basic_block", "lstm.lstm_step", "lstm.sample", "lstm.clip_by_global_norm"]
     assert registry.get("knn").exercises == "lessons.knn.exercises:EXERCISES"
-    assert registry.get("cnn").exercises == ""  # none yet: no empty file to start
+    assert registry.get("training").exercises == ""  # none: no empty file to start
     assert set(MISTAKES) == set(IDS)
 
 
@@ -166,8 +278,8 @@ def test_start_writes_stubs_and_never_clobbers_the_learners_file(tmp_path):
     forced = run_cli("exercises", "start", "knn", "--workspace", str(folder), "--force")
     assert forced.returncode == 0
     assert (folder / "knn.py.1").read_bytes() == mine and path.read_text() == source
-    assert one_line_error(run_cli("exercises", "start", "cnn", "--workspace", str(folder))) == (
-        "workbench: error: lesson 'cnn' has no exercises; these do: knn, linear")
+    assert one_line_error(run_cli("exercises", "start", "training", "--workspace", str(folder))) == (
+        "workbench: error: lesson 'training' has no exercises; these do: cnn, knn, linear, lstm, resnet")
 
 
 def test_check_exit_codes_json_and_the_listing(tmp_path):
@@ -198,8 +310,8 @@ def test_check_exit_codes_json_and_the_listing(tmp_path):
     status = {e["id"]: e["status"] for e in listed["exercises"]}
     assert status == {"knn.compute_distances_two_loops": "pass", "knn.compute_distances_no_loops": "pass",
                       "knn.predict_labels": "pass", "linear.svm_loss": "pass",
-                      "linear.softmax_loss": "todo"}
-    assert listed["passed"] == 4 and listed["total"] == 5
+                      "linear.softmax_loss": "todo", **{i: "not started" for i in IDS[5:]}}
+    assert listed["passed"] == 4 and listed["total"] == len(IDS)
     time.sleep(0.01)
     (folder / "knn.py").write_text((folder / "knn.py").read_text() + "\n")
     relisted = json.loads(run_cli("exercises", "--json", "--workspace", str(folder)).stdout)
@@ -242,3 +354,54 @@ def test_the_learners_code_cannot_hang_or_crash_the_workbench(case, tmp_path):
     assert outcome.status == status, outcome
     assert message in outcome.message, outcome.message
     assert "exercise_child" not in outcome.message and "workbench/" not in outcome.message
+
+
+# -- the lessons' own implementations against Keras and TensorFlow -------------------------
+
+def test_the_references_agree_with_keras():
+    import keras
+    import tensorflow as tf
+
+    from lessons.cnn import exercises as cnn
+    from lessons.linear import exercises as linear
+    from lessons.linear.losses import MulticlassHinge, SoftmaxCrossEntropy
+    from lessons.lstm import exercises as lstm
+
+    rng = np.random.default_rng(0)
+    x, w, b = rng.normal(size=(2, 7, 6, 3)), rng.normal(size=(3, 2, 3, 4)), rng.normal(size=4)
+    for stride, pad in ((1, 1), (2, 0), (2, 1)):
+        conv = keras.layers.Conv2D(4, (3, 2), strides=stride, padding="valid")
+        padded = np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0))).astype("float32")
+        conv.build(padded.shape)
+        conv.set_weights([w, b])
+        np.testing.assert_allclose(cnn.conv_forward_naive(x, w, b, stride, pad), conv(padded), atol=1e-4)
+    for pool, stride in ((2, 2), (3, 2), (2, 1)):
+        np.testing.assert_allclose(cnn.max_pool_forward_naive(x, pool, stride),
+                                   keras.layers.MaxPooling2D(pool, stride)(x.astype("float32")), atol=1e-6)
+    assert cnn.conv_output_size(227, 11, 4, 0) == 55
+
+    cell = keras.layers.LSTMCell(4)
+    xs, h, c = rng.normal(size=(3, 5)), rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+    cell.build((3, 5))
+    weights = [rng.normal(size=v.shape) for v in cell.get_weights()]
+    cell.set_weights(weights)
+    out, (h_keras, c_keras) = cell(xs.astype("float32"), [h.astype("float32"), c.astype("float32")])
+    h_mine, c_mine = lstm.lstm_step(xs, h, c, *weights)
+    np.testing.assert_allclose(h_mine, h_keras, atol=1e-5)
+    np.testing.assert_allclose(c_mine, c_keras, atol=1e-5)
+    grads = [rng.normal(size=(3, 4)) * 3, rng.normal(size=5)]
+    clipped, norm = lstm.clip_by_global_norm(grads, 1.0)
+    tf_clipped, tf_norm = tf.clip_by_global_norm([tf.constant(g) for g in grads], 1.0)
+    assert norm == pytest.approx(float(tf_norm))
+    for mine, theirs in zip(clipped, tf_clipped):
+        np.testing.assert_allclose(mine, theirs.numpy(), rtol=1e-12)
+
+    W, X, y = rng.normal(size=(10, 4)), rng.normal(size=(8, 10)), rng.integers(0, 4, 8)
+    for mine, keras_loss in ((linear.svm_loss, MulticlassHinge(dtype="float64")),
+                             (linear.softmax_loss, SoftmaxCrossEntropy(dtype="float64"))):
+        weights = tf.Variable(W)
+        with tf.GradientTape() as tape:
+            loss = keras_loss(y, tf.constant(X) @ weights) + 0.1 * tf.reduce_sum(weights * weights)
+        got_loss, got_dW = mine(W, X, y, 0.1)
+        assert got_loss == pytest.approx(float(loss), rel=1e-12)
+        np.testing.assert_allclose(got_dW, tape.gradient(loss, weights).numpy(), rtol=1e-10, atol=1e-12)

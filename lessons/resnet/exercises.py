@@ -1,0 +1,107 @@
+"""The residual network's exercise: the basic block, in Keras' functional API. Checked by
+building it beside the lesson's own block, giving both the same weights, and comparing
+their outputs; and by zeroing its residual branch, which must leave relu(x)."""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+
+from workbench.checking import expect_close
+from workbench.exercises import Exercise, Failed
+
+
+def basic_block(x, filters, stride=1):
+    from lessons.resnet.blocks import basic_block as lessons_block
+
+    return lessons_block(x, filters, stride, name=f"reference_{filters}_{stride}")
+
+
+def _model(block, shape, filters, stride):
+    import keras
+
+    image = keras.Input(shape)
+    return keras.Model(image, block(image, filters, stride=stride))
+
+
+def _same_weights(model) -> None:
+    """Every weight set from its shape and role alone, so two blocks with the same layers
+    get the same weights whatever their layer names or order."""
+    for variable in model.weights:
+        role = variable.name.split("/")[-1]
+        seed = zlib.crc32(f"{role}{tuple(variable.shape)}".encode())
+        value = np.random.default_rng(seed).normal(size=variable.shape) * 0.3
+        if role == "moving_variance":
+            value = np.abs(value) + 0.5
+        variable.assign(value.astype("float32"))
+
+
+def _build(function, shape, filters, stride, what):
+    try:
+        return _model(function, shape, filters, stride)
+    except NotImplementedError:
+        raise
+    except (ValueError, TypeError) as exc:
+        hint = (": when the block changes the shape, the shortcut must too, a 1x1 convolution "
+                "with the block's stride and a BatchNormalization (a projection)"
+                if stride != 1 or filters != shape[-1] else "")
+        raise Failed(f"{what} could not be built ({type(exc).__name__}: {str(exc).splitlines()[0]}){hint}") from None
+
+
+def check_basic_block(function) -> None:
+    import keras
+
+    for shape, filters, stride, what in (((8, 8, 16), 16, 1, "an identity block, 16 -> 16 filters"),
+                                         ((8, 8, 16), 32, 2, "a downsampling block, 16 -> 32, stride 2")):
+        model = _build(function, shape, filters, stride, what)
+        reference = _model(basic_block, shape, filters, stride)
+        out_shape = tuple(model.output.shape[1:])
+        if out_shape != tuple(reference.output.shape[1:]):
+            raise Failed(f"{what}: output shape {out_shape}, expected {tuple(reference.output.shape[1:])}")
+        convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+        if any(layer.use_bias for layer in convs):
+            raise Failed(f"{what}: a convolution has a bias; use_bias=False, the BatchNormalization "
+                         f"after it adds its own shift")
+        if model.count_params() != reference.count_params():
+            raise Failed(f"{what}: {model.count_params():,} weights, expected "
+                         f"{reference.count_params():,} (conv3x3-BN-ReLU-conv3x3-BN"
+                         + (", and a 1x1 conv + BN on the shortcut)" if stride != 1 else ")"))
+        x = np.random.default_rng(0).normal(size=(2, *shape)).astype("float32")
+        if stride == 1:
+            _expect_identity_when_residual_is_zero(model, convs, x)
+        _same_weights(model)
+        _same_weights(reference)
+        expect_close(model(x, training=False), reference(x, training=False),
+                     f"{what}: output with the same weights as the lesson's block", rtol=1e-4, atol=1e-4)
+
+
+def _expect_identity_when_residual_is_zero(model, convs, x) -> None:
+    import keras
+
+    for layer in convs:
+        layer.kernel.assign(np.zeros(layer.kernel.shape, "float32"))
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.beta.assign(np.zeros(layer.beta.shape, "float32"))
+            layer.moving_mean.assign(np.zeros(layer.moving_mean.shape, "float32"))
+    got = np.asarray(model(x, training=False))
+    if not np.allclose(got, np.maximum(x, 0), atol=1e-6):
+        hint = (": the ReLU after the addition is missing" if np.allclose(got, x, atol=1e-6)
+                else ": is the input added back (the identity shortcut)?")
+        raise Failed(f"with its residual branch at zero the block should return relu(x){hint}")
+
+
+EXERCISES = (
+    Exercise("basic_block", "ResNet's basic block in Keras' functional API",
+             '''def basic_block(x, filters, stride=1):
+    """ResNet's basic block: relu(F(x) + shortcut(x)), x a Keras tensor (N, H, W, C).
+
+    F: Conv2D(filters, 3, strides=stride, padding="same", use_bias=False),
+    BatchNormalization, ReLU, Conv2D(filters, 3, padding="same", use_bias=False),
+    BatchNormalization. The shortcut is x itself, or, when the block changes the shape
+    (stride 2 or C != filters), Conv2D(filters, 1, strides=stride, use_bias=False) and
+    BatchNormalization (a projection). Then keras.layers.Add, then ReLU.
+    Start with: from keras import layers
+    """''', check_basic_block, basic_block, needs_keras=True, title_zh="ResNet 的基本残差块（Keras 函数式 API）"),
+)
