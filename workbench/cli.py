@@ -60,12 +60,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object to stdout")
     p.add_argument("--quiet", action="store_true", help="no progress or log on stderr")
     p.add_argument("--lang", help=LANG_HELP + " (the explanatory log lines)")
+    p.add_argument("--mine", action="store_true", help="also run with your exercise functions "
+                   "(knn: distances and vote; linear: your loss and gradient); they must pass first")
+    p.add_argument("--workspace", metavar="DIR", help="with --mine: where your exercise files are "
+                   "(default: $WORKBENCH_WORKSPACE or ./exercises)")
 
     from workbench.generation import OPTIONS
 
     p = sub.add_parser("generate", help="write text from a saved LSTM, streaming")
     p.add_argument("model", metavar="MODEL.h5")
     p.add_argument("--prime", default="", help="text that warms up the state; printed first")
+    p.add_argument("--mine", action="store_true", help="drive the model with your lstm_step and "
+                   "sample (the lstm exercises; they must pass first)")
+    p.add_argument("--workspace", metavar="DIR", help="with --mine: where your exercise files are")
     for option in OPTIONS:
         _add_option(p, option)
 
@@ -202,14 +209,20 @@ def cmd_run(args) -> int:
 
     from workbench.params import parse_assignments
     from workbench.progress import ConsoleView
-    from workbench.runner import run
+    from workbench.runner import execute, prepare
 
     params = parse_assignments(args.assignments)
     view = ConsoleView(quiet=args.quiet, lang=language.resolve(args.lang))
+    request = prepare(args.lesson, params, args.dataset, args.seed)
+    mine = None
+    if args.mine:
+        from workbench import exercises
+
+        mine = exercises.mine_functions(args.lesson, request.settings.mine_uses(),
+                                        exercises.workspace(args.workspace))
     try:
-        result = run(args.lesson, params, dataset=args.dataset, seed=args.seed, out=args.out,
-                     models_dir=args.models_dir, on_event=view, precision=args.precision,
-                     distribute=args.distribute)
+        result = execute(request, out=args.out, models_dir=args.models_dir, on_event=view,
+                         precision=args.precision, distribute=args.distribute, mine=mine)
     finally:
         view.close()
     if args.json:
@@ -229,7 +242,7 @@ def cmd_generate(args) -> int:
 
     chosen = generation.options({option.name: getattr(args, option.name)
                                  for option in generation.OPTIONS})
-    sampler = generation.open_sampler(args.model)
+    sampler = generation.open_sampler(args.model, mine=args.mine, mine_workspace=args.workspace)
     sampler.check_prime(args.prime)  # refuse before printing anything
     sys.stdout.write(args.prime)
     sys.stdout.flush()

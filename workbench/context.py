@@ -39,8 +39,12 @@ def history_rows(history: Mapping[str, list[float]] | None) -> list[dict[str, fl
 
 class RunContext:
     def __init__(self, *, dataset: str, seed: int, emit: Callable[[Event], None],
-                 cancel: threading.Event, replicas: int = 1):
+                 cancel: threading.Event, replicas: int = 1,
+                 mine: Mapping[str, Callable] | None = None):
         self.dataset = dataset
+        # The learner's own functions (`workbench run --mine`), by exercise name; empty
+        # otherwise. A lesson that finds them here runs with them beside its own.
+        self.mine: Mapping[str, Callable] = mine or {}
         self.seed = seed
         self.replicas = replicas
         self._emit = emit

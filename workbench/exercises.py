@@ -138,9 +138,9 @@ def check(targets: Sequence[str], folder: Path, *, timeout: float = DEFAULT_TIME
     chosen = resolve_targets(targets)
     for lesson_id in dict.fromkeys(l for l, _ in chosen):
         if not workspace_file(lesson_id, folder).exists():
+            where = f" --workspace {folder}" if folder != workspace() else ""
             raise BadInput(f"no {workspace_file(lesson_id, folder)}: write the stubs first with "
-                           f"`workbench exercises start {lesson_id}`"
-                           + (f" --workspace {folder}" if folder != workspace() else ""))
+                           f"`workbench exercises start {lesson_id}{where}`")
     outcomes = []
     for lesson_id, exercise in chosen:
         outcome = check_one(lesson_id, exercise, workspace_file(lesson_id, folder), timeout)
@@ -216,3 +216,25 @@ def listing(folder: Path) -> list[Outcome]:
 def as_json(outcomes: list[Outcome]) -> dict:
     return {"exercises": [{k: v for k, v in asdict(o).items() if k != "seconds"} for o in outcomes],
             "passed": sum(o.status == "pass" for o in outcomes), "total": len(outcomes)}
+
+
+# -- the learner's functions in a run --------------------------------------------------------
+
+def mine_functions(lesson_id: str, names: Sequence[str], folder: Path, *,
+                   timeout: float = DEFAULT_TIMEOUT_S) -> dict[str, Callable]:
+    """The learner's functions `names` (what a `--mine` run uses), once each has passed
+    its check; BadInput naming the first that has not."""
+    if not names:
+        lessons = ", ".join(lesson.id for lesson in registry.lessons()
+                            if lesson.settings().mine_uses())
+        raise BadInput(f"lesson {lesson_id!r} does not run with your functions; --mine works with {lessons}")
+    outcomes = check([f"{lesson_id}.{name}" for name in names], folder, timeout=timeout)
+    for outcome in outcomes:
+        if outcome.status != "pass":
+            first_line = outcome.message.splitlines()[0] if outcome.message else ""
+            raise BadInput(f"--mine needs {outcome.id} to pass its check first; it is "
+                           f"{outcome.status}: {first_line}")
+    from workbench.exercise_child import learner_function
+
+    path = workspace_file(lesson_id, folder).resolve()
+    return {name: learner_function(path, name) for name in names}

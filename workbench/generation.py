@@ -34,12 +34,20 @@ def can_write(info: store.ModelInfo) -> bool:
     return info.lesson in writing_lessons()
 
 
-def open_sampler(path: str | os.PathLike):
-    """The sampler of a saved model that writes text; BadInput for any other file."""
+def open_sampler(path: str | os.PathLike, *, mine_workspace: str | os.PathLike | None = None,
+                 mine: bool = False):
+    """The sampler of a saved model that writes text; BadInput for any other file. With
+    `mine`, the sampler that the learner's exercise functions drive (once they pass)."""
     model, info = store.load_model(path, lessons=writing_lessons())
-    make = registry.load(registry.get(info.lesson).generator)
+    lesson = registry.get(info.lesson)
     try:
-        return make(model, info.metadata)
+        if not mine:
+            return registry.load(lesson.generator)(model, info.metadata)
+        from workbench import exercises
+
+        functions = exercises.mine_functions(lesson.id, lesson.mine_generator_uses,
+                                             exercises.workspace(mine_workspace))
+        return registry.load(lesson.mine_generator)(model, info.metadata, functions)
     except BadInput as exc:
         raise BadInput(f"{str(info.path)!r}: {exc}") from None
 

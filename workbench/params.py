@@ -204,6 +204,11 @@ class Settings:
     def check(self) -> None:
         """Cross-parameter rules ("folds is 0 or 2..10"): raise BadInput naming the field."""
 
+    def mine_uses(self) -> tuple[str, ...]:
+        """The exercises whose functions a run with these settings uses with `--mine`
+        (they must pass first); none: the lesson does not run with the learner's code."""
+        return ()
+
     def saves(self) -> tuple[str | None, ...]:
         """The models a run with these settings keeps, in the order it saves them: each
         one's variant (`svm`: `linear-svm.h5`), None for the lesson's own name (`knn.h5`).

@@ -103,6 +103,10 @@ class Lesson:
     # `check_prime(text)` and `generate(prime, length, *, temperature, top_k, seed)`:
     # the lesson's models write text (`workbench generate`, the Generate screen).
     generator: str | None = None
+    # The same, driven by the learner's exercise functions (`generate --mine`): "module:
+    # function" taking (model, metadata, functions by name), and the exercises it uses.
+    mine_generator: str | None = None
+    mine_generator_uses: tuple[str, ...] = ()
     # "module:NAME" of the exercises the learner writes (a sequence of
     # `workbench.exercises.Exercise`); by convention the package's exercises.py, if any.
     exercises: str = ""

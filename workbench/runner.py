@@ -88,7 +88,7 @@ def run(lesson_id: str, params: Mapping[str, Any] | None = None, *, dataset: str
 def execute(req: Request, *, out: str | Path | None = None, models_dir: str | Path | None = None,
             on_event: Callable[[Event], None] | None = None,
             cancel: threading.Event | None = None, precision: str = "float32",
-            distribute: str = "none") -> Result:
+            distribute: str = "none", mine: Mapping[str, Callable] | None = None) -> Result:
     lesson = req.lesson
     folder = store.models_dir(models_dir)
     out = Path(out) if out is not None else None
@@ -105,7 +105,8 @@ def execute(req: Request, *, out: str | Path | None = None, models_dir: str | Pa
 
     keras.utils.set_random_seed(req.seed)
     ctx = RunContext(dataset=req.dataset, seed=req.seed, emit=on_event or (lambda event: None),
-                     cancel=cancel or threading.Event(), replicas=placement.replica_count)
+                     cancel=cancel or threading.Event(), replicas=placement.replica_count,
+                     mine=mine)
     for notice in placement.notices:
         ctx.log(f"notice: {notice}")
     started = time.perf_counter()

@@ -23,6 +23,9 @@ class KnnSettings(Settings):
         if self.folds == 1:
             raise BadInput("folds must be 0 (no cross-validation) or 2..10; got 1")
 
+    def mine_uses(self) -> tuple[str, ...]:
+        return ("compute_distances_no_loops", "predict_labels")
+
 
 LESSON = Lesson(
     id="knn",

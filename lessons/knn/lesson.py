@@ -30,6 +30,9 @@ def run(p: KnnSettings, ctx) -> None:
     x_val, y_val = _flat(data.x_val)[: p.max_test], data.y_val[: p.max_test]
     x_test, y_test = _flat(data.x_test)[: p.max_test], data.y_test[: p.max_test]
     n_train, dim = x_train.shape
+    if ctx.mine and p.metric != "l2":
+        raise BadInput("--mine uses your compute_distances_no_loops, which gives L2 distances; "
+                       "drop --set metric=l1")
     if p.k > n_train:
         raise BadInput(f"k must be in 1..{n_train} (the training-set size); got {p.k}")
     ctx.log(f"{data.name}: {n_train} training images of {dim} numbers; "
@@ -64,9 +67,28 @@ def run(p: KnnSettings, ctx) -> None:
                f"训练集 {ctx.metrics['train_accuracy']:.3f}（k=1 时训练集准确率为 1："
                "每张训练图像都是它自己的最近邻）")
 
+    if ctx.mine:
+        run_mine(ctx, p, x_train, y_train, x_test, y_test, test_predicted)
     show_neighbours(ctx, data.x_test, data.x_train[:n_train], x_test, y_test, x_train, y_train,
                     test_predicted, p)
     ctx.save(model)
+
+
+def run_mine(ctx, p: KnnSettings, x_train, y_train, x_test, y_test, keras_predicted) -> None:
+    """The test images classified again by the learner's distances and vote."""
+    started = time.perf_counter()
+    dists = np.asarray(ctx.mine["compute_distances_no_loops"](x_test, x_train))
+    predicted = np.asarray(ctx.mine["predict_labels"](dists, y_train, k=p.k))
+    ctx.metric("mine_test_accuracy", float(np.mean(predicted == y_test)))
+    ctx.metric("mine_agreement", float(np.mean(predicted == keras_predicted)))
+    ctx.metric("mine_seconds", round(time.perf_counter() - started, 4))
+    m = ctx.metrics
+    ctx.log(f"your functions: test accuracy {m['mine_test_accuracy']:.3f} (the Keras model: "
+            f"{m['test_accuracy']:.3f}); same label as the Keras model for "
+            f"{m['mine_agreement']:.1%} of the test images, in {m['mine_seconds']:.3f} s",
+            zh=f"你的函数：测试集准确率 {m['mine_test_accuracy']:.3f}（Keras 模型："
+               f"{m['test_accuracy']:.3f}）；{m['mine_agreement']:.1%} 的测试图像与 Keras 模型"
+               f"给出的标签相同，用时 {m['mine_seconds']:.3f} s")
 
 
 def timing_rows(test: np.ndarray, train: np.ndarray, metric: str) -> int:

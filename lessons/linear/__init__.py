@@ -19,6 +19,9 @@ class LinearSettings(Settings):
     optimizer: str = knob("sgd_momentum", "sgd, sgd_momentum (0.9) or adam", choices=OPTIMIZERS)
     save_templates: bool = knob(False, "also save the class templates as a PNG beside the model")
 
+    def mine_uses(self) -> tuple[str, ...]:
+        return (f"{self.loss}_loss",)  # svm_loss or softmax_loss, the one this run trains with
+
     def saves(self) -> tuple[str, ...]:
         return (self.loss,)
 

@@ -16,6 +16,7 @@ from lessons.common import make_optimizer, split_accuracies
 from lessons.linear import LinearSettings, checks
 from lessons.linear.losses import LOSSES
 from lessons.linear.model import build_linear
+from workbench.errors import BadInput
 
 GRAD_CHECK_SAMPLES = 200
 # Training only ever lowers a sound run's loss; 100x its starting value means divergence.
@@ -35,6 +36,8 @@ class RegLoss(keras.callbacks.Callback):
 
 
 def run(p: LinearSettings, ctx) -> None:
+    if ctx.mine and p.delta != 1.0:
+        raise BadInput(f"--mine trains with your svm_loss, whose margin is 1; drop --set delta={p.delta:g}")
     data = ctx.images
     loss_kwargs = {"delta": p.delta} if p.loss == "svm" else {}
     loss_fn = LOSSES[p.loss](**loss_kwargs)
@@ -91,6 +94,10 @@ def run(p: LinearSettings, ctx) -> None:
                 [t.mean(axis=-1) for t in templates], list(data.class_names))
     if p.save_templates:
         ctx.save_image("templates", list(templates), data.class_names)
+    if ctx.mine:
+        from lessons.linear.mine import train_with
+
+        train_with(ctx.mine[f"{p.loss}_loss"], data, p, ctx, fit.history["loss"])
     ctx.save(model, variant=p.loss, history=fit.history)
 
 

@@ -40,6 +40,8 @@ LESSON = Lesson(
     default_dataset="text",
     key_metric="final_val_loss",  # nats per character on held-out text: lower is better
     generator="lessons.lstm.sampling:sampler_for",
+    mine_generator="lessons.lstm.mine:sampler_with",
+    mine_generator_uses=("lstm_step", "sample"),
     more_curves=(CurvePlot("perplexity", ("val_perplexity",)),
                  CurvePlot("gradient norm before clipping", ("grad_norm",))),
     highlights=(("final_val_loss", "nats per character on held-out text (lower is better)"),
