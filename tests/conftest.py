@@ -14,6 +14,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # (tests of the language choice undo these for themselves).
 os.environ["WORKBENCH_LANG"] = "en"
 os.environ["WORKBENCH_CONFIG_DIR"] = tempfile.mkdtemp(prefix="workbench-config-")
+# An empty exercises workspace: a learner's ./exercises must not change what tests see.
+os.environ["WORKBENCH_WORKSPACE"] = tempfile.mkdtemp(prefix="workbench-exercises-")
 
 
 @pytest.fixture

@@ -885,3 +885,50 @@ async def test_ctrl_l_switches_the_notes_to_chinese_and_the_next_launch_remember
         await pilot.pause()
         assert notes_text(again) == app_notes("knn")
     assert preferences.load() == {"lang": "en"}
+
+
+# -- the Exercises tab -------------------------------------------------------------------
+
+async def test_the_exercises_tab_starts_edits_and_checks(models_dir, tmp_path, monkeypatch):
+    import contextlib
+
+    from workbench.tui.screens.confirm import ConfirmScreen
+    from workbench.tui.widgets.exercises_view import ExerciseItem, ExercisesView
+
+    workspace = tmp_path / "ws"
+    monkeypatch.setenv("WORKBENCH_WORKSPACE", str(workspace))
+    # The "editor" writes the lesson's own functions into the file, as a learner would.
+    editor = tmp_path / "editor.sh"
+    editor.write_text('#!/bin/sh\necho "from lessons.knn.exercises import *" > "$1"\n')
+    editor.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(editor))
+    monkeypatch.delenv("VISUAL", raising=False)
+    app = make_app(models_dir)
+    async with app.run_test(size=SMALL) as pilot:
+        monkeypatch.setattr(app, "suspend", contextlib.nullcontext)  # no terminal to hand over here
+        await pilot.press("x")
+        await pilot.pause()
+        view = app.screen.query_one("#exercises-knn", ExercisesView)
+        statuses = lambda: [item.row.status for item in view.query(ExerciseItem)]
+        assert statuses() == ["not started"] * 3
+        await pilot.press("c")  # no file yet: asks first
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), 10, "the question")
+        assert "with the stubs of the 3 exercises" in str(app.screen.query_one("#confirm-question").render())
+        await pilot.press("y")
+        await until(pilot, lambda: statuses() == ["todo"] * 3, 60, "the stubs checked")
+        assert (workspace / "knn.py").read_text().count("raise NotImplementedError") == 3
+        state = app.screen.query_one("#lesson-knn .lesson-state")
+        await until(pilot, lambda: str(state.render()) == "knn 0/3", 10, "the progress in the list")
+        await pilot.press("e")  # the editor saves the file: checked again without asking
+        await until(pilot, lambda: statuses() == ["pass"] * 3, 60, "the edited file checked")
+        await until(pilot, lambda: str(state.render()) == "knn 3/3", 10, "the progress in the list")
+        assert "3/3 passed" in str(view.query_one(".exercises-summary").render())
+        for size in (SMALL, (160, 48)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            shown = screen_text(app)
+            assert "3/3 passed" in shown and "✓ predict_labels  pass" in shown, size
+        # The tab is there only for lessons with exercises.
+        app.screen.select_lesson("training")
+        await pilot.pause()
+        assert not app.screen.query_one("#lesson-tabs").get_tab("tab-exercises").display

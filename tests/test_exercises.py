@@ -286,7 +286,8 @@ def test_check_exit_codes_json_and_the_listing(tmp_path):
     folder = tmp_path / "ws"
     missing = run_cli("check", "knn", "--workspace", str(folder))
     assert missing.returncode == 2
-    assert "write the stubs first with `workbench exercises start knn`" in one_line_error(missing)
+    assert one_line_error(missing) == (f"workbench: error: no {folder / 'knn.py'}: write the stubs first "
+                                       f"with `workbench exercises start knn --workspace {folder}`")
     unknown = run_cli("check", "knn.nope", "--workspace", str(folder))
     assert one_line_error(unknown) == (
         "workbench: error: unknown exercise 'knn.nope'; knn has knn.compute_distances_two_loops, "

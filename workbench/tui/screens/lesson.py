@@ -27,7 +27,7 @@ from textual.screen import Screen
 from textual.widgets import (Button, ContentSwitcher, Footer, Header, ListView, Markdown, Static,
                              TabbedContent, TabPane)
 
-from workbench import registry
+from workbench import exercises, registry
 from workbench.errors import Cancelled
 from workbench.events import Log
 from workbench.formatting import app_wording, error_line, number
@@ -35,6 +35,7 @@ from workbench.registry import Lesson
 from workbench.tui.messages import RunEnded, RunEvent, post
 from workbench.tui.screens.confirm import ConfirmScreen
 from workbench.tui.widgets.anatomy_view import AnatomyView
+from workbench.tui.widgets.exercises_view import ExercisesView, progress
 from workbench.tui.widgets.lesson_list import LessonList
 from workbench.tui.widgets.param_form import ParamForm
 from workbench.tui.widgets.run_panel import RunPanel
@@ -74,6 +75,7 @@ class LessonScreen(Screen):
         Binding("escape", "cancel", "Cancel"),
         Binding("n", "tab('tab-notes')", "Notes"),
         Binding("a", "tab('tab-anatomy')", "Anatomy"),
+        Binding("x", "tab('tab-exercises')", "Exercises", show=False),  # the footer is full at 100 columns
         # The sides give way to the centre on demand, at any size.
         Binding("ctrl+b,left_square_bracket", "toggle_side('lessons')", "Show/hide the lesson list",
                 show=False),
@@ -104,6 +106,8 @@ class LessonScreen(Screen):
                     yield Lazy(RunPanel(id="run-panel"))
                 with TabPane("Anatomy", id="tab-anatomy"):
                     yield ContentSwitcher(id="anatomies")
+                with TabPane("Exercises", id="tab-exercises"):
+                    yield ContentSwitcher(id="exercise-views")
             with Vertical(id="setup"):
                 yield ContentSwitcher(id="forms")
                 with Horizontal(id="run-buttons"):
@@ -123,12 +127,22 @@ class LessonScreen(Screen):
     def on_mount(self) -> None:
         self._fit(self.app.size.width)
         self.query_one("#setup").border_title = "Setup"
+        self._show_progress()
+
+    def _show_progress(self) -> None:
+        """Each started lesson's exercises passed, in the lesson list (`knn 2/3`)."""
+        rows = exercises.listing(exercises.workspace())
+        lessons = self.query_one(LessonList)
+        for lesson_id in dict.fromkeys(row.lesson for row in rows):
+            own = [row for row in rows if row.lesson == lesson_id]
+            if any(row.status != "not started" for row in own):
+                lessons.show_progress(lesson_id, *progress(own))
         self.query_one(LessonList).focus()
         self.show_lesson(self.lesson, first=True)
 
     # -- choosing a lesson ----------------------------------------------------------------
     def on_list_view_highlighted(self, event: ListView.Highlighted) -> None:
-        if event.item is not None:
+        if isinstance(event.list_view, LessonList) and event.item is not None:
             self.show_lesson(event.item.lesson)
 
     def _notes_text(self) -> str:
@@ -179,6 +193,24 @@ class LessonScreen(Screen):
             if tabs.active == "tab-anatomy":
                 tabs.active = "tab-notes"
             tabs.hide_tab("tab-anatomy")
+        self._show_exercises(lesson, tabs)
+
+    def _show_exercises(self, lesson: Lesson, tabs: TabbedContent) -> None:
+        if not lesson.exercises:
+            if tabs.active == "tab-exercises":
+                tabs.active = "tab-notes"
+            tabs.hide_tab("tab-exercises")
+            return
+        tabs.show_tab("tab-exercises")
+        views = self.query_one("#exercise-views", ContentSwitcher)
+        if not views.query(f"#exercises-{lesson.id}"):
+            views.add_content(ExercisesView(lesson, exercises.workspace(), id=f"exercises-{lesson.id}"),
+                              set_current=True)
+        else:
+            views.current = f"exercises-{lesson.id}"
+
+    def on_exercises_view_checked(self, event: ExercisesView.Checked) -> None:
+        self.query_one(LessonList).show_progress(event.lesson_id, event.passed, event.total)
 
     @property
     def form(self) -> ParamForm:
@@ -199,6 +231,10 @@ class LessonScreen(Screen):
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == "tab-anatomy":
             self._activate_anatomy()
+        elif event.pane.id == "tab-exercises":
+            # The list takes the focus, so e (edit) and c (check) work at once.
+            for view in self.query(f"#exercises-{self.lesson.id}").results(ExercisesView):
+                view.query_one(".exercises-list").focus()
 
     def on_anatomy_view_picked(self, event: AnatomyView.Picked) -> None:
         self.form.set_values(event.settings)

@@ -18,6 +18,10 @@ class LessonItem(ListItem):
         yield Label(self._title(), classes="lesson-title")
         yield Label(self.lesson.id, classes="lesson-state")
 
+    def show_progress(self, passed: int, total: int) -> None:
+        """The exercises passed, after the id: `knn 2/3`."""
+        self.query_one(".lesson-state", Label).update(f"{self.lesson.id} {passed}/{total}")
+
     def _title(self) -> str:
         return f"{self.number}. {self.lesson.title_in(self.app.lang)}"
 
@@ -36,6 +40,11 @@ class LessonList(ListView):
         """Titles in the app's language (after ctrl+l)."""
         for item in self.query(LessonItem):
             item.show_language()
+
+    def show_progress(self, lesson_id: str, passed: int, total: int) -> None:
+        for item in self.query(LessonItem):
+            if item.lesson.id == lesson_id:
+                item.show_progress(passed, total)
 
     def select_lesson(self, lesson_id: str) -> None:
         for index, item in enumerate(self.children):

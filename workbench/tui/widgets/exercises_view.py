@@ -1,0 +1,171 @@
+"""The Exercises tab: a lesson's exercises with their status, the selected one's task and
+last message; `e` edits the workspace file in $EDITOR, `c` checks, and saving the file
+checks again by itself (its modification time is watched once a second).
+
+Checks run in a thread worker through `workbench.exercises.check`, the same child
+processes as `workbench check`; the widget is updated from the worker's results only."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+from pathlib import Path
+
+from rich.markup import escape
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Label, ListItem, ListView, Static
+
+from workbench import exercises, language
+from workbench.registry import Lesson
+from workbench.tui.screens.confirm import ConfirmScreen
+
+MARKS = {"pass": "✓", "fail": "✗", "todo": "·", "error": "!", "timeout": "⏱",
+         "not started": " ", "unchecked": "?"}
+
+
+def progress(rows) -> tuple[int, int]:
+    return sum(row.status == "pass" for row in rows), len(rows)
+
+
+class ExerciseItem(ListItem):
+    def __init__(self, row: exercises.Outcome, name: str) -> None:
+        super().__init__(id=f"exercise-{name}")
+        self.row, self.name_ = row, name
+
+    def compose(self) -> ComposeResult:
+        yield Label(self._text(), classes="exercise-line")
+
+    def _text(self) -> str:
+        return f"{MARKS.get(self.row.status, '?')} {self.name_}  [dim]{escape(self.row.status)}[/dim]"
+
+    def show(self, row: exercises.Outcome) -> None:
+        self.row = row
+        self.query_one(Label).update(self._text())
+
+
+class ExercisesView(Vertical):
+    # Not in the footer (full at 100 columns): the tab says them in its first lines.
+    BINDINGS = [Binding("e", "edit", "Edit the file in $EDITOR", show=False),
+                Binding("c", "check", "Check the exercises", show=False)]
+
+    class Checked(Message):
+        """The lesson's exercises were checked (or listed): its progress changed."""
+
+        def __init__(self, lesson_id: str, passed: int, total: int) -> None:
+            super().__init__()
+            self.lesson_id, self.passed, self.total = lesson_id, passed, total
+
+    def __init__(self, lesson: Lesson, folder: Path, *, id: str | None = None) -> None:
+        super().__init__(id=id, classes="exercises-view")
+        self.lesson, self.folder = lesson, folder
+        self.exercises = {e.name: e for e in exercises.lesson_exercises(lesson.id)}
+        self.path = exercises.workspace_file(lesson.id, folder)
+        self._seen_mtime = self._mtime()
+
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="exercises-summary")
+        yield ListView(*[ExerciseItem(row, row.id.split(".", 1)[1]) for row in self._rows()],
+                       classes="exercises-list")
+        with VerticalScroll(classes="exercise-detail-scroll"):
+            yield Static("", classes="exercise-detail")
+
+    def on_mount(self) -> None:
+        self._show(self._rows())
+        self.set_interval(1.0, self._watch_file)
+
+    # -- what is shown ---------------------------------------------------------------------
+    def _rows(self) -> list[exercises.Outcome]:
+        return [row for row in exercises.listing(self.folder) if row.lesson == self.lesson.id]
+
+    def _show(self, rows) -> None:
+        for row in rows:
+            self.query_one(f"#exercise-{row.id.split('.', 1)[1]}", ExerciseItem).show(row)
+        passed, total = progress(rows)
+        where = (f"{self.path}" if self.path.exists()
+                 else f"{self.path} does not exist yet: [b]e[/b] or [b]c[/b] writes it (after asking)")
+        self.query_one(".exercises-summary", Static).update(
+            f"[b]{passed}/{total} passed[/b]   {escape(where) if self.path.exists() else where}\n"
+            f"[b]e[/b] edit in {escape(_editor()[0])}   [b]c[/b] check   (saving the file checks again)")
+        self._describe()
+        self.post_message(self.Checked(self.lesson.id, passed, total))
+
+    @on(ListView.Highlighted)
+    def _highlighted(self, event: ListView.Highlighted) -> None:
+        event.stop()  # the lesson list's own highlight chooses lessons; this one does not
+        self._describe()
+
+    def _describe(self) -> None:
+        items = self.query_one(".exercises-list", ListView)
+        item = items.highlighted_child
+        if not isinstance(item, ExerciseItem):
+            return
+        exercise = self.exercises[item.name_]
+        task = language.pick(getattr(self.app, "lang", "en"), exercise.title, exercise.title_zh)
+        message = item.row.message if item.row.status not in ("not started", "unchecked") else ""
+        self.query_one(".exercise-detail", Static).update(
+            f"[b]{escape(task)}[/b]  ({item.row.status})\n"
+            + (f"\n{escape(message)}\n" if message else "")
+            + f"\n[dim]{escape(exercise.stub.strip())}[/dim]")
+
+    # -- actions ---------------------------------------------------------------------------
+    def action_check(self) -> None:
+        self._ensure_started(self.check)
+
+    def action_edit(self) -> None:
+        self._ensure_started(self._edit)
+
+    def _ensure_started(self, then) -> None:
+        if self.path.exists():
+            then()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                exercises.start(self.lesson.id, self.folder)
+                self._seen_mtime = self._mtime()
+                self._show(self._rows())
+                then()
+
+        self.app.push_screen(ConfirmScreen(
+            f"Write [b]{escape(str(self.path))}[/b] with the stubs of the {len(self.exercises)} "
+            f"exercises of {escape(self.lesson.title)}?", yes="Write", no="Not now"), answered)
+
+    def _edit(self) -> None:
+        with self.app.suspend():
+            subprocess.run([*_editor(), str(self.path)], check=False)
+        self._watch_file()
+
+    def _watch_file(self) -> None:
+        mtime = self._mtime()
+        if mtime != self._seen_mtime:
+            self._seen_mtime = mtime
+            if mtime is not None:
+                self.check()
+
+    def _mtime(self) -> float | None:
+        try:
+            return self.path.stat().st_mtime
+        except OSError:
+            return None
+
+    @work(thread=True, exclusive=True, group="exercises")
+    def check(self) -> None:
+        self.app.call_from_thread(self._checking)
+        try:
+            exercises.check([self.lesson.id], self.folder)
+        except Exception as exc:  # noqa: BLE001  (shown in place, one line)
+            self.app.call_from_thread(self.query_one(".exercise-detail", Static).update, escape(str(exc)))
+            return
+        self.app.call_from_thread(self._show, self._rows())
+
+    def _checking(self) -> None:
+        self.query_one(".exercises-summary", Static).update(f"checking {escape(str(self.path))}…")
+
+
+def _editor() -> list[str]:
+    return shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
