@@ -92,7 +92,8 @@ class ExercisesView(Vertical):
             f"[b]{passed}/{total} passed[/b]   {escape(where) if self.path.exists() else where}\n"
             f"[b]e[/b] edit in {escape(_editor()[0])}   [b]c[/b] check   (saving the file checks again)")
         self._describe()
-        self.post_message(self.Checked(self.lesson.id, passed, total))
+        if self.path.exists():  # a lesson not started shows no progress in the list
+            self.post_message(self.Checked(self.lesson.id, passed, total))
 
     @on(ListView.Highlighted)
     def _highlighted(self, event: ListView.Highlighted) -> None:
