@@ -935,3 +935,12 @@ async def test_the_exercises_tab_starts_edits_and_checks(models_dir, tmp_path, m
         app.screen.select_lesson("training")
         await pilot.pause()
         assert not app.screen.query_one("#lesson-tabs").get_tab("tab-exercises").display
+
+
+async def test_every_lesson_title_is_whole_in_the_wide_lesson_list(models_dir):
+    app = make_app(models_dir)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        shown = screen_text(app)
+        for number, lesson in enumerate(registry.lessons(), 1):
+            assert f"{number}. {lesson.title} " in shown, lesson.title
