@@ -942,5 +942,5 @@ async def test_every_lesson_title_is_whole_in_the_wide_lesson_list(models_dir):
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.pause()
         shown = screen_text(app)
-        for number, lesson in enumerate(registry.lessons(), 1):
-            assert f"{number}. {lesson.title} " in shown, lesson.title
+        for position, lesson in enumerate(registry.lessons(), 1):
+            assert f"{position}. {lesson.title} " in shown, lesson.title

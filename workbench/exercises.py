@@ -26,6 +26,9 @@ WORKSPACE_ENV = "WORKBENCH_WORKSPACE"
 DEFAULT_WORKSPACE = "exercises"
 DEFAULT_TIMEOUT_S = 30.0
 STATUSES = ("pass", "fail", "todo", "error", "timeout")
+# How each status is marked, by the CLI and the app alike.
+MARKS = {"pass": "✓", "fail": "✗", "todo": "·", "error": "!", "timeout": "⏱",
+         "not started": " ", "unchecked": "?"}
 RECORD = ".checks.json"  # the last check of each exercise, for `workbench exercises`
 
 

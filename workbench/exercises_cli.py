@@ -8,8 +8,6 @@ import sys
 from workbench import exercises, language
 from workbench.errors import BadInput
 
-MARKS = {"pass": "✓", "fail": "✗", "todo": "·", "error": "!", "timeout": "⏱",
-         "not started": " ", "unchecked": "?"}
 
 
 def add_parsers(sub, lang_help: str) -> None:
@@ -71,7 +69,7 @@ def cmd_check(args) -> int:
 def _print_rows(rows, lang: str, *, header: bool = True) -> None:
     titles = {f"{l}.{e.name}": language.pick(lang, e.title, e.title_zh) for l, e in exercises.catalogue()}
     for row in rows:
-        print(f"{MARKS.get(row.status, '?')} {row.id:<36} {row.status:<11} {titles.get(row.id, row.title)}")
+        print(f"{exercises.MARKS.get(row.status, '?')} {row.id:<36} {row.status:<11} {titles.get(row.id, row.title)}")
         if row.message and row.status not in ("pass",):
             for line in row.message.splitlines():
                 print(f"    {line}")

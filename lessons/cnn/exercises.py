@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from workbench.checking import array, expect_close, expect_shape
+from lessons.checking import array, expect_close, expect_shape
 from workbench.exercises import Exercise, Failed
 
 

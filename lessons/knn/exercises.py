@@ -10,7 +10,7 @@ import time
 import numpy as np
 
 from lessons.knn import distances
-from workbench.checking import expect_close, expect_shape, python_loops
+from lessons.checking import expect_close, expect_shape, python_loops
 from workbench.exercises import Exercise, Failed
 
 DISTANCE_DOC = '''

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from workbench.checking import array, centred_difference, expect_close, expect_gradient
+from lessons.checking import array, centred_difference, expect_close, expect_gradient
 from workbench.exercises import Exercise, Failed
 
 DELTA = 1.0

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from workbench.checking import expect_close, expect_shape
+from lessons.checking import expect_close, expect_shape
 from workbench.exercises import Exercise, Failed
 
 DRAWS = 20_000

@@ -8,7 +8,7 @@ import zlib
 
 import numpy as np
 
-from workbench.checking import expect_close
+from lessons.checking import expect_close
 from workbench.exercises import Exercise, Failed
 
 

@@ -156,18 +156,18 @@ def compare_modes(p, ctx, backbone, train, test, pool, scratch):
 TIMED_PASSES = 3
 
 
-def epoch_seconds(backbone, pool, **trainers) -> dict[str, float]:
+def epoch_seconds(backbone, pool, *, frozen, features, scratch) -> dict[str, float]:
     """Seconds per epoch of each mode over every training image of the new task (a few
     dozen images take too little time to measure), the features extracted once first.
     The trainers start afresh at their next fit, so timing them costs nothing else."""
     x, y = pool
     started = time.perf_counter()
-    features = backbone.predict(x, verbose=0)
+    stored = backbone.predict(x, verbose=0)
     extraction = time.perf_counter() - started
-    inputs = {"frozen": x, "features": features, "scratch": x}
-    seconds = {name: _per_epoch(trainer, inputs[name], y) for name, trainer in trainers.items()}
-    return {"(1) frozen": seconds["frozen"], "(2) features": seconds["features"],
-            "from scratch": seconds["scratch"], "(2) extracting the features, once": extraction}
+    return {"(1) frozen": _per_epoch(frozen, x, y),
+            "(2) features": _per_epoch(features, stored, y),
+            "from scratch": _per_epoch(scratch, x, y),
+            "(2) extracting the features, once": extraction}
 
 
 def _per_epoch(trainer, x, y) -> float:

@@ -128,8 +128,9 @@ def largest_change(before: list[np.ndarray], after: list[np.ndarray]) -> float:
 def unfreeze_top_block(backbone: keras.Model, stage: str) -> None:
     """Fine-tuning's setting: only the convolutions of the backbone's last block train;
     every BatchNormalization layer stays frozen."""
-    last = max(layer.name.split("_")[1] for layer in backbone.layers
-               if layer.name.startswith(f"{stage}_block"))
+    # Layers come in the order they were built: the stage's last block is the last named.
+    last = [layer.name.split("_")[1] for layer in backbone.layers
+            if layer.name.startswith(f"{stage}_block")][-1]
     backbone.trainable = True
     for layer in backbone.layers:
         layer.trainable = (layer.name.startswith(f"{stage}_{last}_")

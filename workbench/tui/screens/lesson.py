@@ -127,7 +127,10 @@ class LessonScreen(Screen):
     def on_mount(self) -> None:
         self._fit(self.app.size.width)
         self.query_one("#setup").border_title = "Setup"
-        self._show_progress()
+        self.query_one(LessonList).focus()
+        self.show_lesson(self.lesson, first=True)
+        # After the first frame: reading the exercises imports them, and NumPy with them.
+        self.call_after_refresh(self._show_progress)
 
     def _show_progress(self) -> None:
         """Each started lesson's exercises passed, in the lesson list (`knn 2/3`)."""
@@ -137,8 +140,6 @@ class LessonScreen(Screen):
             own = [row for row in rows if row.lesson == lesson_id]
             if any(row.status != "not started" for row in own):
                 lessons.show_progress(lesson_id, *progress(own))
-        self.query_one(LessonList).focus()
-        self.show_lesson(self.lesson, first=True)
 
     # -- choosing a lesson ----------------------------------------------------------------
     def on_list_view_highlighted(self, event: ListView.Highlighted) -> None:
@@ -202,12 +203,19 @@ class LessonScreen(Screen):
             tabs.hide_tab("tab-exercises")
             return
         tabs.show_tab("tab-exercises")
+        if tabs.active == "tab-exercises":
+            self._exercises_view(lesson)
+
+    def _exercises_view(self, lesson: Lesson) -> ExercisesView:
+        """The lesson's Exercises view, made on the first look at the tab and kept."""
         views = self.query_one("#exercise-views", ContentSwitcher)
-        if not views.query(f"#exercises-{lesson.id}"):
-            views.add_content(ExercisesView(lesson, exercises.workspace(), id=f"exercises-{lesson.id}"),
-                              set_current=True)
+        view = next(iter(views.query(f"#exercises-{lesson.id}").results(ExercisesView)), None)
+        if view is None:
+            view = ExercisesView(lesson, exercises.workspace(), id=f"exercises-{lesson.id}")
+            views.add_content(view, set_current=True)
         else:
-            views.current = f"exercises-{lesson.id}"
+            views.current = view.id
+        return view
 
     def on_exercises_view_checked(self, event: ExercisesView.Checked) -> None:
         self.query_one(LessonList).show_progress(event.lesson_id, event.passed, event.total)
@@ -232,9 +240,9 @@ class LessonScreen(Screen):
         if event.pane.id == "tab-anatomy":
             self._activate_anatomy()
         elif event.pane.id == "tab-exercises":
-            # The list takes the focus, so e (edit) and c (check) work at once.
-            for view in self.query(f"#exercises-{self.lesson.id}").results(ExercisesView):
-                view.query_one(".exercises-list").focus()
+            view = self._exercises_view(self.lesson)
+            if view.is_mounted:  # a new view takes the focus itself once mounted
+                view.focus_list()
 
     def on_anatomy_view_picked(self, event: AnatomyView.Picked) -> None:
         self.form.set_values(event.settings)

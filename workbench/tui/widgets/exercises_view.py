@@ -24,8 +24,6 @@ from workbench import exercises, language
 from workbench.registry import Lesson
 from workbench.tui.screens.confirm import ConfirmScreen
 
-MARKS = {"pass": "✓", "fail": "✗", "todo": "·", "error": "!", "timeout": "⏱",
-         "not started": " ", "unchecked": "?"}
 
 
 def progress(rows) -> tuple[int, int]:
@@ -41,7 +39,7 @@ class ExerciseItem(ListItem):
         yield Label(self._text(), classes="exercise-line")
 
     def _text(self) -> str:
-        return f"{MARKS.get(self.row.status, '?')} {self.name_}  [dim]{escape(self.row.status)}[/dim]"
+        return f"{exercises.MARKS.get(self.row.status, '?')} {self.name_}  [dim]{escape(self.row.status)}[/dim]"
 
     def show(self, row: exercises.Outcome) -> None:
         self.row = row
@@ -77,6 +75,10 @@ class ExercisesView(Vertical):
     def on_mount(self) -> None:
         self._show(self._rows())
         self.set_interval(1.0, self._watch_file)
+        self.focus_list()  # made when its tab is opened: e and c work at once
+
+    def focus_list(self) -> None:
+        self.query_one(".exercises-list", ListView).focus()
 
     # -- what is shown ---------------------------------------------------------------------
     def _rows(self) -> list[exercises.Outcome]:

@@ -1,4 +1,4 @@
-"""What exercise checks have in common: comparisons whose failure messages teach.
+"""What the lessons' exercise checks have in common: comparisons whose failure messages teach.
 
 Each raises `Failed` naming the check, the place and expected vs got, e.g.
 "distances at [3, 7]: expected 2.4495, got 6" rather than a bare AssertionError.
@@ -12,6 +12,7 @@ import textwrap
 
 import numpy as np
 
+from lessons.common import relative_error
 from workbench.exercises import Failed
 
 
@@ -43,11 +44,6 @@ def expect_close(value, expected, what: str, *, rtol: float = 1e-6, atol: float 
         raise Failed(f"{what}{at}: expected {expected[where]:.6g}, got {got[where]:.6g}"
                      f" ({int(wrong.sum())} of {wrong.size} entries wrong)")
     return got
-
-
-def relative_error(a, b) -> np.ndarray:
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return np.abs(a - b) / np.maximum(1e-12, np.abs(a) + np.abs(b))
 
 
 def expect_gradient(value, expected, what: str, *, threshold: float = 1e-7) -> None:
