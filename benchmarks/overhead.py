@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import io
 import statistics
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 from benchmarks.common import Row, median_seconds_paired
 
@@ -42,6 +44,11 @@ def measure(quick: bool) -> list[Row]:
     p = LESSON.settings()
     view = ConsoleView(stream=_FakeTerminal())
     ctx = RunContext(dataset="digits", seed=0, emit=view, cancel=threading.Event())
+    # The same, writing TensorBoard logs as every run does by default: each fit gets a
+    # folder and file writers of its own, as each run does.
+    logs = tempfile.TemporaryDirectory(prefix="workbench-bench-tensorboard-")
+    ctx_logged = RunContext(dataset="digits", seed=0, emit=view, cancel=threading.Event(),
+                            tensorboard_dir=Path(logs.name))
     data = ctx.images
     model = build_linear(data.image_shape, data.num_classes, data.x_train.mean(axis=0), p.reg)
     model.compile(optimizer=make_optimizer(p.optimizer, p.learning_rate), loss=LOSSES[p.loss](),
@@ -59,9 +66,14 @@ def measure(quick: bool) -> list[Row]:
         model.fit(train, validation_data=val, epochs=epochs, verbose=0, callbacks=ctx.callbacks())
         view.close()  # as the CLI does when a run ends: the bar's thread must not outlive it
 
+    def ours_logged():
+        model.fit(train, validation_data=val, epochs=epochs, verbose=0,
+                  callbacks=ctx_logged.callbacks())
+        view.close()
+
     # Process CPU time beside the wall time: on a machine shared with other work, wall
     # time swings by more than the 5% at stake, while CPU time counts only this process.
-    cpu = {ours: [], bare: []}
+    cpu = {ours: [], bare: [], ours_logged: []}
 
     def with_cpu(fn):
         def timed():
@@ -74,11 +86,23 @@ def measure(quick: bool) -> list[Row]:
     ours_s, bare_s = median_seconds_paired(with_cpu(ours), with_cpu(bare), repeats=15 if quick else 21,
                                            warmup=1)
     ours_cpu, bare_cpu = (statistics.median(cpu[fn][1:]) for fn in (ours, bare))  # not the warm-up
+    bare_cpu_before = len(cpu[bare])
+    logged_s, bare_again_s = median_seconds_paired(with_cpu(ours_logged), with_cpu(bare),
+                                                   repeats=15 if quick else 21, warmup=1)
+    logged_cpu = statistics.median(cpu[ours_logged][1:])
+    bare_again_cpu = statistics.median(cpu[bare][bare_cpu_before + 1:])
+    logs.cleanup()
     steps = -(-len(data.x_train) // p.batch_size)
-    return [Row(f"training overhead (linear lesson on digits, {epochs} epochs x {steps} steps + "
-                f"validation; overhead {_percent(ours_s, bare_s)} wall, {_percent(ours_cpu, bare_cpu)} "
-                "CPU)", ours_s, "s per fit", "fit + workbench callbacks + progress bar",
+    what = f"linear lesson on digits, {epochs} epochs x {steps} steps + validation"
+    return [Row(f"training overhead ({what}; overhead {_percent(ours_s, bare_s)} wall, "
+                f"{_percent(ours_cpu, bare_cpu)} CPU)", ours_s, "s per fit",
+                "fit + workbench callbacks + progress bar",
                 alternative=bare_s, alternative_label="bare model.fit, verbose=0",
+                higher_is_better=False, budget=0.95),
+            Row(f"training overhead with TensorBoard logs ({what}; overhead "
+                f"{_percent(logged_s, bare_again_s)} wall, {_percent(logged_cpu, bare_again_cpu)} CPU)",
+                logged_s, "s per fit", "the same + keras.callbacks.TensorBoard (scalars per epoch)",
+                alternative=bare_again_s, alternative_label="bare model.fit, verbose=0",
                 higher_is_better=False, budget=0.95)]
 
 

@@ -18,12 +18,35 @@ os.environ["WORKBENCH_CONFIG_DIR"] = tempfile.mkdtemp(prefix="workbench-config-"
 os.environ["WORKBENCH_WORKSPACE"] = tempfile.mkdtemp(prefix="workbench-exercises-")
 
 
+@pytest.fixture(autouse=True)
+def fresh_preferences(tmp_path_factory, monkeypatch):
+    """Each test starts as a new learner: the app remembers the lesson and the language
+    between launches, and one test's choices must not greet the next."""
+    monkeypatch.setenv("WORKBENCH_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+
+
 @pytest.fixture
 def models_dir(tmp_path, monkeypatch) -> Path:
     """A fresh models folder per test, so tests never see each other's models."""
     folder = tmp_path / "models"
     monkeypatch.setenv("WORKBENCH_MODELS", str(folder))
     return folder
+
+
+def kept_files(folder: Path) -> list[Path]:
+    """What runs left in a models folder as results (models, pictures), sorted: not the
+    run history nor the TensorBoard logs, which record every run, failed ones too."""
+    if not folder.exists():
+        return []
+    return sorted(p for p in folder.iterdir()
+                  if not p.name.startswith("history.sqlite") and p.name != "tensorboard")
+
+
+def recorded_outcomes(folder: Path) -> list[tuple[str, str, str | None]]:
+    """(lesson, outcome, message) of each run in the folder's history, oldest first."""
+    from workbench import history
+
+    return [(r.lesson, r.outcome, r.message) for r in reversed(history.strict(folder).runs())]
 
 
 def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: float = 300):

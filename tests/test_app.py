@@ -26,6 +26,7 @@ from workbench.tui.app import WorkbenchApp
 from workbench.tui.messages import TextGenerated
 from workbench.tui.widgets.anatomy_view import architecture_for
 from workbench.tui.widgets.run_panel import RunPanel
+from tests.conftest import kept_files, recorded_outcomes
 
 SIZE = (140, 44)
 TINY_LSTM = {"max_chars": 3000, "epochs": 1, "units": 8, "layers": 1, "seq_len": 16,
@@ -241,7 +242,8 @@ async def test_escape_cancels_a_run_and_nothing_is_saved(models_dir):
         assert panel.outcome == "cancelled"
         assert "cancelled" in status_text(app)
         assert not app.screen.query_one("#run", Button).disabled
-    assert not models_dir.exists() or list(models_dir.glob("*")) == []
+    assert kept_files(models_dir) == []
+    assert recorded_outcomes(models_dir) == [("linear", "cancelled", None)]
 
 
 @pytest.mark.parametrize("size", [(100, 30), (160, 48)])

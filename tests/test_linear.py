@@ -19,6 +19,7 @@ import keras  # noqa: E402
 from lessons.linear import checks  # noqa: E402
 from lessons.linear.losses import MulticlassHinge, SoftmaxCrossEntropy  # noqa: E402
 from lessons.linear.model import build_linear  # noqa: E402
+from tests.conftest import kept_files, recorded_outcomes
 
 
 def svm_loss_loops(scores, y, delta):
@@ -166,7 +167,9 @@ def test_templates_png_is_the_weights_of_each_class_enlarged_and_labelled(defaul
 def test_a_learning_rate_that_blows_up_stops_the_run_and_saves_nothing(tmp_path, optimizer, message):
     with pytest.raises(BadInput, match=message):
         workbench.run("linear", learning_rate=1e6, optimizer=optimizer, epochs=2, models_dir=str(tmp_path))
-    assert list(tmp_path.iterdir()) == []
+    assert kept_files(tmp_path) == []
+    [(lesson, outcome, recorded)] = recorded_outcomes(tmp_path)
+    assert (lesson, outcome) == ("linear", "failed") and message in recorded
 
 
 @pytest.mark.parametrize("params, message", [
@@ -196,4 +199,4 @@ def test_a_models_pictures_are_replaced_with_it_and_deleted_with_it(models_dir):
     assert again.model_path == first.model_path and not png.exists()
     third = workbench.run("linear", epochs=1, save_templates=True)
     assert sorted(store.delete_model(third.model_path)) == sorted([png, models_dir / "linear-softmax.h5"])
-    assert list(models_dir.iterdir()) == []
+    assert kept_files(models_dir) == []

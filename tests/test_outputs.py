@@ -9,6 +9,7 @@ import pytest
 import workbench
 from workbench import registry, runner, store
 from workbench.errors import BadInput
+from tests.conftest import kept_files
 
 
 @pytest.mark.parametrize("text, name", [("", None), ("  ", None), ("mine", "mine.h5"),
@@ -53,7 +54,7 @@ def test_the_files_written_are_the_files_planned(models_dir):
     planned = runner.planned_paths(req.lesson, req.settings)
     result = runner.execute(req)
     assert [result.model_path] == [str(p) for p in planned]
-    assert sorted(models_dir.iterdir()) == planned
+    assert kept_files(models_dir) == planned
 
 
 def test_a_lesson_that_saves_other_files_than_it_declares_fails_and_writes_nothing(models_dir, monkeypatch):
@@ -61,7 +62,7 @@ def test_a_lesson_that_saves_other_files_than_it_declares_fails_and_writes_nothi
     monkeypatch.setattr(type(lesson.settings()), "saves", lambda self: ("other",))
     with pytest.raises(RuntimeError, match=r"saved \('softmax',\) but its settings declare \('other',\)"):
         workbench.run("linear", epochs=1)
-    assert not models_dir.exists() or list(models_dir.iterdir()) == []
+    assert kept_files(models_dir) == []
 
 
 def test_every_lesson_declares_what_it_saves():

@@ -21,13 +21,19 @@ __all__ = ["run", "__version__"]
 
 def run(lesson: str, *, seed: int = 0, dataset: str | None = None, out: str | None = None,
         models_dir: str | None = None, on_event=None, cancel=None, precision: str = "float32",
-        distribute: str = "none", **params: Any):
-    """Run a lesson headless and return its `Result`; lesson parameters are keyword args."""
+        distribute: str = "none", step: int | None = None, record: bool = True,
+        tensorboard: bool | None = None, **params: Any):
+    """Run a lesson headless and return its `Result`; lesson parameters are keyword args.
+
+    `step`: carry out that experiment of the lesson's guided path (its preset, changed by
+    `params`) and judge its claims (`Result.claims`). Every run goes into the run history
+    (`record`) and its training into TensorBoard logs (`tensorboard`), as in the CLI."""
     from workbench import runner
 
-    return runner.run(lesson, params, dataset=dataset, seed=seed, out=out,
+    return runner.run(lesson, params, dataset=dataset, seed=seed, out=out, step=step,
                       models_dir=models_dir, on_event=on_event, cancel=cancel,
-                      precision=precision, distribute=distribute)
+                      precision=precision, distribute=distribute, record=record,
+                      tensorboard=tensorboard)
 
 
 @wrapt.when_imported("keras")

@@ -64,6 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
                    "(knn: distances and vote; linear: your loss and gradient); they must pass first")
     p.add_argument("--workspace", metavar="DIR", help="with --mine: where your exercise files are "
                    "(default: $WORKBENCH_WORKSPACE or ./exercises)")
+    p.add_argument("--step", type=int, metavar="N", help="run step N of the lesson's guided path "
+                   "(its preset; --set changes it) and check its claims ('workbench path LESSON')")
+    p.add_argument("--no-tensorboard", dest="tensorboard", action="store_false", default=None,
+                   help="write no TensorBoard logs (default: <models>/tensorboard/<run id>/)")
 
     from workbench.generation import OPTIONS
 
@@ -79,6 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     from workbench import exercises_cli
 
     exercises_cli.add_parsers(sub, LANG_HELP)
+
+    from workbench import path_cli, runs_cli
+
+    path_cli.add_parser(sub, LANG_HELP, models_option)
+    runs_cli.add_parser(sub, models_option)
 
     p = sub.add_parser("inspect", help="a saved model's metadata, metrics and layers")
     p.add_argument("model", metavar="MODEL.h5")
@@ -213,7 +222,7 @@ def cmd_run(args) -> int:
 
     params = parse_assignments(args.assignments)
     view = ConsoleView(quiet=args.quiet, lang=language.resolve(args.lang))
-    request = prepare(args.lesson, params, args.dataset, args.seed)
+    request = prepare(args.lesson, params, args.dataset, args.seed, args.step)
     mine = None
     if args.mine:
         from workbench import exercises
@@ -222,15 +231,22 @@ def cmd_run(args) -> int:
                                         exercises.workspace(args.workspace))
     try:
         result = execute(request, out=args.out, models_dir=args.models_dir, on_event=view,
-                         precision=args.precision, distribute=args.distribute, mine=mine)
+                         precision=args.precision, distribute=args.distribute, mine=mine,
+                         tensorboard=args.tensorboard)
     finally:
         view.close()
     if args.json:
         _print_json(result.to_dict())
         return 0
     console = _console()
-    console.print(f"[bold]{result.lesson}[/] on {result.dataset}, {result.seconds:.1f}s on {result.device}")
+    run_id = f" (run #{result.run_id})" if result.run_id is not None else ""
+    console.print(f"[bold]{result.lesson}[/] on {result.dataset}, {result.seconds:.1f}s on "
+                  f"{result.device}{run_id}")
     console.print(views.highlights_view(registry.get(result.lesson).highlights, result.metrics))
+    if result.step is not None:  # what the step claimed, on this run: read before the details
+        from workbench import path_views
+
+        console.print(path_views.step_outcome(request.lesson, result, args.models_dir, view.lang))
     console.print(views.metrics_view(result.metrics))
     if result.model_path:
         console.print(f"model: {result.model_path}")
@@ -348,6 +364,18 @@ def cmd_check(args) -> int:
     return run(args)
 
 
-COMMANDS = {"exercises": cmd_exercises, "check": cmd_check, "list": cmd_list, "show": cmd_show, "run": cmd_run, "generate": cmd_generate,
+def cmd_path(args) -> int:
+    from workbench.path_cli import cmd_path as run
+
+    return run(args)
+
+
+def cmd_runs(args) -> int:
+    from workbench.runs_cli import cmd_runs as run
+
+    return run(args)
+
+
+COMMANDS = {"path": cmd_path, "runs": cmd_runs, "exercises": cmd_exercises, "check": cmd_check, "list": cmd_list, "show": cmd_show, "run": cmd_run, "generate": cmd_generate,
             "inspect": cmd_inspect, "anatomy": cmd_anatomy,
             "models": cmd_models, "devices": cmd_devices}

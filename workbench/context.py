@@ -40,8 +40,12 @@ def history_rows(history: Mapping[str, list[float]] | None) -> list[dict[str, fl
 class RunContext:
     def __init__(self, *, dataset: str, seed: int, emit: Callable[[Event], None],
                  cancel: threading.Event, replicas: int = 1,
-                 mine: Mapping[str, Callable] | None = None):
+                 mine: Mapping[str, Callable] | None = None, tensorboard_dir=None):
         self.dataset = dataset
+        # Where each fit writes its TensorBoard logs, in a folder of its own; None: none.
+        self.tensorboard_dir = tensorboard_dir
+        self._fits = 0
+        self._boards: list = []
         # The learner's own functions (`workbench run --mine`), by exercise name; empty
         # otherwise. A lesson that finds them here runs with them beside its own.
         self.mine: Mapping[str, Callable] = mine or {}
@@ -118,7 +122,25 @@ class RunContext:
         from workbench.callbacks import EndFitOnNaN, StopOnCancel, StopOnDivergence, TrainingEvents
 
         guard = StopOnDivergence(knob, diverge_above) if divergence_fails else EndFitOnNaN()
-        return [guard, StopOnCancel(self._cancel), TrainingEvents(self.emit, stage, series)]
+        return [guard, StopOnCancel(self._cancel), TrainingEvents(self.emit, stage, series),
+                *self._tensorboard(series or stage)]
+
+    def _tensorboard(self, name: str) -> list:
+        """Keras' TensorBoard callback for one fit, scalars per epoch only: the graph and
+        the profiler stay off, as they would cost more than a small model's training."""
+        if self.tensorboard_dir is None:
+            return []
+        from workbench.callbacks import EpochTensorBoard
+
+        self._fits += 1
+        board = EpochTensorBoard(str(self.tensorboard_dir / f"{self._fits:02d}-{name}"))
+        self._boards.append(board)
+        return [board]
+
+    def finish_logs(self) -> None:
+        """End every TensorBoard writer thread, also those of a fit that raised."""
+        for board in self._boards:
+            board.finish_writing()
 
     # -- cancellation -------------------------------------------------------------------
     @property

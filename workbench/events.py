@@ -33,6 +33,7 @@ class Progress:
 class Log:
     text: str
     zh: str | None = None  # the same line in Chinese, where the lesson words it
+    level: str = "info"  # "warning": shown even by a quiet front end
 
     def in_language(self, lang: str) -> str:
         from workbench.language import pick

@@ -32,6 +32,8 @@ class ConsoleView:
 
     def __call__(self, event) -> None:
         if self.quiet:
+            if isinstance(event, events.Log) and event.level == "warning":
+                self.console.print(event.in_language(self.lang), soft_wrap=True)  # one line
             return
         if isinstance(event, events.Stage):
             self._start(event.name, event.total)
@@ -41,6 +43,9 @@ class ConsoleView:
                                  info=numbers(event.info))
             if event.total is not None and event.done >= event.total:
                 self._print_epoch_lines()  # the stage is over: nothing more to wait for
+        elif isinstance(event, events.Log) and event.level == "warning":
+            self._print_epoch_lines()
+            self.console.print(event.in_language(self.lang), soft_wrap=True)  # one whole line
         elif isinstance(event, events.Log):
             self._print(event.in_language(self.lang))
         elif isinstance(event, events.EpochEnd):

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from workbench import registry, store
+from workbench import guide, registry, store
 from workbench.context import RunContext
-from workbench.errors import BadInput
+from workbench.errors import BadInput, Cancelled
 from workbench.events import Artifact, Event
+from workbench.formatting import error_line
+from workbench.recording import Recording, tensorboard_wanted
 from workbench.params import SEED, Settings, resolve
 from workbench.registry import Lesson
 
@@ -30,6 +32,9 @@ class Result:
     model_path: str | None
     seconds: float
     device: str
+    step: int | None = None  # the guided-path experiment this run was
+    claims: list[dict[str, Any]] = field(default_factory=list)  # its claims, judged
+    run_id: int | None = None  # its row in the run history (None: history not used)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -44,6 +49,7 @@ class Request:
     settings: Settings
     dataset: str
     seed: int
+    step: int | None = None  # a guided-path experiment: its claims are judged on the result
 
 
 def default_model_path(folder: Path, lesson_id: str, variant: str | None) -> Path:
@@ -59,36 +65,46 @@ def planned_paths(lesson: Lesson, settings: Settings, *, out: str | Path | None 
             for i, v in enumerate(settings.saves())]
 
 
-def request(lesson: Lesson, values: Mapping[str, Any], dataset: str | None, seed: Any) -> Request:
+def request(lesson: Lesson, values: Mapping[str, Any], dataset: str | None, seed: Any,
+            step: int | None = None) -> Request:
     """A request from parameter values already coerced (the app's form checks each field
-    itself): the lesson's cross-parameter rules, the dataset and the seed, or BadInput."""
+    itself): the lesson's cross-parameter rules, the dataset and the seed, or BadInput.
+    `step`: the path's experiment step it carries out (its preset already in `values`)."""
+    if step is not None:
+        guide.experiment(lesson, step)
     settings = lesson.settings(**values)
     settings.check()
     dataset = lesson.default_dataset if dataset is None else dataset
     if dataset not in lesson.datasets:
         raise BadInput(f"unknown dataset {dataset!r} for {lesson.id}; choose one of "
                        f"{', '.join(lesson.datasets)}")
-    return Request(lesson, settings.with_presets(), dataset, SEED.coerce(seed))
+    return Request(lesson, settings.with_presets(), dataset, SEED.coerce(seed), step)
 
 
 def prepare(lesson_id: str, params: Mapping[str, Any] | None, dataset: str | None,
-            seed: Any = 0) -> Request:
-    """A request from text or Python values (the CLI's --set, the API's keywords)."""
+            seed: Any = 0, step: int | None = None) -> Request:
+    """A request from text or Python values (the CLI's --set, the API's keywords). With
+    `step`, the path experiment's preset comes first and `params` change it."""
     lesson = registry.get(lesson_id)
-    values = resolve(lesson.params, params or {}, owner=f"lesson {lesson_id!r}")
-    return request(lesson, values, dataset, seed)
+    preset = dict(guide.experiment(lesson, step).params) if step is not None else {}
+    values = resolve(lesson.params, {**preset, **(params or {})}, owner=f"lesson {lesson_id!r}")
+    return request(lesson, values, dataset, seed, step)
 
 
 def run(lesson_id: str, params: Mapping[str, Any] | None = None, *, dataset: str | None = None,
-        seed: int = 0, **how: Any) -> Result:
+        seed: int = 0, step: int | None = None, **how: Any) -> Result:
     """Check and carry out a run; `how` as for `execute`."""
-    return execute(prepare(lesson_id, params, dataset, seed), **how)
+    return execute(prepare(lesson_id, params, dataset, seed, step), **how)
 
 
 def execute(req: Request, *, out: str | Path | None = None, models_dir: str | Path | None = None,
             on_event: Callable[[Event], None] | None = None,
             cancel: threading.Event | None = None, precision: str = "float32",
-            distribute: str = "none", mine: Mapping[str, Callable] | None = None) -> Result:
+            distribute: str = "none", mine: Mapping[str, Callable] | None = None,
+            record: bool = True, tensorboard: bool | None = None) -> Result:
+    """Carry out a checked request. Every run is recorded in the run history (`record`)
+    with its outcome, and its training writes TensorBoard logs (`tensorboard`: None
+    follows $WORKBENCH_TENSORBOARD, on by default)."""
     lesson = req.lesson
     folder = store.models_dir(models_dir)
     out = Path(out) if out is not None else None
@@ -103,10 +119,33 @@ def execute(req: Request, *, out: str | Path | None = None, models_dir: str | Pa
     placement = placing.plan(precision, distribute, trains=lesson.trains)
     lesson_run = lesson.load_run()
 
+    recording = Recording(folder, on_event or (lambda event: None), record=record)
+    recording.begin(lesson.id, req.settings.to_dict(), step=req.step, dataset=req.dataset,
+                    seed=req.seed, device=placement.device, precision=placement.policy)
     keras.utils.set_random_seed(req.seed)
-    ctx = RunContext(dataset=req.dataset, seed=req.seed, emit=on_event or (lambda event: None),
+    ctx = RunContext(dataset=req.dataset, seed=req.seed, emit=recording.tap,
                      cancel=cancel or threading.Event(), replicas=placement.replica_count,
-                     mine=mine)
+                     mine=mine, tensorboard_dir=(recording.tensorboard_dir(folder)
+                                                 if tensorboard_wanted(tensorboard) else None))
+    try:
+        result = _carry_out(req, ctx, lesson_run, placement, folder, out)
+    except BaseException as exc:  # Ctrl+C included: the history says how the run ended
+        cancelled = isinstance(exc, (Cancelled, KeyboardInterrupt))
+        recording.finish("cancelled" if cancelled else "failed",
+                         message=None if cancelled else error_line(exc), metrics=ctx.metrics)
+        raise
+    finally:
+        ctx.finish_logs()
+    recording.finish("done", metrics=result.metrics, model_path=result.model_path,
+                     claims=result.claims)
+    return replace(result, run_id=recording.run_id)
+
+
+def _carry_out(req: Request, ctx: RunContext, lesson_run: Callable, placement, folder: Path,
+               out: Path | None) -> Result:
+    from workbench import placement as placing
+
+    lesson = req.lesson
     for notice in placement.notices:
         ctx.log(f"notice: {notice}")
     started = time.perf_counter()
@@ -141,5 +180,7 @@ def execute(req: Request, *, out: str | Path | None = None, models_dir: str | Pa
         ctx.emit(Artifact("model", str(path)))
     for picture, pixels in zip(pictures, ctx.images_to_save.values()):
         ctx.emit(Artifact("image", str(store.save_png(pixels, picture))))
+    claims = ([claim.check(ctx.metrics).to_dict() for claim in guide.experiment(lesson, req.step).claims]
+              if req.step is not None else [])
     return Result(lesson.id, params, req.dataset, ctx.metrics, str(paths[0]) if paths else None,
-                  round(time.perf_counter() - started, 3), placement.device)
+                  round(time.perf_counter() - started, 3), placement.device, req.step, claims)

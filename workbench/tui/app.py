@@ -24,6 +24,7 @@ from workbench.tui.screens.generate import GenerateScreen
 from workbench.tui.screens.help import HelpScreen
 from workbench.tui.screens.lesson import LessonScreen
 from workbench.tui.screens.models import ModelsScreen
+from workbench.tui.screens.runs import RunsScreen
 
 DARK, LIGHT = "textual-dark", "textual-light"
 
@@ -39,13 +40,15 @@ def initial_language() -> str:
 class WorkbenchApp(App):
     TITLE = "Keras Workbench"
     CSS_PATH = Path(__file__).with_name("workbench.tcss")  # absolute: subclasses live elsewhere
-    SCREENS = {"lessons": LessonScreen, "models": ModelsScreen, "generate": GenerateScreen}
-    MODES = {"lessons": "lessons", "models": "models", "generate": "generate"}
+    SCREENS = {"lessons": LessonScreen, "models": ModelsScreen, "generate": GenerateScreen,
+               "runs": RunsScreen}
+    MODES = {"lessons": "lessons", "models": "models", "generate": "generate", "runs": "runs"}
     DEFAULT_MODE = "lessons"
     COMMANDS = App.COMMANDS | {WorkbenchCommands}
     BINDINGS = [
         Binding("l", "switch_mode('lessons')", "Lessons"),
         Binding("m", "switch_mode('models')", "Models"),
+        Binding("h", "switch_mode('runs')", "Runs"),
         Binding("g", "open_generate", "Generate"),
         Binding("t", "toggle_theme", "Light/dark theme", show=False),
         Binding("ctrl+l", "toggle_language", "中文 / English: the notes' language", show=False),

@@ -18,9 +18,13 @@ class WorkbenchCommands(Provider):
         yield "Run the lesson", "start a run with the form's values (r)", partial(app.lesson_action, "run")
         yield "Cancel the run", "stop at the next batch; nothing is saved (escape)", \
             partial(app.lesson_action, "cancel")
+        yield "Guided path", "the lesson's steps: read, predict, run, compare (p)", \
+            partial(app.lesson_action, "tab('tab-path')")
         yield "Anatomy", "per-layer shapes, parameters and MACs of the lesson's network", \
             partial(app.lesson_action, "tab('tab-anatomy')")
         yield "Models", "saved models: inspect and delete (m)", partial(app.switch_mode, "models")
+        yield "Runs", "every run kept: mark runs to compare their curves (h)", \
+            partial(app.switch_mode, "runs")
         yield "Generate text", "write text with a saved model (g)", app.action_open_generate
         yield "Language: 中文 / English", "notes and explanations in Chinese or English, " \
             "remembered (ctrl+l)", app.action_toggle_language

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import dataclasses
+
 import os
 import threading
 import traceback
@@ -27,17 +29,19 @@ from textual.screen import Screen
 from textual.widgets import (Button, ContentSwitcher, Footer, Header, ListView, Markdown, Static,
                              TabbedContent, TabPane)
 
-from workbench import exercises, registry
+from workbench import exercises, guide, history, preferences, registry
 from workbench.errors import Cancelled
 from workbench.events import Log
 from workbench.formatting import app_wording, error_line, number
 from workbench.registry import Lesson
 from workbench.tui.messages import RunEnded, RunEvent, post
+from workbench.tui.screens.choice import ChoiceScreen
 from workbench.tui.screens.confirm import ConfirmScreen
 from workbench.tui.widgets.anatomy_view import AnatomyView
 from workbench.tui.widgets.exercises_view import ExercisesView, progress
 from workbench.tui.widgets.lesson_list import LessonList
 from workbench.tui.widgets.param_form import ParamForm
+from workbench.tui.widgets.path_view import PathView
 from workbench.tui.widgets.run_panel import RunPanel
 
 if TYPE_CHECKING:
@@ -73,6 +77,7 @@ class LessonScreen(Screen):
         Binding("ctrl+r", "run", "Run"),
         Binding("r", "run", "Run", show=False),
         Binding("escape", "cancel", "Cancel"),
+        Binding("p", "tab('tab-path')", "Path", show=False),  # the first tab; the footer is full
         Binding("n", "tab('tab-notes')", "Notes"),
         Binding("a", "tab('tab-anatomy')", "Anatomy"),
         Binding("x", "tab('tab-exercises')", "Exercises", show=False),  # the footer is full at 100 columns
@@ -90,13 +95,20 @@ class LessonScreen(Screen):
     def __init__(self) -> None:
         super().__init__(id="lesson-screen")
         self.lessons = registry.lessons()
-        self.lesson: Lesson = self.lessons[0]
+        # Where the learner left off last time (the first lesson for a new learner).
+        remembered = preferences.load().get("lesson")
+        self.lesson: Lesson = next((l for l in self.lessons if l.id == remembered), self.lessons[0])
+        self._history: history.Guarded | None = None
+        self._passed: dict[str, bool] = {}  # lesson id -> all its exercises pass
+        self._step: int | None = None  # the path step the active run carries out
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="main"):
             yield LessonList(self.lessons, id="lessons")
-            with TabbedContent(id="lesson-tabs", initial="tab-notes"):
+            with TabbedContent(id="lesson-tabs", initial="tab-path"):
+                with TabPane("Path", id="tab-path"):
+                    yield PathView(id="path")
                 with TabPane("Notes", id="tab-notes"):
                     # Focusable, so Tab reaches the notes and the arrows and PageDown scroll them.
                     with VerticalScroll(id="notes-scroll"):
@@ -127,24 +139,60 @@ class LessonScreen(Screen):
     def on_mount(self) -> None:
         self._fit(self.app.size.width)
         self.query_one("#setup").border_title = "Setup"
-        self.query_one(LessonList).focus()
+        lessons = self.query_one(LessonList)
+        lessons.select_lesson(self.lesson.id)
+        lessons.focus()
         self.show_lesson(self.lesson, first=True)
         # After the first frame: reading the exercises imports them, and NumPy with them.
         self.call_after_refresh(self._show_progress)
 
+    @property
+    def history(self) -> history.Guarded:
+        """The run history of the app's models folder, opened on first use; a history that
+        cannot be used is said once, and the app goes on without it."""
+        if self._history is None:
+            self._history = history.Guarded(
+                history.open_history(self.app.models_dir),
+                lambda reason: self.notify(f"Run history not used: {reason}", severity="warning",
+                                           timeout=8))
+        return self._history
+
     def _show_progress(self) -> None:
-        """Each started lesson's exercises passed, in the lesson list (`knn 2/3`)."""
+        """Each lesson's path progress in the lesson list (`resnet 3/7`), and the path."""
         rows = exercises.listing(exercises.workspace())
-        lessons = self.query_one(LessonList)
-        for lesson_id in dict.fromkeys(row.lesson for row in rows):
-            own = [row for row in rows if row.lesson == lesson_id]
-            if any(row.status != "not started" for row in own):
-                lessons.show_progress(lesson_id, *progress(own))
+        for lesson in self.lessons:
+            own = [row for row in rows if row.lesson == lesson.id]
+            self._passed[lesson.id] = bool(own) and all(row.status == "pass" for row in own)
+            self._lesson_progress(lesson)
+        self.show_path()
+
+    def _states(self, lesson: Lesson) -> list[guide.StepState]:
+        return guide.progress(lesson, self.history, self.app.lang,
+                              exercises_passed=self._passed.get(lesson.id, False))
+
+    def _lesson_progress(self, lesson: Lesson, states=None) -> None:
+        states = self._states(lesson) if states is None else states
+        if states:
+            self.query_one(LessonList).show_progress(lesson.id, sum(s.done for s in states), len(states))
+
+    def show_path(self, keep: int | None = None) -> None:
+        """The current lesson's path with the learner's marks, from the history."""
+        states = self._states(self.lesson)
+        latest = self.history.latest_by_step(self.lesson.id)
+        compared = {s.n: [latest[n] for n in s.step.steps] for s in states
+                    if isinstance(s.step, guide.Compare) and all(n in latest for n in s.step.steps)}
+        self.query_one(PathView).show(states, self.app.lang, compared, keep)
+        self._lesson_progress(self.lesson, states)
 
     # -- choosing a lesson ----------------------------------------------------------------
     def on_list_view_highlighted(self, event: ListView.Highlighted) -> None:
         if isinstance(event.list_view, LessonList) and event.item is not None:
             self.show_lesson(event.item.lesson)
+
+    def on_list_view_selected(self, event: ListView.Selected) -> None:
+        """enter on a lesson: into its path, where enter does the next step."""
+        if isinstance(event.list_view, LessonList):
+            self.action_tab("tab-path")
 
     def _notes_text(self) -> str:
         return app_wording(self.lesson.notes_in(self.app.lang), markdown=True)
@@ -152,6 +200,7 @@ class LessonScreen(Screen):
     def show_language(self) -> None:
         self.query_one(LessonList).show_language()
         self.show_notes()
+        self.show_path()
 
     def show_notes(self) -> None:
         """The current lesson's notes, in the app's language, from the top."""
@@ -168,6 +217,9 @@ class LessonScreen(Screen):
         if lesson.id == self.lesson.id and not first:
             return
         self.lesson = lesson
+        if not first:
+            preferences.remember(lesson=lesson.id)
+            self.show_path()
         if not self.running:  # the Run tab shows this lesson's runs, not the last lesson's
             for panel in self.query(RunPanel):
                 panel.clear()
@@ -218,7 +270,60 @@ class LessonScreen(Screen):
         return view
 
     def on_exercises_view_checked(self, event: ExercisesView.Checked) -> None:
-        self.query_one(LessonList).show_progress(event.lesson_id, event.passed, event.total)
+        self._passed[event.lesson_id] = event.total > 0 and event.passed == event.total
+        if event.lesson_id == self.lesson.id:
+            self.show_path(keep=self.query_one(PathView).steps_list.index + 1
+                           if self.query_one(PathView).steps_list.index is not None else None)
+        else:
+            self._lesson_progress(registry.get(event.lesson_id))
+
+    # -- the guided path ------------------------------------------------------------------
+    def on_path_view_perform(self, event: PathView.Perform) -> None:
+        state, lesson = event.state, self.lesson
+        step = state.step
+        if isinstance(step, guide.Read):
+            self.history.mark_done(lesson.id, state.n)
+            self.show_path(keep=state.n + 1)
+            self.action_tab("tab-notes")
+            self.call_after_refresh(self._goto_section, step.section_zh if self.app.lang == "zh"
+                                    and step.section_zh else step.section)
+        elif isinstance(step, guide.Predict):
+            self._ask(lesson, state)
+        elif isinstance(step, guide.Experiment):
+            self.form.set_values(dict(step.params))
+            self.action_run(step=state.n)
+        elif isinstance(step, guide.Compare):
+            if not self.query_one(PathView).compared.get(state.n):
+                missing = [n for n in step.steps if n not in self.history.latest_by_step(lesson.id)]
+                self.notify(f"run step {', '.join(map(str, missing))} first", severity="warning")
+        elif isinstance(step, guide.Exercise):
+            self.action_tab("tab-exercises")
+
+    def _ask(self, lesson: Lesson, state: guide.StepState) -> None:
+        step, lang = state.step, self.app.lang
+        answers = step.answers_zh if lang == "zh" and step.answers_zh else step.answers
+        question = step.question_zh if lang == "zh" and step.question_zh else step.question
+
+        def answered(choice: int | None) -> None:
+            if choice is None:
+                return
+            self.history.answer(lesson.id, state.n, choice)
+            self.show_path(keep=step.settled_by)
+            self.notify(f"Noted. Step {step.settled_by} settles it: enter runs it.")
+
+        self.app.push_screen(ChoiceScreen(question, tuple(answers)), answered)
+
+    def _goto_section(self, heading: str, tries: int = 20) -> None:
+        """Scroll the notes to `heading`, once the tab just shown has been laid out."""
+        scroll = self.query_one("#notes-scroll")
+        if scroll.max_scroll_y == 0 and tries:
+            self.set_timer(0.02, lambda: self._goto_section(heading, tries - 1))
+            return
+        notes = self.query_one("#notes", Markdown)
+        for _, title, block_id in notes.table_of_contents or ():
+            if title.strip() == heading.strip():
+                scroll.scroll_to_widget(notes.query_one(f"#{block_id}"), top=True, animate=False)
+                return
 
     @property
     def form(self) -> ParamForm:
@@ -259,6 +364,8 @@ class LessonScreen(Screen):
         self.query_one(TabbedContent).active = tab
         if tab == "tab-notes":
             self.query_one("#notes-scroll").focus()
+        elif tab == "tab-path":
+            self.query_one(PathView).focus_steps()
 
     def action_toggle_side(self, side: str) -> None:
         panel = self.query_one(f"#{side}")
@@ -287,7 +394,11 @@ class LessonScreen(Screen):
         return True
 
     @on(Button.Pressed, "#run")
-    def action_run(self) -> None:
+    def _run_pressed(self) -> None:
+        self.action_run()
+
+    def action_run(self, step: int | None = None) -> None:
+        """Start a run of the form's values; `step`: it carries out that path experiment."""
         if self.active_run is not None:
             self.notify(f"{self.active_run[1].title} is still running; escape cancels it",
                         severity="warning")
@@ -298,6 +409,8 @@ class LessonScreen(Screen):
             return
         out = self.form.out_path()
         taken = [path for path in self.form.planned_paths(ready.settings) if path.exists()]
+        if step is not None:
+            ready = dataclasses.replace(ready, step=step)
         if not taken:
             self._start(ready, out)
             return
@@ -346,6 +459,12 @@ class LessonScreen(Screen):
     def on_run_ended(self, message: RunEnded) -> None:
         title = self.active_run[1].title if self.active_run else "the run"
         self.active_run = None
+        result = message.result
+        if result is not None and result.step is not None:
+            self.show_path(keep=result.step)
+            held = sum(claim["holds"] for claim in result.claims)
+            self.notify(f"step {result.step}: {held} of {len(result.claims)} claims hold on your run; "
+                        "p shows the path", title="Path")
         for form in self.query(ParamForm):  # a name just taken is now one a run would replace
             form.show_outputs()
         if message.outcome == "done":

@@ -178,8 +178,15 @@ class RunPanel(VerticalScroll):
         if message.outcome == "done":
             result = message.result
             self._show_metrics(result.metrics, final=True)
-            self.query_one("#run-summary", Static).update(
-                views.highlights_view(self._highlights, result.metrics))
+            summary = views.highlights_view(self._highlights, result.metrics)
+            if result.claims:  # a path experiment: what it claimed, on this run, first
+                from rich.console import Group
+
+                from workbench.guide import Verdict
+                from workbench.path_views import verdict_text
+
+                summary = Group(*(verdict_text(Verdict(**claim)) for claim in result.claims), summary)
+            self.query_one("#run-summary", Static).update(summary)
             self._status(f"[b]✓ done[/b] in {result.seconds:.1f} s on {result.device}")
             saved = (f"Saved model: [b]{result.model_path}[/b]  ([b]m[/b] opens the models)"
                      if result.model_path else "This run saves no model.")

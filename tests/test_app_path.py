@@ -1,0 +1,135 @@
+"""The Path tab and the Runs screen, used as a learner uses them: keys, at 100x30 and 160x48."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from textual.widgets import DataTable, Markdown, Static, TabbedContent
+
+from workbench import guide, registry
+from workbench.tui.app import WorkbenchApp
+from workbench.tui.screens.choice import ChoiceScreen
+from workbench.tui.widgets.path_view import PathView
+from workbench.tui.widgets.run_panel import RunPanel
+
+
+def make_app(models_dir) -> WorkbenchApp:
+    return WorkbenchApp(models_dir=str(models_dir), preload_tensorflow=False)
+
+
+async def settle(pilot, condition, what: str, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await pilot.pause(0.05)
+
+
+def text_of(widget: Static) -> str:
+    """What a Static holds (a Rich renderable), as plain text."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(widget.content)
+    return console.export_text()
+
+
+def path(app) -> PathView:
+    return app.screen.query_one(PathView)
+
+
+def lesson_state(app, lesson_id: str) -> str:
+    return str(app.screen.query_one(f"#lesson-{lesson_id} .lesson-state").render())
+
+
+@pytest.mark.parametrize("size", [(100, 30), (160, 48)])
+async def test_a_new_learner_starts_at_knn_step_one_with_the_path_in_view(models_dir, size):
+    async with make_app(models_dir).run_test(size=size) as pilot:
+        app = pilot.app
+        await settle(pilot, lambda: path(app).states, "the path")
+        await pilot.pause(0.2)
+        assert app.screen.query_one(TabbedContent).active == "tab-path"
+        assert app.screen.lesson.id == "knn" and path(app).highlighted.n == 1
+        steps = guide.steps_of(registry.get("knn"))
+        assert lesson_state(app, "knn") == f"knn 0/{len(steps)}"
+        # Every step's line and the first step's text are on screen, not scrolled away.
+        for item in path(app).query("StepItem"):
+            assert item.region.height >= 1 and item.region.bottom <= size[1]
+        detail = app.screen.query_one(".path-detail", Static)
+        assert detail.region.y < size[1] - 3 and "1. " in text_of(detail)
+
+
+async def test_read_predict_run_then_quit_and_come_back_to_the_same_place(models_dir):
+    knn = registry.get("knn")
+    steps = guide.steps_of(knn)
+    read = next(n for n, s in enumerate(steps, 1) if isinstance(s, guide.Read))
+    predict = next(n for n, s in enumerate(steps, 1) if isinstance(s, guide.Predict))
+    settled_by = steps[predict - 1].settled_by
+    async with make_app(models_dir).run_test(size=(100, 30)) as pilot:
+        app = pilot.app
+        await settle(pilot, lambda: path(app).states, "the path")
+        await pilot.press("enter")  # on the lesson list: into the path
+        assert app.focused is path(app).steps_list
+        path(app).steps_list.index = read - 1
+        await pilot.press("enter")  # a read step opens the notes at its section
+        await pilot.pause(0.3)
+        assert app.screen.query_one(TabbedContent).active == "tab-notes"
+        assert app.screen.query_one("#notes-scroll").scroll_y > 0
+        await pilot.press("p")
+        assert app.focused is path(app).steps_list and path(app).states[read - 1].done
+
+        path(app).steps_list.index = predict - 1
+        await pilot.press("enter")  # a prediction asks first
+        await settle(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the question")
+        wrong = 1 - steps[predict - 1].correct if steps[predict - 1].correct < 2 else 0
+        await pilot.press("abcd"[wrong])
+        await settle(pilot, lambda: path(app).highlighted and path(app).highlighted.n == settled_by,
+                     "the settling experiment highlighted")
+        assert path(app).states[predict - 1].answer == wrong and not path(app).states[predict - 1].revealed
+
+        await pilot.press("enter")  # the experiment: the form takes its preset and it runs
+        panel = app.screen.query_one(RunPanel)
+        await settle(pilot, lambda: panel.outcome is not None, "the run")
+        assert panel.outcome == "done", text_of(app.screen.query_one("#run-status", Static))
+        # Results first: each claim, judged on this run, above the lesson's key numbers.
+        summary = " ".join(text_of(app.screen.query_one("#run-summary", Static)).split())
+        claims = panel.result.claims
+        assert panel.result.step == settled_by and len(claims) == len(steps[settled_by - 1].claims)
+        for claim in claims:
+            mark = "✓" if claim["holds"] else "✗"
+            assert f"{mark} {' '.join(claim['text'].split())}" in summary
+            assert f"{claim['measured']}: {'yes' if claim['holds'] else 'no'}" in summary
+        assert sum(s.done for s in path(app).states) == 3
+        assert lesson_state(app, "knn") == f"knn 3/{len(steps)}"
+        form = app.screen.form.valid_values()
+        assert {name: form[name] for name in steps[settled_by - 1].params} == dict(steps[settled_by - 1].params)
+
+    async with make_app(models_dir).run_test(size=(100, 30)) as pilot:  # the next launch
+        app = pilot.app
+        await settle(pilot, lambda: path(app).states, "the path")
+        assert app.screen.lesson.id == "knn" and lesson_state(app, "knn") == f"knn 3/{len(steps)}"
+        assert path(app).highlighted.n == guide.current(path(app).states)
+        assert path(app).states[predict - 1].revealed
+        path(app).steps_list.index = predict - 1
+        await pilot.pause(0.1)
+        shown = text_of(app.screen.query_one(".path-detail", Static))
+        assert f"The answer is {'abcd'[steps[predict - 1].correct]}." in shown
+
+        await pilot.press("down")  # the lesson list still has the focus: the next lesson
+        await pilot.pause(0.2)
+        assert app.screen.lesson.id == "linear"
+
+        await pilot.press("h")  # the run is in the history, on the Runs screen
+        await pilot.pause(0.3)
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 1
+        row = [str(cell) for cell in table.get_row_at(0)]
+        assert row[1:6] == ["#1", row[2], "knn", str(settled_by), "done"]
+        await pilot.press("space")
+        assert str(table.get_row_at(0)[0]) == "●"
+
+    async with make_app(models_dir).run_test(size=(100, 30)) as pilot:
+        await settle(pilot, lambda: path(pilot.app).states, "the path")
+        assert pilot.app.screen.lesson.id == "linear"  # where the learner left off

@@ -1,0 +1,33 @@
+"""A question with 2-4 answers over the current screen (a guided path's prediction):
+dismisses with the chosen answer's index, or None on escape."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+LETTERS = "abcd"
+
+
+class ChoiceScreen(ModalScreen[int | None]):
+    BINDINGS = [Binding("escape", "dismiss(None)", "Not now"),
+                *(Binding(letter, f"dismiss({i})", show=False) for i, letter in enumerate(LETTERS))]
+
+    def __init__(self, question: str, answers: tuple[str, ...]) -> None:
+        super().__init__(id="choice")
+        self.question, self.answers = question, answers
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="choice-box"):
+            yield Static(self.question, id="choice-question", markup=False)
+            for i, answer in enumerate(self.answers):
+                yield Button(f"{LETTERS[i]}) {answer}", id=f"choice-{i}", classes="choice-answer")
+
+    def on_mount(self) -> None:
+        self.query_one("#choice-0", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(int(event.button.id.removeprefix("choice-")))
