@@ -19,7 +19,7 @@ from rich.console import Console
 from textual.widgets import Button, DataTable, Input, ListView, Markdown, Select, Static, Switch, TextArea
 
 import workbench
-from workbench import registry, runner, store, views
+from workbench import guide, registry, runner, store, views
 from workbench.formatting import number
 from workbench.errors import BadInput, Cancelled
 from workbench.tui.app import WorkbenchApp
@@ -303,7 +303,8 @@ async def test_quitting_during_a_run_stops_its_thread_and_writes_nothing(models_
         time.sleep(0.05)
     assert finished.get("raised") is Cancelled
     assert finished["at"] - quit_at < 10  # stopped at a batch, not after 10,000 epochs
-    assert not models_dir.exists() or list(models_dir.glob("*")) == []
+    assert kept_files(models_dir) == []
+    assert recorded_outcomes(models_dir) == [("linear", "cancelled", None)]
 
 
 # -- generate ------------------------------------------------------------------------------
@@ -406,7 +407,7 @@ async def test_anatomy_tab_shows_the_per_layer_table(models_dir):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("a")  # kNN has no network to take apart
         await pilot.pause()
-        assert app.screen.query_one("#lesson-tabs").active == "tab-notes"
+        assert app.screen.query_one("#lesson-tabs").active == "tab-path"  # where it was
         view = await open_anatomy(app, pilot, "cnn")
         table = view.query_one("#anatomy-table", Static)
         await until(pilot, lambda: not isinstance(table.content, str), 60, "the anatomy table")
@@ -561,7 +562,7 @@ async def test_below_140_columns_the_sides_give_way_to_the_centre(models_dir, si
     app = make_app(models_dir)
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
-        assert (app.screen.query_one("#lessons").size.width <= 10) is rail
+        assert (app.screen.query_one("#lessons").size.width <= 12) is rail
         assert app.screen.query_one("#lesson-tabs").size.width >= size[0] // 2
         shown = screen_text(app)
         assert all(lesson.id in shown for lesson in registry.lessons())
@@ -668,7 +669,7 @@ async def test_the_form_names_the_runs_file_and_asks_before_replacing_it(models_
         await pilot.press("ctrl+r")
         await pilot.pause()
         assert not app.screen.running and not isinstance(app.screen, ConfirmScreen)
-    assert sorted(p.name for p in models_dir.iterdir()) == ["k5-l2.h5", "knn.h5"]
+    assert [p.name for p in kept_files(models_dir)] == ["k5-l2.h5", "knn.h5"]
 
 
 async def test_a_run_writing_two_models_names_both(models_dir):
@@ -874,6 +875,8 @@ async def test_ctrl_l_switches_the_notes_to_chinese_and_the_next_launch_remember
         await pilot.pause()
         assert app.lang == "zh"
         assert notes_text(app).startswith("# k 近邻 (k-nearest neighbours)")
+        await pilot.press("n")  # the path comes first; the notes are a key away
+        await pilot.pause()
         shown = screen_text(app)
         assert "k 近邻" in shown
         titles = [str(label.render()) for label in app.screen.query(".lesson-title")]
@@ -882,14 +885,16 @@ async def test_ctrl_l_switches_the_notes_to_chinese_and_the_next_launch_remember
         app.screen.select_lesson("linear")
         await pilot.pause()
         assert "线性分类器" in notes_text(app)
-    assert preferences.load() == {"lang": "zh"}
+        app.screen.select_lesson("knn")
+        await pilot.pause()
+    assert preferences.load() == {"lang": "zh", "lesson": "knn"}
     again = make_app(models_dir)
     async with again.run_test(size=SMALL) as pilot:
         assert again.lang == "zh" and "k 近邻" in notes_text(again)
         await pilot.press("ctrl+l")
         await pilot.pause()
         assert notes_text(again) == app_notes("knn")
-    assert preferences.load() == {"lang": "en"}
+    assert preferences.load() == {"lang": "en", "lesson": "knn"}
 
 
 # -- the Exercises tab -------------------------------------------------------------------
@@ -922,11 +927,13 @@ async def test_the_exercises_tab_starts_edits_and_checks(models_dir, tmp_path, m
         await pilot.press("y")
         await until(pilot, lambda: statuses() == ["todo"] * 3, 60, "the stubs checked")
         assert (workspace / "knn.py").read_text().count("raise NotImplementedError") == 3
+        # The list shows the path's progress; its exercise step is done when all three pass.
         state = app.screen.query_one("#lesson-knn .lesson-state")
-        await until(pilot, lambda: str(state.render()) == "knn 0/3", 10, "the progress in the list")
+        steps = len(guide.steps_of(registry.get("knn")))
+        await until(pilot, lambda: str(state.render()) == f"knn 0/{steps}", 10, "the progress in the list")
         await pilot.press("e")  # the editor saves the file: checked again without asking
         await until(pilot, lambda: statuses() == ["pass"] * 3, 60, "the edited file checked")
-        await until(pilot, lambda: str(state.render()) == "knn 3/3", 10, "the progress in the list")
+        await until(pilot, lambda: str(state.render()) == f"knn 1/{steps}", 10, "the progress in the list")
         assert "3/3 passed" in str(view.query_one(".exercises-summary").render())
         for size in (SMALL, (160, 48)):
             await pilot.resize_terminal(*size)

@@ -34,6 +34,9 @@ def test_every_lesson_has_a_path_that_holds_together(lesson):
     assert ("exercise" in kinds) == bool(lesson.exercises)
     for n, step in enumerate(steps, start=1):
         assert step.title_zh, f"step {n} has no Chinese title"
+        for field in ("question", "reason", "look_for", "point", "about"):
+            if getattr(step, field, ""):
+                assert getattr(step, f"{field}_zh"), f"step {n}: {field} has no Chinese twin"
         if isinstance(step, Read):
             assert step.section in headings(lesson.notes), f"step {n}: no heading {step.section!r}"
             assert step.section_zh in headings(lesson.notes_zh), f"step {n}: no {step.section_zh!r}"

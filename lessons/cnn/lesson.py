@@ -75,6 +75,7 @@ def run(p: CnnSettings, ctx) -> None:
                + "在权重仍在变化时平均得到的")
 
     report_anatomy(ctx, anatomy.of_model(kept, p.arch))
+    report_first_conv(ctx, p.arch, kept)
     filters = first_layer_filters(kept)
     numbers = [str(i + 1) for i in range(len(filters))]
     ctx.picture(f"first layer's filters ({len(filters)} of {_first_conv(kept).filters}, "
@@ -122,11 +123,30 @@ def report_anatomy(ctx, body: anatomy.Anatomy) -> None:
                f"{anatomy.human(body.total_macs)} 次 MAC、"
                f"{anatomy.human(body.forward_activation_bytes, 'B')} 的激活值；"
                f"完整尺寸：workbench anatomy {body.arch}")
+    ctx.metric("dense_params_share", body.share("params", {"Dense"}))
     heaviest = max(body.layers, key=lambda layer: layer.macs)
     ctx.log(f"most MACs: {heaviest.name} ({heaviest.macs / body.total_macs:.0%}); "
             f"parameters in fully connected layers: {body.share('params', {'Dense'}):.0%}",
             zh=f"MAC 最多的层：{heaviest.name}（{heaviest.macs / body.total_macs:.0%}）；"
                f"全连接层的参数占比：{body.share('params', {'Dense'}):.0%}")
+
+
+def report_first_conv(ctx, arch: str, kept) -> None:
+    """The first convolution's output shape in the network trained here, and in the same
+    architecture at full size: the paper's input and width 1 (AlexNet: 55x55x96 on
+    227x227x3), built without its top, so that even VGG builds in a second."""
+    here = [int(d) for d in _first_conv(kept).output.shape[1:]]
+    paper = anatomy.get(arch)
+    full = NETWORKS[arch](paper.input_shape, paper.classes, width=1.0, include_top=False)
+    at_full_size = [int(d) for d in _first_conv(full).output.shape[1:]]
+    del full
+    ctx.metric("first_conv_output", here)
+    ctx.metric("full_size_first_conv_output", at_full_size)
+    inputs = anatomy.shape_text(paper.input_shape)
+    ctx.log(f"first convolution's output: {anatomy.shape_text(here)} here; "
+            f"{anatomy.shape_text(at_full_size)} at full size ({inputs} input, width 1)",
+            zh=f"第一个卷积层的输出：这里是 {anatomy.shape_text(here)}；完整尺寸下（输入 {inputs}，"
+               f"宽度 1）是 {anatomy.shape_text(at_full_size)}")
 
 
 def _first_conv(model) -> keras.layers.Conv2D:

@@ -44,11 +44,12 @@ def run(p: LstmSettings, ctx) -> None:
     loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     model.compile(optimizer=keras.optimizers.Adam(p.learning_rate, **clip), loss=loss)
     probe = (x_train[: p.batch_size], y_train[: p.batch_size])
+    samples = EpochSamples(ctx, text.vocabulary)
     fit = model.fit(ctx.batches(x_train, y_train, p.batch_size, shuffle=True),
                     validation_data=ctx.batches(x_val, y_val, p.batch_size),
                     epochs=p.epochs, verbose=0,
                     callbacks=[LanguageModelReport(probe, loss, p.clipnorm),
-                               EpochSamples(ctx, text.vocabulary),
+                               samples,
                                *ctx.callbacks(diverge_above=10 * math.log(vocab))])
 
     last = {name: values[-1] for name, values in fit.history.items()}
@@ -58,7 +59,41 @@ def run(p: LstmSettings, ctx) -> None:
             f"bits/char (perplexity {last['val_perplexity']:.2f}; knowing nothing: {vocab})",
             zh=f"验证集损失 {last['val_loss']:.3f} nats/char = {last['val_bits_per_char']:.3f} "
                f"bits/char（困惑度 {last['val_perplexity']:.2f}；一无所知时为 {vocab}）")
+    if 0.0 in samples.last:
+        report_greedy_loop(ctx, samples.last[0.0])
     ctx.save(model, history=fit.history, vocabulary=text.vocabulary)
+
+
+def ending_loop(text: str, repeats: int = 3) -> tuple[int, int]:
+    """(period, characters): the shortest stretch that `text` ends with said `repeats` times
+    in a row, and how many characters at its end that loop covers; (0, 0) when it ends in
+    none. "a cat the cat the cat the cat " ends in a loop of 8 (" cat the") covering 29 characters."""
+    for period in range(1, len(text) // repeats + 1):
+        tail = text[-repeats * period:]
+        if tail == tail[:period] * repeats:
+            covered = repeats * period
+            while covered < len(text) and text[-covered - 1] == text[-covered - 1 + period]:
+                covered += 1
+            return period, covered
+    return 0, 0
+
+
+def report_greedy_loop(ctx, text: str) -> None:
+    """T = 0 always takes the likeliest character: once a stretch leads back to its own
+    start, the text repeats it for ever. How much of the last epoch's T = 0 sample does."""
+    period, covered = ending_loop(text)
+    ctx.metric("greedy_loop_period", period)
+    ctx.metric("greedy_loop_chars", covered)
+    if period:
+        stretch = text[-period:].replace("\n", " | ")
+        ctx.log(f"at T=0 the last sample ends in a loop: {stretch!r} ({period} characters) "
+                f"repeated over its last {covered} of {len(text)} characters",
+                zh=f"T=0 时最后一段采样以循环结尾：{stretch!r}（{period} 个字符）在它 {len(text)} "
+                   f"个字符的最后 {covered} 个里反复出现")
+    else:
+        ctx.log("at T=0 the last sample does not end in a loop (no stretch repeated three "
+                "times at its end)",
+                zh="T=0 时最后一段采样没有以循环结尾（结尾没有哪一段连续重复三次）")
 
 
 class LanguageModelReport(keras.callbacks.Callback):
@@ -99,6 +134,7 @@ class EpochSamples(keras.callbacks.Callback):
         super().__init__()
         self.ctx, self.vocabulary = ctx, vocabulary
         self.sampler = None
+        self.last: dict[float, str] = {}  # temperature -> the latest epoch's text, prime excluded
 
     def on_epoch_end(self, epoch, logs=None):
         if self.sampler is None:
@@ -107,6 +143,7 @@ class EpochSamples(keras.callbacks.Callback):
         lines = []
         for t in SAMPLE_TEMPERATURES:
             text = "".join(self.sampler.generate(prime, SAMPLE_LENGTH, temperature=t, seed=self.ctx.seed))
+            self.last[t] = text
             lines.append(f"  T={t:g}: " + (prime + text).replace("\n", " | "))
         self.ctx.log(f"epoch {epoch + 1} samples:\n" + "\n".join(lines),
                      zh=f"第 {epoch + 1} 轮的采样：\n" + "\n".join(lines))
@@ -145,6 +182,9 @@ def clip_demo(ctx, x, y, vocab: int, p: LstmSettings) -> None:
         ctx.metric(f"clip_demo_{twin}_longest_step", max(steps))
         ctx.metric(f"clip_demo_{twin}_recurrent_weight_norm", recurrent)
         ctx.metric(f"clip_demo_{twin}_final_loss", losses[-1])
+    # With clipping no step is longer than their product: the learner's run can check it.
+    ctx.metric("clip_demo_learning_rate", CLIP_DEMO_LEARNING_RATE)
+    ctx.metric("clip_demo_clipnorm", clipnorm)
     m = ctx.metrics
     rows = "\n".join(f"  {i + 1:>4} {norms['unclipped'][i]:>14.4g} {norms['clipped'][i]:>14.4g}"
                      for i in range(0, CLIP_DEMO_STEPS, 5))

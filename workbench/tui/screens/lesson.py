@@ -292,6 +292,8 @@ class LessonScreen(Screen):
         elif isinstance(step, guide.Experiment):
             self.form.set_values(dict(step.params))
             self.action_run(step=state.n)
+            if self.running:  # the Run tab shows it; the focus goes along (a focused step
+                self.query_one(RunPanel).focus()  # would bring its own tab back)
         elif isinstance(step, guide.Compare):
             if not self.query_one(PathView).compared.get(state.n):
                 missing = [n for n in step.steps if n not in self.history.latest_by_step(lesson.id)]

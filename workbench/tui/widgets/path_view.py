@@ -28,6 +28,12 @@ class StepItem(ListItem):
     def compose(self) -> ComposeResult:
         yield Label(self._line, classes="path-step")
 
+    def show(self, state: StepState, lang: str, current: bool) -> None:
+        self.state = state
+        self._line = path_views.step_line(state, lang, current=current)
+        if self.is_mounted:
+            self.query_one(Label).update(self._line)
+
 
 class PathView(Vertical):
     BINDINGS = [Binding("n", "move(1)", "Next step", show=False),
@@ -67,8 +73,14 @@ class PathView(Vertical):
                   f"[b]n[/b]/[b]p[/b] next/previous",
             f"已完成 [b]{done}/{len(self.states)}[/b] 步 · [b]enter[/b] 执行 · [b]n[/b]/[b]p[/b] 下一步/上一步"))
         steps = self.steps_list
-        steps.clear()
-        steps.extend(StepItem(s, lang, s.n == now) for s in self.states)
+        items = list(steps.query(StepItem))
+        same = [item.state.step for item in items] == [s.step for s in self.states]
+        if same:  # the same lesson again, with new marks: the items change in place
+            for item, state in zip(items, self.states):
+                item.show(state, lang, state.n == now)
+        else:
+            steps.clear()
+            steps.extend(StepItem(s, lang, s.n == now) for s in self.states)
         target = keep if keep is not None else now
         steps.index = max(0, min(target, len(self.states)) - 1)
         self._detail(self.states[steps.index] if self.states else None)
@@ -88,14 +100,13 @@ class PathView(Vertical):
     @on(ListView.Highlighted, ".path-steps")
     def _highlighted(self, event: ListView.Highlighted) -> None:
         event.stop()
-        if isinstance(event.item, StepItem):
-            self._detail(event.item.state)
+        self._detail(self.highlighted)
 
     @on(ListView.Selected, ".path-steps")
     def _selected(self, event: ListView.Selected) -> None:
         event.stop()
-        if isinstance(event.item, StepItem):
-            self.post_message(self.Perform(event.item.state))
+        if self.highlighted is not None:
+            self.post_message(self.Perform(self.highlighted))
 
     def action_move(self, by: int) -> None:
         steps = self.steps_list
