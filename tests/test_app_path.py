@@ -101,7 +101,7 @@ async def test_read_predict_run_then_quit_and_come_back_to_the_same_place(models
             mark = "✓" if claim["holds"] else "✗"
             assert f"{mark} {' '.join(claim['text'].split())}" in summary
             assert f"{claim['measured']}: {'yes' if claim['holds'] else 'no'}" in summary
-        assert sum(s.done for s in path(app).states) == 3
+        await settle(pilot, lambda: sum(s.done for s in path(app).states) == 3, "the path marked")
         assert lesson_state(app, "knn") == f"knn 3/{len(steps)}"
         form = app.screen.form.valid_values()
         assert {name: form[name] for name in steps[settled_by - 1].params} == dict(steps[settled_by - 1].params)
@@ -117,19 +117,65 @@ async def test_read_predict_run_then_quit_and_come_back_to_the_same_place(models
         shown = text_of(app.screen.query_one(".path-detail", Static))
         assert f"The answer is {'abcd'[steps[predict - 1].correct]}." in shown
 
-        await pilot.press("down")  # the lesson list still has the focus: the next lesson
+        # An experiment whose prediction is still open asks it first, then runs.
+        second = next(s for s in path(app).states if isinstance(s.step, guide.Predict)
+                      and s.answer is None)
+        path(app).focus_steps()
+        path(app).steps_list.index = second.step.settled_by - 1
+        await pilot.press("enter")
+        await settle(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the open prediction")
+        await pilot.press("a")
+        panel = app.screen.query_one(RunPanel)
+        await settle(pilot, lambda: path(app).states[second.n - 1].revealed, "the second run")
+        assert panel.outcome == "done" and panel.result.step == second.step.settled_by
+        assert path(app).states[second.n - 1].answer == 0
+
+        app.screen.query_one("#lessons").focus()
+        await pilot.press("down")  # the next lesson
         await pilot.pause(0.2)
         assert app.screen.lesson.id == "linear"
 
-        await pilot.press("h")  # the run is in the history, on the Runs screen
+        await pilot.press("h")  # both runs are in the history, on the Runs screen
         await pilot.pause(0.3)
         table = app.screen.query_one(DataTable)
-        assert table.row_count == 1
-        row = [str(cell) for cell in table.get_row_at(0)]
-        assert row[1:6] == ["#1", row[2], "knn", str(settled_by), "done"]
+        assert table.row_count == 2
+        newest, oldest = ([str(cell) for cell in table.get_row_at(i)] for i in (0, 1))
+        assert newest[1:6] == ["#2", newest[2], "knn", str(second.step.settled_by), "done"]
+        assert oldest[1:6] == ["#1", oldest[2], "knn", str(settled_by), "done"]
         await pilot.press("space")
         assert str(table.get_row_at(0)[0]) == "●"
 
     async with make_app(models_dir).run_test(size=(100, 30)) as pilot:
         await settle(pilot, lambda: path(pilot.app).states, "the path")
         assert pilot.app.screen.lesson.id == "linear"  # where the learner left off
+
+
+@pytest.mark.parametrize("size", [(100, 30), (160, 48)])
+async def test_the_runs_screen_overlays_the_marked_runs_curves(models_dir, size):
+    from workbench import history
+    from workbench.tui.widgets.curves import Curves
+
+    record = history.History(models_dir / history.FILE_NAME)
+    for rate, losses in ((0.1, [2.0, 1.0, 0.5]), (0.01, [2.2, 1.9, 1.7])):
+        run = record.begin("linear", {"learning_rate": rate, "epochs": 3})
+        record.finish(run, "done", metrics={"test_accuracy": 0.9 if rate == 0.1 else 0.8},
+                      history=[{"series": "", "epoch": i + 1, "loss": v} for i, v in enumerate(losses)])
+    failed = record.begin("linear", {"learning_rate": 1e6, "epochs": 3})
+    record.finish(failed, "failed", message="workbench: error: loss became NaN at epoch 1; lower learning_rate")
+    async with make_app(models_dir).run_test(size=size) as pilot:
+        await pilot.press("h")
+        await pilot.pause(0.3)
+        app = pilot.app
+        table = app.screen.query_one(DataTable)
+        rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+        assert [row[1] for row in rows] == ["#3", "#2", "#1"]
+        assert rows[0][5] == "failed" and "loss became NaN" in rows[0][6]
+        assert rows[1][6] == "test_accuracy 0.8"
+        table.focus()
+        await pilot.press("down", "space", "down", "space")
+        curves = app.screen.query_one("#runs-curves", Curves)
+        assert curves.series == {"#2 loss": ([1, 2, 3], [2.2, 1.9, 1.7]), "#1 loss": ([1, 2, 3], [2.0, 1.0, 0.5])}
+        numbers = " ".join(text_of(app.screen.query_one("#runs-numbers", Static)).split())
+        assert "learning_rate 0.01 0.1" in numbers and "test_accuracy 0.8 0.9" in numbers
+        await pilot.press("space")  # unmark #1: #2 alone
+        assert list(curves.series) == ["#2 loss"]

@@ -13,6 +13,7 @@ from workbench import events
 from workbench.data import load_images
 from workbench.errors import BadInput
 from workbench.quiet import import_tensorflow
+from tests.conftest import kept_files, recorded_outcomes
 
 import_tensorflow()
 import keras  # noqa: E402
@@ -158,7 +159,7 @@ def test_bad_parameters_are_refused_and_nothing_is_saved(models_dir, params, mes
     with pytest.raises(BadInput) as err:
         workbench.run("knn", **params)
     assert str(err.value) == message
-    assert not models_dir.exists() or not any(models_dir.iterdir())
+    assert kept_files(models_dir) == []
 
 
 def test_cancel_stops_the_run_and_saves_nothing(models_dir):
@@ -174,7 +175,8 @@ def test_cancel_stops_the_run_and_saves_nothing(models_dir):
 
     with pytest.raises(Cancelled):
         workbench.run("knn", on_event=cancel_at_cross_validation, cancel=cancel)
-    assert not models_dir.exists() or not any(models_dir.iterdir())
+    assert kept_files(models_dir) == []
+    assert recorded_outcomes(models_dir) == [("knn", "cancelled", None)]
 
 
 def test_the_two_loop_timing_takes_fewer_rows_when_each_costs_more():

@@ -144,6 +144,12 @@ def differing_params(runs: Sequence) -> list[str]:
     return [name for name in names if len({repr(run.params.get(name)) for run in runs}) > 1]
 
 
+def claims_text(lesson, result, lang: str) -> list[Text]:
+    """A path experiment's claims judged on its run, in the learner's language."""
+    step = guide.experiment(lesson, result.step)
+    return [verdict_text(claim.check(result.metrics, lang)) for claim in step.claims]
+
+
 def step_outcome(lesson, result, models_dir, lang: str) -> Group:
     """After `workbench run LESSON --step N`: the step's claims on this run, and the
     predictions it settles, revealed."""
@@ -153,7 +159,7 @@ def step_outcome(lesson, result, models_dir, lang: str) -> Group:
     states = guide.progress(lesson, record, lang)
     step = guide.experiment(lesson, result.step)
     parts: list = [Text(f"step {result.step}: {guide.title_of(step, lang)}", style="bold")]
-    parts += [verdict_text(Verdict(**claim)) for claim in result.claims]
+    parts += claims_text(lesson, result, lang)
     for state in states:
         if isinstance(state.step, Predict) and state.step.settled_by == result.step:
             state.revealed = True

@@ -57,11 +57,14 @@ def default_model_path(folder: Path, lesson_id: str, variant: str | None) -> Pat
 
 
 def planned_paths(lesson: Lesson, settings: Settings, *, out: str | Path | None = None,
-                  models_dir: str | Path | None = None) -> list[Path]:
+                  models_dir: str | Path | None = None, step: int | None = None) -> list[Path]:
     """The model files a run with `settings` will write, known before it starts (from
-    the lesson's `Settings.saves`): `out` takes the first, the rest keep their names."""
+    the lesson's `Settings.saves`): `out` takes the first, the rest keep their names. A
+    path experiment's files carry its step (`knn-step3.h5`): the steps a comparison puts
+    side by side keep their models, and a learner's own `knn.h5` is left alone."""
     folder = store.models_dir(models_dir)
-    return [Path(out) if (i == 0 and out is not None) else default_model_path(folder, lesson.id, v)
+    stem = lesson.id if step is None else f"{lesson.id}-step{step}"
+    return [Path(out) if (i == 0 and out is not None) else default_model_path(folder, stem, v)
             for i, v in enumerate(settings.saves())]
 
 
@@ -154,7 +157,7 @@ def _carry_out(req: Request, ctx: RunContext, lesson_run: Callable, placement, f
     ctx.check_cancelled()
 
     params = req.settings.to_dict()
-    paths = planned_paths(lesson, req.settings, out=out, models_dir=folder)
+    paths = planned_paths(lesson, req.settings, out=out, models_dir=folder, step=req.step)
     saved = tuple(pending.variant for pending in ctx.saves)
     if saved != req.settings.saves():  # the names shown before the run would lie
         raise RuntimeError(f"lesson {lesson.id!r} saved {saved} but its settings declare "

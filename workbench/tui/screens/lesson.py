@@ -290,10 +290,13 @@ class LessonScreen(Screen):
         elif isinstance(step, guide.Predict):
             self._ask(lesson, state)
         elif isinstance(step, guide.Experiment):
-            self.form.set_values(dict(step.params))
-            self.action_run(step=state.n)
-            if self.running:  # the Run tab shows it; the focus goes along (a focused step
-                self.query_one(RunPanel).focus()  # would bring its own tab back)
+            unanswered = next((s for s in self.query_one(PathView).states
+                               if isinstance(s.step, guide.Predict) and s.answer is None
+                               and s.step.settled_by == state.n), None)
+            if unanswered is not None:  # the prediction it settles is asked before it runs
+                self._ask(lesson, unanswered, then=lambda: self._run_step(state))
+            else:
+                self._run_step(state)
         elif isinstance(step, guide.Compare):
             if not self.query_one(PathView).compared.get(state.n):
                 missing = [n for n in step.steps if n not in self.history.latest_by_step(lesson.id)]
@@ -301,7 +304,14 @@ class LessonScreen(Screen):
         elif isinstance(step, guide.Exercise):
             self.action_tab("tab-exercises")
 
-    def _ask(self, lesson: Lesson, state: guide.StepState) -> None:
+    def _run_step(self, state: guide.StepState) -> None:
+        self.form.set_values(dict(state.step.params))
+        self.action_run(step=state.n)
+        if self.running:  # the Run tab shows it; the focus goes along (a focused step
+            self.query_one(RunPanel).focus()  # would bring its own tab back)
+
+    def _ask(self, lesson: Lesson, state: guide.StepState, then=None) -> None:
+        """A prediction's question; the answer is kept, then `then` (the run it settles)."""
         step, lang = state.step, self.app.lang
         answers = step.answers_zh if lang == "zh" and step.answers_zh else step.answers
         question = step.question_zh if lang == "zh" and step.question_zh else step.question
@@ -311,7 +321,10 @@ class LessonScreen(Screen):
                 return
             self.history.answer(lesson.id, state.n, choice)
             self.show_path(keep=step.settled_by)
-            self.notify(f"Noted. Step {step.settled_by} settles it: enter runs it.")
+            if then is not None:
+                then()
+            else:
+                self.notify(f"Noted. Step {step.settled_by} settles it: enter runs it.")
 
         self.app.push_screen(ChoiceScreen(question, tuple(answers)), answered)
 
@@ -410,7 +423,7 @@ class LessonScreen(Screen):
             self.notify("Not started: fix the values marked in the form", severity="error")
             return
         out = self.form.out_path()
-        taken = [path for path in self.form.planned_paths(ready.settings) if path.exists()]
+        taken = [path for path in self.form.planned_paths(ready.settings, step) if path.exists()]
         if step is not None:
             ready = dataclasses.replace(ready, step=step)
         if not taken:

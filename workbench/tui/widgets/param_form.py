@@ -228,15 +228,15 @@ class ParamForm(VerticalScroll):
         ok, name = self.query_one(OutField).checked()
         return self.models_folder / name if ok and name else None
 
-    def planned_paths(self, settings=None) -> list:
+    def planned_paths(self, settings=None, step: int | None = None) -> list:
         """The model files a run with these values writes (the valid fields, the rest
-        at their defaults); [] while the values cannot say."""
+        at their defaults; `step`: as that path experiment); [] while the values cannot say."""
         from workbench import runner
 
         try:
             settings = settings or self.lesson.settings(**self.valid_values()).with_presets()
             return runner.planned_paths(self.lesson, settings, out=self.out_path(),
-                                        models_dir=self.models_folder)
+                                        models_dir=self.models_folder, step=step)
         except (BadInput, TypeError, KeyError):
             return []
 

@@ -39,6 +39,7 @@ class RunPanel(VerticalScroll):
         super().__init__(id=id)
         self._metrics: dict[str, object] = {}
         self._highlights: tuple[tuple[str, str], ...] = ()
+        self._lesson = None  # the lesson of the run shown
         self.outcome: str | None = None  # of the last run: done, cancelled or failed
         self.result = None  # the last finished run's Result
 
@@ -79,6 +80,7 @@ class RunPanel(VerticalScroll):
 
     def begin(self, ready: Request) -> None:
         self._highlights = ready.lesson.highlights
+        self._lesson = ready.lesson
         self._metrics = {}
         self.outcome = self.result = None
         self.set_class(False, "-idle", "-done", "-cancelled", "-failed")
@@ -179,13 +181,12 @@ class RunPanel(VerticalScroll):
             result = message.result
             self._show_metrics(result.metrics, final=True)
             summary = views.highlights_view(self._highlights, result.metrics)
-            if result.claims:  # a path experiment: what it claimed, on this run, first
+            if result.step is not None:  # a path experiment: what it claimed, on this run, first
                 from rich.console import Group
 
-                from workbench.guide import Verdict
-                from workbench.path_views import verdict_text
+                from workbench.path_views import claims_text
 
-                summary = Group(*(verdict_text(Verdict(**claim)) for claim in result.claims), summary)
+                summary = Group(*claims_text(self._lesson, result, self.app.lang), summary)
             self.query_one("#run-summary", Static).update(summary)
             self._status(f"[b]✓ done[/b] in {result.seconds:.1f} s on {result.device}")
             saved = (f"Saved model: [b]{result.model_path}[/b]  ([b]m[/b] opens the models)"
