@@ -562,7 +562,7 @@ async def test_below_140_columns_the_sides_give_way_to_the_centre(models_dir, si
     app = make_app(models_dir)
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
-        assert (app.screen.query_one("#lessons").size.width <= 16) is rail
+        assert (app.screen.query_one("#lessons").size.width <= 12) is rail
         assert app.screen.query_one("#lesson-tabs").size.width >= size[0] // 2
         shown = screen_text(app)
         assert all(lesson.id in shown for lesson in registry.lessons())

@@ -54,6 +54,12 @@ async def test_a_new_learner_starts_at_knn_step_one_with_the_path_in_view(models
         assert app.screen.lesson.id == "knn" and path(app).highlighted.n == 1
         steps = guide.steps_of(registry.get("knn"))
         assert lesson_state(app, "knn") == f"knn 0/{len(steps)}"
+        # Every lesson's progress is whole: a line too long for the rail wraps at its space.
+        for lesson in registry.lessons():
+            label = app.screen.query_one(f"#lesson-{lesson.id} .lesson-state")
+            text = f"{lesson.id} 0/{len(guide.steps_of(lesson))}"
+            assert str(label.render()) == text
+            assert label.size.height == (1 if len(text) <= label.size.width else 2), text
         # Every step's line and the first step's text are on screen, not scrolled away.
         for item in path(app).query("StepItem"):
             assert item.region.height >= 1 and item.region.bottom <= size[1]

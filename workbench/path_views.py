@@ -139,6 +139,12 @@ def comparison_table(runs: Sequence, metrics: Sequence[str]):
     return table
 
 
+def scalar_metrics(runs: Sequence) -> list[str]:
+    """The single-number metrics any of the runs reported, in the order first seen."""
+    return list(dict.fromkeys(name for run in runs for name, v in run.metrics.items()
+                              if isinstance(v, (int, float)) and not isinstance(v, bool)))
+
+
 def differing_params(runs: Sequence) -> list[str]:
     names = dict.fromkeys(name for run in runs for name in run.params)
     return [name for name in names if len({repr(run.params.get(name)) for run in runs}) > 1]

@@ -128,7 +128,7 @@ def _print_runs(runs, lines, key: str) -> None:
 
     from workbench import charts, views
     from workbench.events import Chart
-    from workbench.path_views import comparison_table
+    from workbench.path_views import comparison_table, scalar_metrics
 
     console = Console(highlight=False)
     if len(runs) == 1:
@@ -143,9 +143,7 @@ def _print_runs(runs, lines, key: str) -> None:
         if run.model_path:
             console.print(f"model: {run.model_path}")
     else:
-        scalars = dict.fromkeys(name for run in runs for name, v in run.metrics.items()
-                                if isinstance(v, (int, float)))
-        console.print(comparison_table(runs, list(scalars)))
+        console.print(comparison_table(runs, scalar_metrics(runs)))
     if lines:
         chart = Chart(f"{key} by epoch", "epoch", [], {label: ys for label, (_, ys) in lines.items()},
                       xs={label: xs for label, (xs, _) in lines.items()})

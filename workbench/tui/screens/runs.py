@@ -112,7 +112,5 @@ class RunsScreen(Screen):
         curves.series = runs_cli.curves(shown, "loss")
         curves.replot()
         if shown:
-            scalars = dict.fromkeys(name for run in shown for name, v in run.metrics.items()
-                                    if isinstance(v, (int, float)) and not isinstance(v, bool))
             self.query_one("#runs-numbers", Static).update(
-                path_views.comparison_table(shown, list(scalars)))
+                path_views.comparison_table(shown, path_views.scalar_metrics(shown)))
