@@ -131,6 +131,7 @@ class EpochTensorBoard(keras.callbacks.TensorBoard):
         super().__init__(log_dir=log_dir, write_graph=False, update_freq="epoch", profile_batch=0)
         self._epochs: queue.SimpleQueue = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
+        self._compiled: dict = {}
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
@@ -141,6 +142,34 @@ class EpochTensorBoard(keras.callbacks.TensorBoard):
     def _write_epochs(self) -> None:
         while (item := self._epochs.get()) is not None:
             self._log_epoch_metrics(*item)
+
+    def _log_epoch_metrics(self, epoch, logs):
+        """Keras' epoch scalars (the same tags, `epoch_loss` in train/ and validation/),
+        each writer's written by one compiled function instead of an eager op chain per
+        scalar: 2 ms a scalar becomes a fraction of a millisecond an epoch."""
+        if not logs:
+            return
+        train = self._collect_learning_rate({k: v for k, v in logs.items() if not k.startswith("val_")})
+        val = {k[len("val_"):]: v for k, v in logs.items() if k.startswith("val_")}
+        for writer, values in ((self._train_writer, train), (self._val_writer, val)):
+            if values:
+                self._scalars(writer, tuple(sorted(values)))(
+                    [float(values[name]) for name in sorted(values)], epoch)
+
+    def _scalars(self, writer, names: tuple[str, ...]):
+        import tensorflow as tf
+
+        key = (id(writer), names)
+        if key not in self._compiled:
+            @tf.function(input_signature=[tf.TensorSpec([len(names)], tf.float32),
+                                          tf.TensorSpec([], tf.int64)])
+            def write(values, step):
+                with writer.as_default(step=step):
+                    for i, name in enumerate(names):
+                        tf.summary.scalar(f"epoch_{name}", values[i])
+
+            self._compiled[key] = write
+        return self._compiled[key]
 
     def on_epoch_end(self, epoch, logs=None):
         self._epochs.put((epoch, dict(logs or {})))
