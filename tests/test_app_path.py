@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from textual.widgets import DataTable, Markdown, Static, TabbedContent
+from textual.widgets import DataTable, Static, TabbedContent
 
 from workbench import guide, registry
 from workbench.tui.app import WorkbenchApp

@@ -89,17 +89,23 @@ _OPS: dict[str, Callable[[float, float], bool]] = {
 }
 
 
-def _finite(name: str, raw: Any) -> float:
+def finite(name: str, raw: Any) -> float:
+    """`raw` as a float; ValueError (the claim is then "not measured") for NaN or inf."""
     x = float(raw)
     if not math.isfinite(x):
         raise ValueError(f"{name} is {number(x)}")
     return x
 
 
+def scalar(metrics: Mapping[str, Any], name: str) -> float:
+    """A single-number metric of the run, finite, for a claim's judge."""
+    return finite(name, value(metrics, name))
+
+
 def compares(name: str, op: str, bound: float, text: str, why_not: str, **zh: str) -> Claim:
     """metrics[name] `op` bound: `compares("train_accuracy", "==", 1.0, ...)`."""
     def judge(metrics):
-        x = _finite(name, value(metrics, name))
+        x = scalar(metrics, name)
         return _OPS[op](x, bound), f"{name} {number(x)} {op} {number(bound)}"
 
     return Claim(text, judge, why_not, **zh)
@@ -112,7 +118,7 @@ def ordered(left: str, op: str, right: str, text: str, why_not: str, *,
     shown = labels or (left, right)
 
     def judge(metrics):
-        a, b = _finite(left, value(metrics, left)), _finite(right, value(metrics, right))
+        a, b = scalar(metrics, left), scalar(metrics, right)
         return _OPS[op](a, b), f"{shown[0]} {number(a)} {op} {shown[1]} {number(b)}"
 
     return Claim(text, judge, why_not, **zh)
@@ -125,7 +131,7 @@ def near(name: str, target: float, tolerance: float, text: str, why_not: str, *,
     allowed = tolerance * abs(target) if relative else tolerance
 
     def judge(metrics):
-        x = _finite(name, value(metrics, name))
+        x = scalar(metrics, name)
         off = abs(x - target)
         about = f"{target_words} = {number(target)}" if target_words else number(target)
         share = f", {100 * off / abs(target):.1f}% off" if relative and target else ""

@@ -5,8 +5,6 @@ gradient clipping on a vanilla RNN whose gradient explodes. About 40 seconds per
 
 from __future__ import annotations
 
-import math
-
 from workbench import guide
 from workbench.formatting import number
 from workbench.guide import Claim, Compare, Exercise, Experiment, Predict, Read, compares
@@ -18,38 +16,27 @@ CLIPNORM = 5.0  # the lesson's default: the LSTM's gradient stays far below it
 EXPLODED = 10  # the unclipped demo's longest step, in multiples of learning rate x clipnorm
 
 
-def _finite(name: str, raw) -> float:
-    x = float(raw)
-    if not math.isfinite(x):
-        raise ValueError(f"{name} is {number(x)}")
-    return x
-
-
-def _number(metrics, name: str) -> float:
-    return _finite(name, guide.value(metrics, name))
-
-
 def greedy_text_loops(metrics):
-    period = int(_number(metrics, "greedy_loop_period"))
-    covered = int(_number(metrics, "greedy_loop_chars"))
+    period = int(guide.scalar(metrics, "greedy_loop_period"))
+    covered = int(guide.scalar(metrics, "greedy_loop_chars"))
     return period > 0 and covered >= 80, (f"the T=0 sample ends in a loop of {period} characters "
                                           f"covering its last {covered} of 160 (at least 80)")
 
 
 def _step_bound(metrics) -> float:
-    return _number(metrics, "clip_demo_learning_rate") * _number(metrics, "clip_demo_clipnorm")
+    return guide.scalar(metrics, "clip_demo_learning_rate") * guide.scalar(metrics, "clip_demo_clipnorm")
 
 
 def clipped_step_bounded(metrics):
     bound = _step_bound(metrics)
-    longest = _number(metrics, "clip_demo_clipped_longest_step")
+    longest = guide.scalar(metrics, "clip_demo_clipped_longest_step")
     return longest <= bound * (1 + 1e-6), (f"longest clipped step {number(longest)} <= learning "
                                            f"rate x clipnorm = {number(bound)}")
 
 
 def unclipped_step_exploded(metrics):
     bound = _step_bound(metrics)
-    longest = _number(metrics, "clip_demo_unclipped_longest_step")
+    longest = guide.scalar(metrics, "clip_demo_unclipped_longest_step")
     return longest >= EXPLODED * bound, (f"longest unclipped step {number(longest)}, "
                                          f"{longest / bound:.0f}x learning rate x clipnorm "
                                          f"{number(bound)} (at least {EXPLODED}x)")

@@ -5,8 +5,6 @@ takes about two minutes on 2 CPU cores (most of it building the training steps),
 
 from __future__ import annotations
 
-import math
-
 from workbench import guide
 from workbench.formatting import number
 from workbench.guide import Claim, Compare, Exercise, Experiment, Predict, Read, compares, ordered
@@ -17,19 +15,12 @@ NOT_VANISHED = 0.5  # the plain twin's stem gradient at init, as a share of the 
 LEVEL = 0.2  # nats: how far behind the residual twin the shallow plain twin may end
 
 
-def _finite(name: str, raw) -> float:
-    x = float(raw)
-    if not math.isfinite(x):
-        raise ValueError(f"{name} is {number(x)}")
-    return x
-
-
 def _at_init(metrics, twin: str) -> float:
     """The gradient norm reaching the twin's first convolution before any training step."""
     series = guide.value(metrics, f"{twin}_first_conv_grad_norm")
     if not isinstance(series, (list, tuple)) or not series:
         raise ValueError(f"{twin}_first_conv_grad_norm is not a per-epoch series: {series!r}")
-    return _finite(f"{twin}_first_conv_grad_norm", series[0])
+    return guide.finite(f"{twin}_first_conv_grad_norm", series[0])
 
 
 def stem_gradient_not_vanished(metrics):
@@ -41,9 +32,8 @@ def stem_gradient_not_vanished(metrics):
 
 
 def shallow_plain_level(metrics):
-    plain = _finite("plain_final_train_loss", guide.value(metrics, "plain_final_train_loss"))
-    residual = _finite("residual_final_train_loss",
-                             guide.value(metrics, "residual_final_train_loss"))
+    plain = guide.scalar(metrics, "plain_final_train_loss")
+    residual = guide.scalar(metrics, "residual_final_train_loss")
     behind = plain - residual
     return behind <= LEVEL, (f"final training loss plain {number(plain)}, residual {number(residual)}: "
                              f"plain behind by {number(behind)} (at most {LEVEL})")

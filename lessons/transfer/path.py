@@ -8,8 +8,6 @@ embedded digits it does not (the notes' last section says why)."""
 
 from __future__ import annotations
 
-import math
-
 from workbench import guide
 from workbench.formatting import number
 from workbench.guide import Claim, Compare, Experiment, Predict, Read, compares
@@ -19,28 +17,17 @@ QUICK = {"shots": (2, 10), "compare_at": 10, "repeats": 1, "pretrain_epochs": 8,
 AGREEMENT = 0.02  # (1) frozen and (2) features: the same updates, within 2 points
 
 
-def _finite(name: str, raw) -> float:
-    x = float(raw)
-    if not math.isfinite(x):
-        raise ValueError(f"{name} is {number(x)}")
-    return x
-
-
-def _number(metrics, name: str) -> float:
-    return _finite(name, guide.value(metrics, name))
-
-
 def _entry(metrics, name: str, key: str) -> float:
     """metrics[name][key]: one mode's count or timing, one stage's accuracy."""
     found = guide.value(metrics, name)
     if not isinstance(found, dict) or found.get(key) is None:
         raise guide.MissingMetric(f"{name}.{key}")
-    return _finite(f"{name}.{key}", found[key])
+    return guide.finite(f"{name}.{key}", found[key])
 
 
 def frozen_agrees_with_features(metrics):
-    frozen = _number(metrics, "frozen_test_accuracy")
-    features = _number(metrics, "features_test_accuracy")
+    frozen = guide.scalar(metrics, "frozen_test_accuracy")
+    features = guide.scalar(metrics, "features_test_accuracy")
     off = abs(frozen - features)
     return off <= AGREEMENT, (f"(1) frozen {number(frozen)}, (2) features {number(features)}: "
                               f"{number(off)} apart (at most {number(AGREEMENT)})")
@@ -64,7 +51,7 @@ def features_epochs_faster(metrics):
 
 
 def later_cut_scores_lower(metrics):
-    here = _number(metrics, "features_test_accuracy")
+    here = guide.scalar(metrics, "features_test_accuracy")
     stage1 = _entry(metrics, "accuracy_by_cut", "stage1")
     return here < stage1, (f"head on the features of this cut {number(here)} < head on stage1's "
                            f"{number(stage1)} (same images)")

@@ -38,7 +38,7 @@ from workbench.tui.messages import RunEnded, RunEvent, post
 from workbench.tui.screens.choice import ChoiceScreen
 from workbench.tui.screens.confirm import ConfirmScreen
 from workbench.tui.widgets.anatomy_view import AnatomyView
-from workbench.tui.widgets.exercises_view import ExercisesView, progress
+from workbench.tui.widgets.exercises_view import ExercisesView
 from workbench.tui.widgets.lesson_list import LessonList
 from workbench.tui.widgets.param_form import ParamForm
 from workbench.tui.widgets.path_view import PathView
