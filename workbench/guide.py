@@ -301,6 +301,14 @@ def progress(lesson, history, lang: str = "en", *, exercises_passed: bool | None
     return states
 
 
+def compared_runs(state: StepState, latest: Mapping[int, Any]) -> list:
+    """A compare step's runs (each compared experiment's latest, from
+    `history.latest_by_step`), once all have run; [] otherwise or for another kind."""
+    if not isinstance(state.step, Compare) or any(n not in latest for n in state.step.steps):
+        return []
+    return [latest[n] for n in state.step.steps]
+
+
 def current(states: Sequence[StepState]) -> int:
     """The step to do next (from 1): the first not done, else the last."""
     return next((s.n for s in states if not s.done), states[-1].n if states else 1)

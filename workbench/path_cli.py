@@ -71,17 +71,10 @@ def cmd_path(args) -> int:
     if args.step is not None:
         _step(steps, args.step, "--step")
         state = states[args.step - 1]
-        console.print(path_views.step_detail(state, lang, compared=compared_runs(record, lesson, state)))
+        compared = guide.compared_runs(state, record.latest_by_step(lesson.id))
+        console.print(path_views.step_detail(state, lang, compared=compared))
         return 0
     console.print(f"[bold]{lesson.title_in(lang)}[/]")
     console.print(path_views.path_text(states, lang))
     return 0
 
-
-def compared_runs(record, lesson, state) -> list:
-    """A compare step's runs: each compared experiment's latest, when all have run."""
-    if not isinstance(state.step, guide.Compare):
-        return []
-    latest = record.latest_by_step(lesson.id)
-    runs = [latest.get(n) for n in state.step.steps]
-    return runs if all(runs) else []

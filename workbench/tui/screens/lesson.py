@@ -179,8 +179,7 @@ class LessonScreen(Screen):
         """The current lesson's path with the learner's marks, from the history."""
         states = self._states(self.lesson)
         latest = self.history.latest_by_step(self.lesson.id)
-        compared = {s.n: [latest[n] for n in s.step.steps] for s in states
-                    if isinstance(s.step, guide.Compare) and all(n in latest for n in s.step.steps)}
+        compared = {s.n: runs for s in states if (runs := guide.compared_runs(s, latest))}
         self.query_one(PathView).show(states, self.app.lang, compared, keep)
         self._lesson_progress(self.lesson, states)
 
