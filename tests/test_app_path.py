@@ -187,3 +187,37 @@ async def test_the_runs_screen_overlays_the_marked_runs_curves(models_dir, size)
         assert "learning_rate 0.01 0.1" in numbers and "test_accuracy 0.8 0.9" in numbers
         await pilot.press("space")  # unmark #1: #2 alone
         assert list(curves.series) == ["#2 loss"]
+
+
+async def test_an_experiment_on_another_dataset_sets_it_and_says_where_its_files_go(
+        models_dir, tmp_path, monkeypatch):
+    from keras.src.backend import config
+    from textual.widgets import Select
+
+    # An empty Keras cache (Keras reads $KERAS_HOME once, at import), and offline at once.
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setattr(config, "_KERAS_DIR", str(tmp_path / "keras"))
+    for proxy in ("https_proxy", "http_proxy", "HTTPS_PROXY"):
+        monkeypatch.setenv(proxy, "http://127.0.0.1:9")
+    transfer = registry.get("transfer")
+    steps = guide.steps_of(transfer)
+    fashion = next(n for n, s in enumerate(steps, 1) if isinstance(s, guide.Experiment) and s.dataset)
+    async with make_app(models_dir).run_test(size=(100, 30)) as pilot:
+        app = pilot.app
+        app.screen.select_lesson("transfer")
+        await settle(pilot, lambda: len(path(app).states) == len(steps), "its path")
+        path(app).focus_steps()
+        path(app).steps_list.index = fashion - 1
+        await pilot.pause(0.1)
+        shown = " ".join(text_of(app.screen.query_one(".path-detail", Static)).split())
+        assert "Runs on fashion_mnist" in shown
+        await pilot.press("enter")  # its prediction first, then the run
+        await settle(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the question")
+        await pilot.press("a")
+        panel = app.screen.query_one(RunPanel)
+        await settle(pilot, lambda: panel.outcome is not None, "the run")
+        assert app.screen.form.query_one("#dataset", Select).value == "fashion_mnist"
+        assert panel.outcome == "failed"
+        status = " ".join(text_of(app.screen.query_one("#run-status", Static)).split())
+        assert "'fashion_mnist' is not in the Keras cache" in status
+        assert "train-images-idx3-ubyte.gz" in status and str(tmp_path / "keras" / "datasets") in status

@@ -13,6 +13,7 @@ from tests.conftest import one_line_error, run_cli
 from tests.test_plugins import hello_pack, on_path  # noqa: F401  (fixtures)
 from workbench import guide, history, registry
 from workbench.guide import Compare, Exercise, Experiment, Predict, Read
+from workbench.runner import prepare
 
 
 def headings(markdown: str) -> list[str]:
@@ -106,6 +107,17 @@ def test_declarations_that_do_not_hold_together_are_refused():
         guide.check_path(lesson, (Experiment("bad", {"k": 0}, ()),))
     with pytest.raises(ValueError, match="2-4 answers"):
         Predict("p", "q?", ("only",), 0, "r", settled_by=2)
+    with pytest.raises(ValueError, match="knn has no dataset 'imagenet'"):
+        guide.check_path(lesson, (Experiment("elsewhere", {"k": 1}, (), dataset="imagenet"),))
+
+
+def test_an_experiment_runs_on_its_own_dataset_unless_told_otherwise():
+    # transfer's step 11 checks its claim on Fashion-MNIST: the digits are too easy for it.
+    step = guide.experiment(registry.get("transfer"), 11)
+    assert step.dataset == "fashion_mnist"
+    assert prepare("transfer", None, None, step=11).dataset == "fashion_mnist"
+    assert prepare("transfer", None, "digits", step=11).dataset == "digits"
+    assert prepare("transfer", None, None, step=4).dataset == "digits"  # the lesson's default
 
 
 STEPS = (

@@ -3,11 +3,13 @@ hand counts and against each other; BatchNorm kept in inference mode; the few-sh
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import workbench
-from conftest import refused_before_any_work
+from conftest import one_line_error, refused_before_any_work, run_cli
 from lessons.transfer import modes, tasks
 from workbench import events, registry, store
 
@@ -128,6 +130,39 @@ def test_few_shot_draws_that_many_of_each_digit():
     ("shots=10", "shots needs at least two sizes for a curve (e.g. 2,5,10); got 1"),
     ("compare_at=7", "compare_at must be one of shots (2,5,10,20); got 7"),
     ("cut=stage4", "cut must be one of stage1, stage2, stage3; got 'stage4'"),
+    ("backbone=vgg16", "backbone must be one of resnet8, mobilenetv2; got 'vgg16'"),
 ])
 def test_bad_settings_are_refused_before_any_work(tmp_path, setting, message):
     assert refused_before_any_work("transfer", setting, tmp_path) == f"workbench: error: {message}"
+
+
+OFFLINE = {"https_proxy": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9",
+           "HTTPS_PROXY": "http://127.0.0.1:9"}
+
+
+def test_the_fashion_step_offline_says_which_files_go_where(tmp_path):
+    home = tmp_path / "keras"
+    proc = run_cli("run", "transfer", "--step", "11", "--models-dir", str(tmp_path / "m"),
+                   env={"KERAS_HOME": str(home), **OFFLINE})
+    assert proc.returncode == 2
+    line = one_line_error(proc)
+    assert "'fashion_mnist' is not in the Keras cache" in line
+    assert "train-images-idx3-ubyte.gz" in line and str(home / "datasets") in line
+
+
+def _fashion_cached() -> bool:
+    from workbench.data import keras_cache_dir
+
+    return (Path(keras_cache_dir()) / "fashion-mnist" / "t10k-labels-idx1-ubyte.gz").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _fashion_cached(), reason="Fashion-MNIST is not in Keras' cache")
+def test_on_fashion_mnist_transfer_beats_training_from_scratch(tmp_path):
+    """The lecture's claim, on the path's own run (about two and a half minutes): with 10
+    images of each new class, the backbone pretrained on the five other classes wins."""
+    result = workbench.run("transfer", models_dir=str(tmp_path), step=11)
+    m = result.metrics
+    assert result.dataset == "fashion_mnist"
+    assert m["transfer_test_accuracy"] > m["scratch_test_accuracy"] + 0.02
+    assert all(claim["holds"] for claim in result.claims), result.claims

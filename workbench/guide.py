@@ -182,7 +182,13 @@ class Experiment:
     look_for: str = ""  # what to watch while it runs
     title_zh: str = ""
     look_for_zh: str = ""
+    # The data it runs on; None: the lesson's default. A claim can need more than the
+    # embedded digits to hold, and then the step says which dataset, not the learner.
+    dataset: str | None = None
     kind = "experiment"
+
+    def dataset_of(self, lesson) -> str:
+        return self.dataset or lesson.default_dataset
 
 
 @dataclass(frozen=True)
@@ -227,6 +233,8 @@ def check_path(lesson, steps: Sequence[Step]) -> None:
         if isinstance(step, Experiment):
             resolve(lesson.params, dict(step.params), owner=where)
             lesson.settings(**resolve(lesson.params, dict(step.params), owner=where)).check()
+            if step.dataset_of(lesson) not in lesson.datasets:
+                raise ValueError(f"{where}: {lesson.id} has no dataset {step.dataset!r}")
         elif isinstance(step, Predict):
             if not (1 <= step.settled_by <= len(steps)
                     and isinstance(steps[step.settled_by - 1], Experiment)):

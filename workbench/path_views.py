@@ -93,6 +93,11 @@ def step_detail(state: StepState, lang: str, *, compared: Sequence = ()) -> Grou
     elif isinstance(step, Experiment):
         settings = "  ".join(f"{k}={v}" for k, v in step.params.items())
         body.append(Text(pick(lang, "Preset: ", "预设：") + settings, style="cyan"))
+        if step.dataset:
+            body.append(Text(pick(lang, f"Runs on {step.dataset} (digits is the only embedded "
+                                        "dataset: this one needs the network or Keras' cache).",
+                                  f"在 {step.dataset} 上运行（只有 digits 是内置的：这个数据集需要"
+                                  "联网或已放入 Keras 的缓存）。"), style="cyan"))
         if step.look_for:
             body.append(Text(pick(lang, step.look_for, step.look_for_zh)))
         if state.verdicts:

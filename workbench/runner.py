@@ -87,9 +87,13 @@ def request(lesson: Lesson, values: Mapping[str, Any], dataset: str | None, seed
 def prepare(lesson_id: str, params: Mapping[str, Any] | None, dataset: str | None,
             seed: Any = 0, step: int | None = None) -> Request:
     """A request from text or Python values (the CLI's --set, the API's keywords). With
-    `step`, the path experiment's preset comes first and `params` change it."""
+    `step`, the path experiment's preset comes first and `params` change it; so does its
+    dataset, unless `dataset` names another."""
     lesson = registry.get(lesson_id)
-    preset = dict(guide.experiment(lesson, step).params) if step is not None else {}
+    preset = {}
+    if step is not None:
+        chosen = guide.experiment(lesson, step)
+        preset, dataset = dict(chosen.params), dataset or chosen.dataset
     values = resolve(lesson.params, {**preset, **(params or {})}, owner=f"lesson {lesson_id!r}")
     return request(lesson, values, dataset, seed, step)
 

@@ -1,5 +1,6 @@
-"""Transfer learning, offline: a ResNet-8 learns digits 0-4 (the source task), then helps
-with digits 5-9 (the new task) given only a few labelled images per digit.
+"""Transfer learning, offline: a ResNet-8 learns classes 0-4 of a dataset (the source task:
+digits 0-4 of the embedded digits), then helps with classes 5-9 (the new task) given only a
+few labelled images per class.
 
 The course's three ways, side by side on the same images, against training from scratch:
 (1) freeze the backbone and train a new head through it; (2) run the backbone once over
@@ -11,29 +12,49 @@ learning rate. BatchNormalization stays in inference mode throughout, which the 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
+import keras
 import numpy as np
 
-from lessons.transfer import TransferSettings
-from lessons.transfer import STAGES
+from lessons.transfer import STAGES, TransferSettings, imagenet
 from lessons.transfer.modes import (Trainer, accuracy, bn_moving_means, classifier, cut,
                                     head, largest_change, resnet8, trainable_count,
                                     unfreeze_top_block)
-from lessons.transfer.tasks import SOURCE, TARGET, few_shot, task
+from lessons.transfer.tasks import SOURCE, TARGET, few_shot, named, task
+
+# Seconds per epoch are measured over at most this many images of the new task: enough to
+# time (a few dozen take too little), few enough that Fashion-MNIST's 27,500 or MobileNetV2
+# at 96x96 cost seconds, not minutes.
+TIMED_IMAGES = 512
+
+
+@dataclass(frozen=True)
+class Reused:
+    """A pretrained backbone as the modes use it."""
+    backbone: keras.Model  # images -> feature vectors, pretrained
+    from_scratch: keras.Model  # the same layers from random weights: the baseline
+    unfreeze_top: Callable[[], None]  # fine-tuning's setting: the top block trains
+    described: str  # for the saved model's metadata
+    # The same pretrained weights cut after each stage, where the backbone has stages to
+    # compare (accuracy_by_cut); empty otherwise.
+    cuts: dict[str, keras.Model] = field(default_factory=dict)
 
 
 def run(p: TransferSettings, ctx) -> None:
     data = ctx.images
-    shape = data.image_shape
-    backbone_of = pretrain(p, ctx)
-    backbone = backbone_of[p.cut]
+    new_task = named(data.class_names, TARGET)
+    reused = imagenet_mobilenet(p, ctx) if p.backbone == "mobilenetv2" else pretrained_resnet8(p, ctx)
+    backbone = reused.backbone
     test_x, test_y = task(data.x_test, data.y_test, TARGET)
     pool_x, pool_y = task(data.x_train, data.y_train, TARGET)
     test_features = backbone.predict(test_x, verbose=0)
 
     # One compiled model per mode, reset for every draw: the curve costs fits, not compiles.
     features_head = Trainer(head(test_features.shape[-1], len(TARGET)), p.learning_rate)
-    scratch = Trainer(classifier_from_scratch(p, shape), p.learning_rate)
+    scratch = Trainer(classifier(reused.from_scratch, head(test_features.shape[-1], len(TARGET),
+                                                           "scratch_head"), "scratch"), p.learning_rate)
     curve = {"transfer (features)": [], "from scratch": []}
     rng = np.random.default_rng(ctx.seed)
     draws = {}
@@ -49,53 +70,70 @@ def run(p: TransferSettings, ctx) -> None:
             scratch_runs.append(scratch.accuracy(test_x, test_y))
         curve["transfer (features)"].append(float(np.mean(transfer_runs)))
         curve["from scratch"].append(float(np.mean(scratch_runs)))
-        ctx.log(f"{shots} images per digit, mean of {p.repeats} draws: transfer "
+        ctx.log(f"{shots} images per class, mean of {p.repeats} draws: transfer "
                 f"{np.mean(transfer_runs):.3f}, from scratch {np.mean(scratch_runs):.3f}",
-                zh=f"每个数字 {shots} 张图像，{p.repeats} 次随机抽取的平均：迁移学习 "
+                zh=f"每类 {shots} 张图像，{p.repeats} 次随机抽取的平均：迁移学习 "
                    f"{np.mean(transfer_runs):.3f}，从零训练 {np.mean(scratch_runs):.3f}")
     ctx.metric("accuracy_by_shots", {"images per class": list(p.shots), **curve})
     at = p.shots.index(p.compare_at)
     ctx.metric("transfer_test_accuracy", curve["transfer (features)"][at])
     ctx.metric("scratch_test_accuracy", curve["from scratch"][at])
-    ctx.chart("test accuracy on digits 5-9 by labelled images per digit (mean of draws)",
-              "images per digit", list(p.shots), curve)
+    ctx.chart(f"test accuracy on {new_task} by labelled images per class (mean of draws)",
+              "images per class", list(p.shots), curve)
 
     x, y = draws[p.compare_at]
-    ctx.metric("accuracy_by_cut", {stage: features_accuracy(backbone_of[stage], x, y, test_x,
-                                                            test_y, p) for stage in STAGES})
-    model, history = compare_modes(p, ctx, backbone, (x, y), (test_x, test_y), (pool_x, pool_y),
+    if reused.cuts:
+        ctx.metric("accuracy_by_cut", {stage: features_accuracy(cut_here, x, y, test_x, test_y, p)
+                                       for stage, cut_here in reused.cuts.items()})
+    model, history = compare_modes(p, ctx, reused, (x, y), (test_x, test_y), (pool_x, pool_y),
                                    scratch)
-    ctx.save(model, history=history,
-             backbone=f"resnet8 (width {p.width:g}) up to {p.cut}, pretrained on digits 0-4",
+    ctx.save(model, history=history, backbone=reused.described,
              trained=f"new head through the frozen backbone for {p.epochs} epochs, then its top "
                      f"block fine-tuned at {p.finetune_rate:g} for {p.finetune_epochs}, on "
-                     f"{p.compare_at} images of each digit 5-9")
+                     f"{p.compare_at} images of each of {new_task}")
 
 
-def pretrain(p: TransferSettings, ctx) -> dict:
-    """ResNet-8 trained on every training image of digits 0-4; its backbone cut after each
-    stage (they share the pretrained weights)."""
+def pretrained_resnet8(p: TransferSettings, ctx) -> Reused:
+    """ResNet-8 trained on the training images of classes 0-4 (`source_images` of them at
+    most); its backbone cut after each stage (they share the pretrained weights)."""
     data = ctx.images
     network = resnet8(data.image_shape, len(SOURCE), p.width, include_top=True)
     x, y = task(data.x_train, data.y_train, SOURCE)
+    if p.source_images:  # the split is shuffled already: the first n are a fair sample
+        x, y = x[:p.source_images], y[:p.source_images]
     trainer = Trainer(network, p.pretrain_rate)
     trainer.fit(x, y, p.pretrain_epochs, ctx.callbacks(stage="pretrain", series="pretrain"),
                 shuffle=True)
     source = accuracy(network, *task(data.x_test, data.y_test, SOURCE))
     ctx.metric("source_test_accuracy", source)
-    ctx.log(f"pretrained ResNet-8 ({network.count_params():,} weights) on the {len(y)} training "
-            f"images of digits 0-4: test accuracy {source:.3f} on its own task",
-            zh=f"在数字 0-4 的 {len(y)} 张训练图像上预训练了 ResNet-8"
+    source_task = named(data.class_names, SOURCE)
+    ctx.log(f"pretrained ResNet-8 ({network.count_params():,} weights) on {len(y)} training "
+            f"images of {source_task}: test accuracy {source:.3f} on its own task",
+            zh=f"在 {source_task} 的 {len(y)} 张训练图像上预训练了 ResNet-8"
                f"（{network.count_params():,} 个权重）：它在自己的任务上的测试集准确率为 {source:.3f}")
-    return {stage: cut(network, stage) for stage in STAGES}
+    cuts = {stage: cut(network, stage) for stage in STAGES}
+    return Reused(
+        cuts[p.cut],
+        cut(resnet8(data.image_shape, len(TARGET), p.width, include_top=False), p.cut),
+        lambda: unfreeze_top_block(cuts[p.cut], p.cut),
+        f"resnet8 (width {p.width:g}) up to {p.cut}, pretrained on {source_task} ({data.name})",
+        cuts)
 
 
-def classifier_from_scratch(p: TransferSettings, shape):
-    """The same network as the transferred one (backbone up to `cut`, then the head), from
-    random weights."""
-    backbone = cut(resnet8(shape, len(TARGET), p.width, include_top=False), p.cut)
-    return classifier(backbone, head(backbone.output_shape[-1], len(TARGET), "scratch_head"),
-                      "scratch")
+def imagenet_mobilenet(p: TransferSettings, ctx) -> Reused:
+    """MobileNetV2 with ImageNet's weights: the source task is 1.2 million photographs,
+    learnt long ago; only its weights file is needed (BadInput saying where, if absent)."""
+    shape = ctx.images.image_shape
+    weights = imagenet.imagenet_weights()
+    backbone = imagenet.mobilenet_backbone(shape, weights=weights)
+    ctx.log(f"MobileNetV2 (alpha {imagenet.ALPHA}, {imagenet.SIZE}x{imagenet.SIZE} inputs, "
+            f"{backbone.count_params():,} weights) pretrained on ImageNet, from {weights}",
+            zh=f"在 ImageNet 上预训练的 MobileNetV2（alpha {imagenet.ALPHA}，输入 "
+               f"{imagenet.SIZE}x{imagenet.SIZE}，{backbone.count_params():,} 个权重），来自 {weights}")
+    return Reused(backbone, imagenet.mobilenet_backbone(shape, weights=None),
+                  lambda: imagenet.unfreeze_top_block(backbone),
+                  f"mobilenetv2 (alpha {imagenet.ALPHA}, {imagenet.SIZE}x{imagenet.SIZE}), "
+                  f"pretrained on ImageNet")
 
 
 def features_accuracy(backbone, x, y, test_x, test_y, p) -> float:
@@ -105,10 +143,10 @@ def features_accuracy(backbone, x, y, test_x, test_y, p) -> float:
     return trainer.accuracy(backbone.predict(test_x, verbose=0), test_y)
 
 
-def compare_modes(p, ctx, backbone, train, test, pool, scratch):
+def compare_modes(p, ctx, reused: Reused, train, test, pool, scratch):
     """The three modes and the baseline on one draw (`train`): accuracy, and the number of
-    weights each trains; and the seconds an epoch of each takes over the whole `pool`."""
-    (x, y), (test_x, test_y) = train, test
+    weights each trains; and the seconds an epoch of each takes over the `pool`."""
+    (x, y), (test_x, test_y), backbone = train, test, reused.backbone
     backbone.trainable = False
     moving_means = bn_moving_means(backbone)
     top = head(backbone.output_shape[-1], len(TARGET))
@@ -129,7 +167,7 @@ def compare_modes(p, ctx, backbone, train, test, pool, scratch):
     ctx.metric("frozen_bn_moving_mean_change", largest_change(moving_means, bn_moving_means(backbone)))
 
     # (3) fine-tune the top block after (1), at a smaller rate.
-    unfreeze_top_block(backbone, p.cut)
+    reused.unfreeze_top()
     frozen.slow_down(p.finetune_rate)
     finetune_history, _ = frozen.fit(x, y, p.finetune_epochs, ctx.callbacks(
         stage="(3) fine-tune", series="fine-tune"), afresh=False)
@@ -140,11 +178,11 @@ def compare_modes(p, ctx, backbone, train, test, pool, scratch):
                                      "(3) fine-tune": trainable_count(frozen.model),
                                      "from scratch": trainable_count(scratch.model)})
     m = ctx.metrics
-    ctx.log(f"{p.compare_at} images per digit: (1) frozen {m['frozen_test_accuracy']:.3f}, (2) features "
+    ctx.log(f"{p.compare_at} images per class: (1) frozen {m['frozen_test_accuracy']:.3f}, (2) features "
             f"{m['features_test_accuracy']:.3f} with epochs {m['features_speedup_per_epoch']:.1f}x "
             f"faster, (3) fine-tuned {m['finetune_test_accuracy']:.3f}, from scratch "
             f"{m['scratch_test_accuracy']:.3f} (mean of draws)",
-            zh=f"每个数字 {p.compare_at} 张图像：(1) 冻结骨干网络 {m['frozen_test_accuracy']:.3f}，"
+            zh=f"每类 {p.compare_at} 张图像：(1) 冻结骨干网络 {m['frozen_test_accuracy']:.3f}，"
                f"(2) 特征 {m['features_test_accuracy']:.3f}（每轮快 {m['features_speedup_per_epoch']:.1f} 倍），"
                f"(3) 微调后 {m['finetune_test_accuracy']:.3f}，从零训练 "
                f"{m['scratch_test_accuracy']:.3f}（多次随机抽取的平均）")
@@ -157,10 +195,10 @@ TIMED_PASSES = 3
 
 
 def epoch_seconds(backbone, pool, *, frozen, features, scratch) -> dict[str, float]:
-    """Seconds per epoch of each mode over every training image of the new task (a few
-    dozen images take too little time to measure), the features extracted once first.
-    The trainers start afresh at their next fit, so timing them costs nothing else."""
-    x, y = pool
+    """Seconds per epoch of each mode over the training images of the new task (up to
+    TIMED_IMAGES), the features extracted once first. The trainers start afresh at their
+    next fit, so timing them costs nothing else."""
+    x, y = (part[:TIMED_IMAGES] for part in pool)
     started = time.perf_counter()
     stored = backbone.predict(x, verbose=0)
     extraction = time.perf_counter() - started

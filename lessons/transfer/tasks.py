@@ -1,6 +1,6 @@
-"""The two tasks of the lesson, both cut from the embedded digits: the source task the
-backbone learns (digits 0-4, every training image) and the new task it is reused for
-(digits 5-9, only a few labelled images per digit)."""
+"""The two tasks of the lesson, both cut from one dataset: the source task the backbone
+learns (classes 0-4: digits 0-4, or t-shirt to coat on Fashion-MNIST; every training
+image) and the new task it is reused for (classes 5-9, only a few labelled images each)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,14 @@ def task(x: np.ndarray, y: np.ndarray, classes: tuple[int, ...]) -> tuple[np.nda
     keep = np.isin(y, classes)
     relabel = {c: i for i, c in enumerate(classes)}
     return x[keep], np.array([relabel[c] for c in y[keep]], dtype=np.int64)
+
+
+def named(class_names: tuple[str, ...], classes: tuple[int, ...]) -> str:
+    """"digits 0-4" for the digits; the names themselves otherwise ("sandal, shirt, ...")."""
+    names = [class_names[c] for c in classes]
+    if all(name.isdigit() for name in names):
+        return f"digits {names[0]}-{names[-1]}"
+    return ", ".join(names)
 
 
 def few_shot(x: np.ndarray, y: np.ndarray, per_class: int, rng: np.random.Generator):

@@ -305,6 +305,7 @@ class LessonScreen(Screen):
 
     def _run_step(self, state: guide.StepState) -> None:
         self.form.set_values(dict(state.step.params))
+        self.form.set_dataset(state.step.dataset_of(self.lesson))
         self.action_run(step=state.n)
         if self.running:  # the Run tab shows it; the focus goes along (a focused step
             self.query_one(RunPanel).focus()  # would bring its own tab back)

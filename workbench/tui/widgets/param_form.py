@@ -289,10 +289,13 @@ class ParamForm(VerticalScroll):
         for name, value in values.items():
             self.field(name).set(value)
 
+    def set_dataset(self, name: str) -> None:
+        self.query_one("#dataset", Select).value = name
+
     def reset(self) -> None:
         for f in [*self.fields, self.field("seed")]:
             f.reset()
-        self.query_one("#dataset", Select).value = self.lesson.default_dataset
+        self.set_dataset(self.lesson.default_dataset)
         self.query_one("#out", Input).value = ""
         self.show_form_error(None)
 
