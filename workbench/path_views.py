@@ -86,12 +86,15 @@ def step_detail(state: StepState, lang: str, *, compared: Sequence = ()) -> Grou
     title = Text(f"{state.n}. {guide.title_of(step, lang)}", style="bold")
     body: list = [title]
     if isinstance(step, Read):
-        body.append(Text(pick(lang, f"Read “{step.section}” in the notes (enter opens them there).",
-                              f"阅读笔记中的“{step.section_zh or step.section}”（enter 打开）。")))
+        body.append(Text(pick(lang, f"Read “{step.section}” in the notes (enter in the app opens "
+                                    f"them there; workbench show LESSON prints them).",
+                              f"阅读笔记中的“{step.section_zh or step.section}”（在应用中按 enter "
+                              f"打开；workbench show 课程 打印讲义）。")))
     elif isinstance(step, Predict):
         body += answer_text(step, state, lang)
     elif isinstance(step, Experiment):
-        settings = "  ".join(f"{k}={v}" for k, v in step.params.items())
+        settings = "  ".join(f"{k}={','.join(map(str, v)) if isinstance(v, tuple) else v}"
+                             for k, v in step.params.items())  # as --set takes them
         body.append(Text(pick(lang, "Preset: ", "预设：") + settings, style="cyan"))
         if step.dataset:
             body.append(Text(pick(lang, f"Runs on {step.dataset} (digits is the only embedded "
@@ -105,8 +108,10 @@ def step_detail(state: StepState, lang: str, *, compared: Sequence = ()) -> Grou
                              style="bold"))
             body += [verdict_text(v) for v in state.verdicts]
         else:
-            body.append(Text(pick(lang, "Claims this run checks (enter runs it):",
-                                  "这次运行将检验（enter 运行）："), style="bold"))
+            body.append(Text(pick(lang, f"Claims this run checks (enter in the app runs it, or "
+                                        f"workbench run LESSON --step {state.n}):",
+                                  f"这次运行将检验（在应用中按 enter 运行，或 workbench run 课程 "
+                                  f"--step {state.n}）："), style="bold"))
             body += [Text(f"· {pick(lang, c.text, c.text_zh)}") for c in step.claims]
     elif isinstance(step, Compare):
         if step.point:
