@@ -101,7 +101,7 @@ def measure(quick: bool) -> list[Row]:
                 higher_is_better=False, budget=0.95),
             Row(f"training overhead with TensorBoard logs ({what}; overhead "
                 f"{_percent(logged_s, bare_again_s)} wall, {_percent(logged_cpu, bare_again_cpu)} CPU)",
-                logged_s, "s per fit", "the same + keras.callbacks.TensorBoard (scalars per epoch)",
+                logged_s, "s per fit", "the same + TensorBoard scalars per epoch",
                 alternative=bare_again_s, alternative_label="bare model.fit, verbose=0",
                 higher_is_better=False, budget=0.95)]
 

@@ -176,6 +176,11 @@ def test_a_training_run_writes_its_epochs_to_tensorboard(models_dir, monkeypatch
     assert scalars["train/epoch_loss"] == pytest.approx([row["loss"] for row in run.history], rel=1e-5)
     assert scalars["validation/epoch_loss"] == pytest.approx([row["val_loss"] for row in run.history],
                                                              rel=1e-5)
+    assert scalars["train/epoch_accuracy"] == pytest.approx([row["accuracy"] for row in run.history],
+                                                            rel=1e-5)
+    # Keras' tags: the optimizer's rate beside the metrics, and no validation copy of it.
+    assert scalars["train/epoch_learning_rate"] == pytest.approx([0.1] * 3)
+    assert "validation/epoch_learning_rate" not in scalars
     assert not list(logs.rglob("*.pb"))  # no graph, no profile: scalars only
 
 

@@ -126,8 +126,8 @@ class RunContext:
                 *self._tensorboard(series or stage)]
 
     def _tensorboard(self, name: str) -> list:
-        """Keras' TensorBoard callback for one fit, scalars per epoch only: the graph and
-        the profiler stay off, as they would cost more than a small model's training."""
+        """TensorBoard's scalars for one fit, per epoch only (no graph, no profile: they
+        would cost more than a small model's training)."""
         if self.tensorboard_dir is None:
             return []
         from workbench.callbacks import EpochTensorBoard
@@ -138,7 +138,7 @@ class RunContext:
         return [board]
 
     def finish_logs(self) -> None:
-        """End every TensorBoard writer thread, also those of a fit that raised."""
+        """Close every TensorBoard event file, also those of a fit that raised."""
         for board in self._boards:
             board.finish_writing()
 
