@@ -114,19 +114,21 @@ def test_offline_dataset_names_the_file_and_the_cache_folder(tmp_path):
 
 
 def test_ctrl_c_mid_run_exits_130_and_keeps_the_old_model(tmp_path):
-    target = tmp_path / "knn.h5"
+    target = tmp_path / "linear.h5"
     target.write_bytes(b"the previous model")
-    proc = subprocess.Popen([sys.executable, "-m", "workbench", "run", "knn", "--out", str(target),
-                             "--set", "max_test=1000"], stderr=subprocess.PIPE, stdout=subprocess.PIPE,
+    # 1,000 epochs: a minute of training, so the signal lands mid-run even on a loaded
+    # machine (a kNN run once finished before its Ctrl+C arrived).
+    proc = subprocess.Popen([sys.executable, "-m", "workbench", "run", "linear", "--out", str(target),
+                             "--set", "epochs=1000"], stderr=subprocess.PIPE, stdout=subprocess.PIPE,
                             text=True)
     first_line = proc.stderr.readline()  # the run has started once the lesson speaks
-    assert first_line.startswith("digits:"), first_line
+    assert first_line.startswith("initial softmax loss"), first_line
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130
     assert err.endswith("workbench: interrupted; nothing was saved\n") and "Traceback" not in err
     assert target.read_bytes() == b"the previous model"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["knn.h5"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["linear.h5"]
 
 
 def test_inspect_shows_metadata_metrics_and_layers(saved_knn):
