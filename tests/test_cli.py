@@ -1,9 +1,11 @@
 """The command line as a script uses it: exit codes, one-line errors, JSON on stdout."""
 
 import json
+import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import h5py
@@ -129,6 +131,23 @@ def test_ctrl_c_mid_run_exits_130_and_keeps_the_old_model(tmp_path):
     assert err.endswith("workbench: interrupted; nothing was saved\n") and "Traceback" not in err
     assert target.read_bytes() == b"the previous model"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["linear.h5"]
+
+
+def test_an_interrupt_swallowed_by_library_code_still_cancels_the_run():
+    from workbench.errors import Cancelled
+    from workbench.interrupts import interrupt_cancels
+
+    cancel = threading.Event()
+    with pytest.raises(KeyboardInterrupt):
+        with interrupt_cancels(cancel):
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(1)  # the handler runs here, and raises
+            except:  # noqa: E722  (as Keras' compile_utils does while it traces a step)
+                pass
+            assert cancel.is_set()
+            raise Cancelled()  # what the run's next batch raises: it leaves as Ctrl+C
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
 
 
 def test_inspect_shows_metadata_metrics_and_layers(saved_knn):

@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import sys
+import threading
 from typing import Any, Sequence
 
 from workbench import __version__, language, registry
@@ -216,6 +217,7 @@ def cmd_show(args) -> int:
 def cmd_run(args) -> int:
     from workbench import views
 
+    from workbench.interrupts import interrupt_cancels
     from workbench.params import parse_assignments
     from workbench.progress import ConsoleView
     from workbench.runner import execute, prepare
@@ -229,10 +231,12 @@ def cmd_run(args) -> int:
 
         mine = exercises.mine_functions(args.lesson, request.settings.mine_uses(),
                                         exercises.workspace(args.workspace))
+    cancel = threading.Event()
     try:
-        result = execute(request, out=args.out, models_dir=args.models_dir, on_event=view,
-                         precision=args.precision, distribute=args.distribute, mine=mine,
-                         tensorboard=args.tensorboard)
+        with interrupt_cancels(cancel):
+            result = execute(request, out=args.out, models_dir=args.models_dir, on_event=view,
+                             precision=args.precision, distribute=args.distribute, mine=mine,
+                             tensorboard=args.tensorboard, cancel=cancel)
     finally:
         view.close()
     if args.json:
