@@ -115,6 +115,12 @@ def test_offline_dataset_names_the_file_and_the_cache_folder(tmp_path):
     assert "mnist.npz" in line and str(tmp_path / "keras" / "datasets") in line
 
 
+def _ctrl_c_as_in_a_terminal():
+    """A suite started in the background (`.ci/run &`) has SIGINT ignored, and children
+    inherit that; a command typed in a terminal does not."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_mid_run_exits_130_and_keeps_the_old_model(tmp_path):
     target = tmp_path / "linear.h5"
     target.write_bytes(b"the previous model")
@@ -122,7 +128,7 @@ def test_ctrl_c_mid_run_exits_130_and_keeps_the_old_model(tmp_path):
     # machine (a kNN run once finished before its Ctrl+C arrived).
     proc = subprocess.Popen([sys.executable, "-m", "workbench", "run", "linear", "--out", str(target),
                              "--set", "epochs=1000"], stderr=subprocess.PIPE, stdout=subprocess.PIPE,
-                            text=True)
+                            text=True, preexec_fn=_ctrl_c_as_in_a_terminal)
     first_line = proc.stderr.readline()  # the run has started once the lesson speaks
     assert first_line.startswith("initial softmax loss"), first_line
     proc.send_signal(signal.SIGINT)
@@ -133,11 +139,13 @@ def test_ctrl_c_mid_run_exits_130_and_keeps_the_old_model(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["linear.h5"]
 
 
-def test_an_interrupt_swallowed_by_library_code_still_cancels_the_run():
+def test_an_interrupt_swallowed_by_library_code_still_cancels_the_run(request):
     from workbench.errors import Cancelled
     from workbench.interrupts import interrupt_cancels
 
     cancel = threading.Event()
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
+    request.addfinalizer(lambda: signal.signal(signal.SIGINT, previous))
     with pytest.raises(KeyboardInterrupt):
         with interrupt_cancels(cancel):
             try:
