@@ -172,6 +172,9 @@ def test_path_lists_answers_and_reveals_on_the_example_pack(hello_pack, tmp_path
         (4, "experiment", False), (5, "compare", False)]
     assert not (tmp_path / "models").exists()  # looking writes nothing
 
+    experiment = run_cli("path", "hello", "--step", "3", *folder, env=env)
+    assert "workbench run hello --step 3" in " ".join(experiment.stdout.split())  # the command to type
+
     answered = run_cli("path", "hello", "--answer", "2=a", "--read", "1", *folder, env=env)
     assert answered.returncode == 0 and "→ · 3 experiment" in answered.stdout
     waiting = run_cli("path", "hello", "--step", "2", *folder, env=env)

@@ -53,7 +53,7 @@ def verdict_text(verdict: Verdict) -> Text:
     return line
 
 
-def answer_text(step: Predict, state: StepState, lang: str) -> list:
+def answer_text(step: Predict, state: StepState, lang: str, lesson_id: str = "LESSON") -> list:
     answers = pick(lang, step.answers, step.answers_zh) if step.answers_zh else step.answers
     lines: list = [Text(pick(lang, step.question, step.question_zh))]
     for i, answer in enumerate(answers):
@@ -64,8 +64,9 @@ def answer_text(step: Predict, state: StepState, lang: str) -> list:
         lines.append(Text(f"  {LETTERS[i]}) {answer}{flag}", style=style))
     if state.answer is None:
         lines.append(Text(pick(lang, f"Answer before the run: enter in the app, or workbench path "
-                                     f"LESSON --answer {state.n}=a.",
-                               f"运行之前作答：在应用中按 enter，或 workbench path 课程 --answer {state.n}=a。"),
+                                     f"{lesson_id} --answer {state.n}=a.",
+                               f"运行之前作答：在应用中按 enter，或 workbench path {lesson_id} "
+                               f"--answer {state.n}=a。"),
                           style="italic"))
     elif not state.revealed:
         lines.append(Text(pick(lang, f"The answer shows once step {step.settled_by} has run.",
@@ -79,19 +80,21 @@ def answer_text(step: Predict, state: StepState, lang: str) -> list:
     return lines
 
 
-def step_detail(state: StepState, lang: str, *, compared: Sequence = ()) -> Group:
+def step_detail(state: StepState, lang: str, *, compared: Sequence = (),
+                lesson_id: str = "LESSON") -> Group:
     """Everything a step says: its text, and what the learner's runs showed. `compared`:
-    for a compare step, the runs (`RunRecord`s) of its experiments, in order."""
+    for a compare step, the runs (`RunRecord`s) of its experiments, in order; `lesson_id`
+    goes into the commands it suggests."""
     step = state.step
     title = Text(f"{state.n}. {guide.title_of(step, lang)}", style="bold")
     body: list = [title]
     if isinstance(step, Read):
         body.append(Text(pick(lang, f"Read “{step.section}” in the notes (enter in the app opens "
-                                    f"them there; workbench show LESSON prints them).",
+                                    f"them there; workbench show {lesson_id} prints them).",
                               f"阅读笔记中的“{step.section_zh or step.section}”（在应用中按 enter "
-                              f"打开；workbench show 课程 打印讲义）。")))
+                              f"打开；workbench show {lesson_id} 打印讲义）。")))
     elif isinstance(step, Predict):
-        body += answer_text(step, state, lang)
+        body += answer_text(step, state, lang, lesson_id)
     elif isinstance(step, Experiment):
         settings = "  ".join(f"{k}={','.join(map(str, v)) if isinstance(v, tuple) else v}"
                              for k, v in step.params.items())  # as --set takes them
@@ -109,8 +112,8 @@ def step_detail(state: StepState, lang: str, *, compared: Sequence = ()) -> Grou
             body += [verdict_text(v) for v in state.verdicts]
         else:
             body.append(Text(pick(lang, f"Claims this run checks (enter in the app runs it, or "
-                                        f"workbench run LESSON --step {state.n}):",
-                                  f"这次运行将检验（在应用中按 enter 运行，或 workbench run 课程 "
+                                        f"workbench run {lesson_id} --step {state.n}):",
+                                  f"这次运行将检验（在应用中按 enter 运行，或 workbench run {lesson_id} "
                                   f"--step {state.n}）："), style="bold"))
             body += [Text(f"· {pick(lang, c.text, c.text_zh)}") for c in step.claims]
     elif isinstance(step, Compare):
@@ -179,5 +182,5 @@ def step_outcome(lesson, result, models_dir, lang: str) -> Group:
     for state in states:
         if isinstance(state.step, Predict) and state.step.settled_by == result.step:
             state.revealed = True
-            parts += [Text(""), *answer_text(state.step, state, lang)]
+            parts += [Text(""), *answer_text(state.step, state, lang, lesson.id)]
     return Group(*parts)

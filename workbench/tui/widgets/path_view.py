@@ -51,6 +51,7 @@ class PathView(Vertical):
         self.states: list[StepState] = []
         self.compared: dict[int, list] = {}
         self.lang = "en"
+        self.lesson_id = "LESSON"  # for the commands a step's text suggests
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="path-summary")
@@ -63,9 +64,10 @@ class PathView(Vertical):
         return self.query_one(".path-steps", ListView)
 
     def show(self, states: Sequence[StepState], lang: str, compared: dict[int, list],
-             keep: int | None = None) -> None:
+             keep: int | None = None, *, lesson_id: str = "LESSON") -> None:
         """Draw the path; the highlight stays on step `keep`, else goes to the current step."""
         self.states, self.lang, self.compared = list(states), lang, compared
+        self.lesson_id = lesson_id
         now = guide.current(self.states)
         done = sum(s.done for s in self.states)
         self.query_one(".path-summary", Static).update(pick(
@@ -90,7 +92,8 @@ class PathView(Vertical):
         if state is None:
             detail.update(pick(self.lang, "This lesson has no guided path.", "本课没有学习路径。"))
             return
-        detail.update(path_views.step_detail(state, self.lang, compared=self.compared.get(state.n, ())))
+        detail.update(path_views.step_detail(state, self.lang, compared=self.compared.get(state.n, ()),
+                                             lesson_id=self.lesson_id))
 
     @property
     def highlighted(self) -> StepState | None:
