@@ -32,19 +32,22 @@ def text_of(app) -> str:
     return console.export_text(styles=False)
 
 
-async def shoot(size: tuple[int, int], out: Path) -> None:
+async def shoot(size: tuple[int, int], out: Path, start, then=None) -> None:
+    """The linear lesson after a real run: `start(app, pilot)` starts the run, `then`
+    (if given) moves to the view pictured once it has ended."""
     app = WorkbenchApp(models_dir="saved_models")
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         app.screen.select_lesson("linear")
         await pilot.pause()
-        app.screen.query_one("#form-linear #param-epochs").value = "15"
-        await pilot.press("ctrl+r")
+        await start(app, pilot)
         while app.screen.running or app.screen.query_one("#run-panel").outcome is None:
             await pilot.pause(0.1)
         while app.tensorflow_version is None:
             await pilot.pause(0.1)
         await pilot.pause(0.5)
+        if then is not None:
+            await then(app, pilot)
         app.save_screenshot(str(out))
         sys.stdout.write(text_of(app))
     # The next shot's run writes the same file: start it from an empty folder, as a
@@ -52,35 +55,30 @@ async def shoot(size: tuple[int, int], out: Path) -> None:
     shutil.rmtree("saved_models", ignore_errors=True)
 
 
-async def shoot_path(size: tuple[int, int], out: Path) -> None:
-    """The linear classifier's guided path after its first experiment: the prediction
-    asked, the run, then back on the Path tab with the step marked and its claims shown."""
-    app = WorkbenchApp(models_dir="saved_models")
-    async with app.run_test(size=size) as pilot:
-        await pilot.pause()
-        app.screen.select_lesson("linear")
-        await pilot.pause()
-        app.screen.action_tab("tab-path")  # into the path
-        app.screen.query_one("#path").steps_list.index = 2  # step 3, the first experiment
-        await pilot.press("enter")  # its prediction comes first
-        await pilot.pause(0.5)
-        await pilot.press("a")
-        while app.screen.running or app.screen.query_one("#run-panel").outcome is None:
-            await pilot.pause(0.1)
-        while app.tensorflow_version is None:
-            await pilot.pause(0.1)
-        await pilot.pause(0.5)
-        await pilot.press("p")
-        await pilot.pause(0.5)
-        app.save_screenshot(str(out))
-        sys.stdout.write(text_of(app))
-    shutil.rmtree("saved_models", ignore_errors=True)
+async def run_from_the_form(app, pilot) -> None:
+    app.screen.query_one("#form-linear #param-epochs").value = "15"
+    await pilot.press("ctrl+r")
+
+
+async def run_the_first_experiment(app, pilot) -> None:
+    """From the Path tab: step 3, whose prediction is asked (and answered) first."""
+    app.screen.action_tab("tab-path")
+    app.screen.query_one("#path").steps_list.index = 2
+    await pilot.press("enter")
+    await pilot.pause(0.5)
+    await pilot.press("a")
+
+
+async def back_to_the_path(app, pilot) -> None:
+    """The step marked done and its claims shown."""
+    await pilot.press("p")
+    await pilot.pause(0.5)
 
 
 async def main() -> None:
     for size, out in SHOTS.items():
-        await shoot(size, out)
-    await shoot_path((100, 30), PATH_SHOT)
+        await shoot(size, out, run_from_the_form)
+    await shoot((100, 30), PATH_SHOT, run_the_first_experiment, then=back_to_the_path)
 
 
 if __name__ == "__main__":

@@ -72,7 +72,7 @@ def cmd_path(args) -> int:
         _step(steps, args.step, "--step")
         state = states[args.step - 1]
         compared = guide.compared_runs(state, record.latest_by_step(lesson.id))
-        console.print(path_views.step_detail(state, lang, compared=compared, lesson_id=lesson.id))
+        console.print(path_views.step_detail(state, lang, lesson.id, compared=compared))
         return 0
     console.print(f"[bold]{lesson.title_in(lang)}[/]")
     console.print(path_views.path_text(states, lang))

@@ -53,7 +53,7 @@ def verdict_text(verdict: Verdict) -> Text:
     return line
 
 
-def answer_text(step: Predict, state: StepState, lang: str, lesson_id: str = "LESSON") -> list:
+def answer_text(step: Predict, state: StepState, lang: str, lesson_id: str) -> list:
     answers = pick(lang, step.answers, step.answers_zh) if step.answers_zh else step.answers
     lines: list = [Text(pick(lang, step.question, step.question_zh))]
     for i, answer in enumerate(answers):
@@ -80,8 +80,7 @@ def answer_text(step: Predict, state: StepState, lang: str, lesson_id: str = "LE
     return lines
 
 
-def step_detail(state: StepState, lang: str, *, compared: Sequence = (),
-                lesson_id: str = "LESSON") -> Group:
+def step_detail(state: StepState, lang: str, lesson_id: str, *, compared: Sequence = ()) -> Group:
     """Everything a step says: its text, and what the learner's runs showed. `compared`:
     for a compare step, the runs (`RunRecord`s) of its experiments, in order; `lesson_id`
     goes into the commands it suggests."""

@@ -180,7 +180,7 @@ class LessonScreen(Screen):
         states = self._states(self.lesson)
         latest = self.history.latest_by_step(self.lesson.id)
         compared = {s.n: runs for s in states if (runs := guide.compared_runs(s, latest))}
-        self.query_one(PathView).show(states, self.app.lang, compared, keep, lesson_id=self.lesson.id)
+        self.query_one(PathView).show(self.lesson.id, states, self.app.lang, compared, keep)
         self._lesson_progress(self.lesson, states)
 
     # -- choosing a lesson ----------------------------------------------------------------

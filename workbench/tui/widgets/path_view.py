@@ -51,7 +51,7 @@ class PathView(Vertical):
         self.states: list[StepState] = []
         self.compared: dict[int, list] = {}
         self.lang = "en"
-        self.lesson_id = "LESSON"  # for the commands a step's text suggests
+        self.lesson_id = ""  # for the commands a step's text suggests
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="path-summary")
@@ -63,8 +63,8 @@ class PathView(Vertical):
     def steps_list(self) -> ListView:
         return self.query_one(".path-steps", ListView)
 
-    def show(self, states: Sequence[StepState], lang: str, compared: dict[int, list],
-             keep: int | None = None, *, lesson_id: str = "LESSON") -> None:
+    def show(self, lesson_id: str, states: Sequence[StepState], lang: str,
+             compared: dict[int, list], keep: int | None = None) -> None:
         """Draw the path; the highlight stays on step `keep`, else goes to the current step."""
         self.states, self.lang, self.compared = list(states), lang, compared
         self.lesson_id = lesson_id
@@ -92,8 +92,8 @@ class PathView(Vertical):
         if state is None:
             detail.update(pick(self.lang, "This lesson has no guided path.", "本课没有学习路径。"))
             return
-        detail.update(path_views.step_detail(state, self.lang, compared=self.compared.get(state.n, ()),
-                                             lesson_id=self.lesson_id))
+        detail.update(path_views.step_detail(state, self.lang, self.lesson_id,
+                                             compared=self.compared.get(state.n, ())))
 
     @property
     def highlighted(self) -> StepState | None:
