@@ -1,6 +1,7 @@
 """Regenerate docs/app.svg (140x46) and docs/app-100x30.svg (and print text captures): the
-lesson screen after a short linear-classifier run, wide and small; and docs/path-100x30.svg,
-the linear classifier's guided path after its first experiment. Run from the repository
+lesson screen after a short linear-classifier run, wide and small; and docs/path-100x30.svg
+and docs/path-100x30-zh.svg, the linear classifier's guided path after its first
+experiment, in English and in Chinese. Run from the repository
 root: `python docs/app_screenshot.py`.
 
 The run is real (15 epochs, about 3 s after TensorFlow has loaded); its model goes to a
@@ -22,7 +23,8 @@ from workbench.tui.app import WorkbenchApp
 
 SHOTS = {(140, 46): Path(__file__).with_name("app.svg"),
          (100, 30): Path(__file__).with_name("app-100x30.svg")}
-PATH_SHOT = Path(__file__).with_name("path-100x30.svg")
+PATH_SHOTS = {"en": Path(__file__).with_name("path-100x30.svg"),
+              "zh": Path(__file__).with_name("path-100x30-zh.svg")}
 
 
 def text_of(app) -> str:
@@ -76,15 +78,19 @@ async def back_to_the_path(app, pilot) -> None:
 
 
 async def main() -> None:
+    os.environ["WORKBENCH_LANG"] = "en"
     for size, out in SHOTS.items():
         await shoot(size, out, run_from_the_form)
-    await shoot((100, 30), PATH_SHOT, run_the_first_experiment, then=back_to_the_path)
+    for lang, out in PATH_SHOTS.items():  # the path in each language the app speaks
+        os.environ["WORKBENCH_LANG"] = lang
+        await shoot((100, 30), out, run_the_first_experiment, then=back_to_the_path)
 
 
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as folder:
         here = Path.cwd()
         os.chdir(folder)  # the run saves into <tmp>/saved_models
+        os.environ["WORKBENCH_CONFIG_DIR"] = folder  # the learner's own choices stay theirs
         try:
             asyncio.run(main())
         finally:

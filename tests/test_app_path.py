@@ -121,8 +121,9 @@ async def test_read_predict_run_then_quit_and_come_back_to_the_same_place(models
         assert path(app).states[predict - 1].revealed
         path(app).steps_list.index = predict - 1
         await pilot.pause(0.1)
-        shown = text_of(app.screen.query_one(".path-detail", Static))
-        assert f"The answer is {'abcd'[steps[predict - 1].correct]}." in shown
+        shown = " ".join(text_of(app.screen.query_one(".path-detail", Static)).split())
+        right = "abcd"[steps[predict - 1].correct]
+        assert f"You predicted {'abcd'[wrong]}; the run showed {right}." in shown
 
         # An experiment whose prediction is still open asks it first, then runs.
         second = next(s for s in path(app).states if isinstance(s.step, guide.Predict)

@@ -154,6 +154,9 @@ def test_marks_come_from_the_history(toy_path, tmp_path):
         run = record.begin("knn", {}, step=step)
         record.finish(run, "done", metrics={"train_accuracy": accuracy})
     states = guide.progress(toy_path, record, exercises_passed=True)
+    assert [s.n for s in states if not s.done] == [5]  # a comparison: done once looked at
+    record.mark_done("knn", 5)
+    states = guide.progress(toy_path, record, exercises_passed=True)
     assert all(s.done for s in states) and states[1].revealed
     assert [v.holds for v in states[2].verdicts] == [True]
     assert [v.holds for v in states[3].verdicts] == [False]  # a claim that did not hold: still done
@@ -189,8 +192,21 @@ def test_path_lists_answers_and_reveals_on_the_example_pack(hello_pack, tmp_path
     assert claim["holds"] == (accuracy < 0.6)
     assert claim["measured"] == f"test_accuracy {accuracy:.4g} < 0.6"
 
-    revealed = run_cli("path", "hello", "--step", "2", *folder, env=env)
-    assert "The answer is b." in revealed.stdout and "ten classes" in revealed.stdout
+    [scored] = result["predictions"]  # the run settles step 2, answered a
+    assert {k: scored[k] for k in ("step", "answer", "expected", "correct")} == {
+        "step": 2, "answer": "a", "expected": "b", "correct": False}
+    assert scored["shown"] == claim["holds"] and scored["measured"] == claim["measured"]
+    revealed = " ".join(run_cli("path", "hello", "--step", "2", *folder, env=env).stdout.split())
+    if claim["holds"]:
+        assert f"You predicted a; the run showed b. {claim['measured']}" in revealed
+    else:
+        assert (f"You predicted a. The lesson expects b, but this run did not show it. "
+                f"{claim['measured']}") in revealed
+    assert "ten classes" in revealed
+    late = run_cli("path", "hello", "--answer", "2=b", *folder, env=env)  # after seeing it
+    assert late.returncode == 2 and late.stderr.strip() == (
+        "workbench: error: step 2 is settled: step 3 has run, and a prediction is made before "
+        "its run ('workbench path hello --step 2' shows its score)")
     again = json.loads(run_cli("path", "hello", "--json", *folder, env=env).stdout)
     assert [s["done"] for s in again["steps"]] == [True, True, True, False, False]
 
@@ -219,3 +235,27 @@ def test_a_step_run_changed_by_set_keeps_the_rest_of_its_preset(hello_pack, on_p
     on_path(hello_pack)
     request = runner.prepare("hello", {"epochs": "1"}, None, 0, step=4)
     assert request.step == 4 and request.settings.hidden == 32 and request.settings.epochs == 1
+
+
+def test_the_right_answers_do_not_sit_on_one_letter():
+    """A learner who always picks the same letter must not be right most of the time."""
+    from collections import Counter
+
+    right = Counter(step.correct for lesson_id in ("knn", "linear", "backprop", "training", "cnn",
+                                                   "resnet", "transfer", "lstm")
+                    for step in guide.steps_of(registry.get(lesson_id)) if isinstance(step, Predict))
+    total = sum(right.values())
+    assert total >= 10 and len(right) >= 3
+    assert max(right.values()) <= 0.4 * total, right
+
+
+def test_the_answer_hint_names_no_letter_for_the_learner(tmp_path):
+    from workbench import history, path_views
+    from rich.console import Console
+
+    lesson = registry.get("knn")
+    states = guide.progress(lesson, history.History(tmp_path / history.FILE_NAME))
+    console = Console(width=200, record=True)
+    console.print(path_views.step_detail(states[1], "en", "knn"))
+    hint = console.export_text()
+    assert "--answer 2=LETTER (a, b, c)" in hint and "2=a" not in hint

@@ -47,7 +47,7 @@ class TrainingEvents(keras.callbacks.Callback):
         steps, epochs = self.params.get("steps"), self.params.get("epochs", 1)
         self._total = steps * epochs if steps else None
         self._done = 0
-        self.emit(Stage(self.stage, self._total))
+        self.emit(Stage(self.stage, self._total, epochs))
 
     def on_train_batch_end(self, batch, logs=None):
         self._done += 1

@@ -3,7 +3,8 @@
 The app draws training curves (per epoch) and a lesson's `Chart` events into a plotext
 widget; the CLI prints the same `Chart` as text. Both go through `draw`, so a chart reads
 the same in both. The legend is not drawn inside the plot, where it hid the first
-points: callers put `legend(...)` beside it (the app: the box's bottom border).
+points: callers put `legend(...)` beside it (the app: the box's bottom border), or
+`Legend(...)` under it, wrapped so that every line's name is whole.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from __future__ import annotations
 import math
 from typing import Mapping, Sequence
 
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
 from rich.text import Text
 
 from workbench.events import Chart
@@ -83,6 +87,52 @@ def legend(lines: Lines, color: bool = True) -> str:
                      for label, (marker, colour) in zip(lines, _styles(lines, color)))
 
 
+def legend_entries(lines: Lines, color: bool = True) -> list[Text]:
+    """One Text per line of the chart: its mark (in its colour) and its whole name."""
+    return [Text.from_markup(f"[{colour}]━ {label}[/]" if colour else f"{marker} {label}")
+            for label, (marker, colour) in zip(lines, _styles(lines, color))]
+
+
+def legend_text(lines: Lines, width: int, color: bool = True,
+                console: Console | None = None) -> Text:
+    """The legend wrapped to `width`: entries packed onto lines, two spaces apart, each
+    entry whole on one line; only an entry wider than the whole width wraps, at its spaces."""
+    out = Text()
+    used = 0
+    for entry in legend_entries(lines, color):
+        size = cell_len(entry.plain)
+        if used and used + 2 + size > width:
+            out.append("\n")
+            used = 0
+        elif used:
+            out.append("  ")
+            used += 2
+        if size > width:  # only this entry on its lines, wrapped between its words
+            wrapped = entry.wrap(console or Console(width=width), width, overflow="fold")
+            for line in wrapped:
+                line.rstrip()
+            out.append_text(Text("\n").join(wrapped))
+            used = cell_len(wrapped[-1].plain) if wrapped else 0
+            continue
+        out.append_text(entry)
+        used += size
+    return out
+
+
+class Legend:
+    """`legend_text` as a Rich renderable: wrapped to whatever width it is drawn at."""
+
+    def __init__(self, lines: Lines, color: bool = True) -> None:
+        self.lines, self.color = lines, color
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        entries = [cell_len(e.plain) for e in legend_entries(self.lines, self.color)]
+        return Measurement(max(entries, default=0), sum(entries) + 2 * max(len(entries) - 1, 0))
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield legend_text(self.lines, options.max_width, self.color, console)
+
+
 def chart_lines(chart: Chart) -> dict[str, tuple[list[float], list[float]]]:
     return {name: (chart.xs.get(name, chart.x), ys) for name, ys in chart.series.items()}
 
@@ -98,5 +148,5 @@ def render(chart: Chart, *, width: int, height: int = 16, color: bool = True) ->
     plt.plotsize(max(30, width), height)
     text = Text.from_ansi(plt.build())
     text.append("\n")
-    text.append_text(Text.from_markup(legend(lines, color)))
+    text.append_text(legend_text(lines, max(30, width), color))
     return text

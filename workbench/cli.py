@@ -33,6 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"workbench {__version__}")
     parser.add_argument("--models-dir", metavar="DIR",
                         help="models folder (default: $WORKBENCH_MODELS or ./saved_models)")
+    parser.add_argument("--lang", dest="app_lang", metavar="LANG",
+                        help="the app's language, en or zh (default: $WORKBENCH_LANG, then the "
+                             "language last chosen in the app, then the locale)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     # Accepted after the command too (`workbench run knn --models-dir DIR`); SUPPRESS keeps
     # a value given before the command from being reset to None by the subparser.
@@ -135,13 +138,21 @@ def _add_option(parser, param: Param) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from workbench import line_breaking
+
+    line_breaking.install()  # Chinese lines break between characters, never before a comma
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
             from workbench.tui.app import run_app
 
+            if args.app_lang:  # the app reads it where it reads the learner's choice
+                os.environ[language.ENV] = language.checked(args.app_lang)
+
             run_app(models_dir=args.models_dir)
             return 0
+        if args.app_lang and hasattr(args, "lang") and not args.lang:
+            args.lang = args.app_lang  # `workbench --lang zh path knn` as `path knn --lang zh`
         # TensorFlow's C++ writes to fd 2 must not mix with our lines and bars.
         with native_stderr_diverted():
             return COMMANDS[args.command](args)
@@ -210,7 +221,7 @@ def cmd_show(args) -> int:
     lesson = registry.get(args.lesson)
     console = _console()
     console.print(Markdown(lesson.notes_in(lang)))
-    console.print(views.params_table(lesson.params))
+    console.print(views.params_table(lesson.params, lang))
     return 0
 
 
@@ -246,11 +257,12 @@ def cmd_run(args) -> int:
     run_id = f" (run #{result.run_id})" if result.run_id is not None else ""
     console.print(f"[bold]{result.lesson}[/] on {result.dataset}, {result.seconds:.1f}s on "
                   f"{result.device}{run_id}")
-    console.print(views.highlights_view(registry.get(result.lesson).highlights, result.metrics))
+    console.print(views.highlights_view(registry.get(result.lesson).highlights, result.metrics,
+                                        view.lang))
     if result.step is not None:  # what the step claimed, on this run: read before the details
         from workbench import path_views
 
-        console.print(path_views.step_outcome(request.lesson, result, args.models_dir, view.lang))
+        console.print(path_views.step_outcome(request.lesson, result, view.lang))
     console.print(views.metrics_view(result.metrics))
     if result.model_path:
         console.print(f"model: {result.model_path}")

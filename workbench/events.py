@@ -13,10 +13,13 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Stage:
-    """A named phase begins (`total` steps, or None when the length is unknown)."""
+    """A named phase begins (`total` steps, or None when the length is unknown).
+    `epochs`: a training phase says how many epochs its steps make (a bar then reads
+    `epoch 2/5`)."""
 
     name: str
     total: int | None = None
+    epochs: int | None = None
 
 
 @dataclass(frozen=True)

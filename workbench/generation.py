@@ -13,14 +13,18 @@ import os
 from typing import Any, Iterator, Mapping
 
 from workbench import registry, store
+from workbench.catalogue import tr
 from workbench.errors import BadInput
+from workbench.language import DEFAULT as EN
 from workbench.params import SEED, Param, resolve
 
+# The help lines are English message ids (`tr(EN, ...)` marks them for the catalogue); the
+# Generate screen shows them in the app's language.
 OPTIONS = (
-    Param("length", int, 500, "characters to generate", low=0, high=100_000),
-    Param("temperature", float, 0.8, "0 = always the likeliest character; higher = more "
-          "adventurous", low=0.0),
-    Param("top_k", int, 0, "sample only among the k likeliest characters (0 = all)", low=0),
+    Param("length", int, 500, tr(EN, "characters to generate"), low=0, high=100_000),
+    Param("temperature", float, 0.8, tr(EN, "0 = always the likeliest character; higher = more "
+                                            "adventurous"), low=0.0),
+    Param("top_k", int, 0, tr(EN, "sample only among the k likeliest characters (0 = all)"), low=0),
     SEED,
 )
 

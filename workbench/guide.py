@@ -163,6 +163,9 @@ class Predict:
     question_zh: str = ""
     answers_zh: tuple[str, ...] = ()
     reason_zh: str = ""
+    # Which claim of the experiment `settled_by` shows the answer: its measured numbers are
+    # the evidence the learner's answer is scored against.
+    shown_by: int = 0
     kind = "predict"
 
     def __post_init__(self):
@@ -239,6 +242,8 @@ def check_path(lesson, steps: Sequence[Step]) -> None:
             if not (1 <= step.settled_by <= len(steps)
                     and isinstance(steps[step.settled_by - 1], Experiment)):
                 raise ValueError(f"{where}: settled_by must name an experiment step")
+            if not 0 <= step.shown_by < len(steps[step.settled_by - 1].claims):
+                raise ValueError(f"{where}: shown_by must name a claim of step {step.settled_by}")
         elif isinstance(step, Compare):
             if len(step.steps) < 2 or any(not (1 <= s <= len(steps)) or
                                           not isinstance(steps[s - 1], Experiment) for s in step.steps):
@@ -270,6 +275,48 @@ def title_of(step: Step, lang: str) -> str:
     return pick(lang, step.title, step.title_zh)
 
 
+LETTERS = "abcd"
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A prediction scored by the run of the experiment that settles it. `expected` is the
+    lesson's answer; `evidence` is the settling claim judged on this run, so the learner
+    sees the numbers, and whether this run showed the expected answer at all."""
+
+    step: int
+    answer: int | None  # None: the learner did not answer before the run
+    expected: int
+    evidence: Verdict
+
+    @property
+    def correct(self) -> bool:
+        return self.answer == self.expected
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"step": self.step,
+                "answer": None if self.answer is None else LETTERS[self.answer],
+                "expected": LETTERS[self.expected], "correct": self.correct,
+                "shown": self.evidence.holds, "measured": self.evidence.measured}
+
+
+def settled_by(steps: Sequence[Step], n: int) -> list[tuple[int, Predict]]:
+    """The predictions (step number, step) that experiment step `n` settles."""
+    return [(i, s) for i, s in enumerate(steps, start=1)
+            if isinstance(s, Predict) and s.settled_by == n]
+
+
+def score(lesson, n: int, metrics: Mapping[str, Any], answers: Mapping[int, int],
+          lang: str = "en") -> list[Scored]:
+    """Every prediction that experiment step `n` settles, scored on a run's `metrics`
+    against the learner's `answers` (step number -> chosen index)."""
+    steps = steps_of(lesson)
+    experiment_step = steps[n - 1]
+    return [Scored(i, answers.get(i), p.correct,
+                   experiment_step.claims[p.shown_by].check(metrics, lang))
+            for i, p in settled_by(steps, n)]
+
+
 @dataclass
 class StepState:
     """One step as the learner stands with it."""
@@ -281,6 +328,10 @@ class StepState:
     revealed: bool = False  # a prediction whose experiment has run
     verdicts: list[Verdict] = field(default_factory=list)  # an experiment's latest run
     run_id: int | None = None
+    evidence: Verdict | None = None  # a prediction: the settling run's claim that shows it
+    # An experiment not yet run whose predictions are still open: its claims would give
+    # the answers away, so they are shown once these steps are answered.
+    unanswered: tuple[int, ...] = ()
 
 
 def progress(lesson, history, lang: str = "en", *, exercises_passed: bool | None = None) -> list[StepState]:
@@ -297,12 +348,19 @@ def progress(lesson, history, lang: str = "en", *, exercises_passed: bool | None
             if run is not None:
                 state.run_id = run.id
                 state.verdicts = [claim.check(run.metrics, lang) for claim in step.claims]
+            else:
+                state.unanswered = tuple(p for p, _ in settled_by(steps, n)
+                                         if p not in marks.answers)
         elif isinstance(step, Predict):
             state.answer = marks.answers.get(n)
             state.done = state.answer is not None
-            state.revealed = step.settled_by in latest
-        elif isinstance(step, Compare):
-            state.done = all(s in latest for s in step.steps)
+            settling = latest.get(step.settled_by)
+            state.revealed = settling is not None
+            if settling is not None:
+                claim = steps[step.settled_by - 1].claims[step.shown_by]
+                state.evidence = claim.check(settling.metrics, lang)
+        elif isinstance(step, Compare):  # done once looked at, with every run there to compare
+            state.done = n in marks.done and all(s in latest for s in step.steps)
         elif isinstance(step, Exercise):
             state.done = bool(exercises_passed)
         states.append(state)

@@ -43,23 +43,41 @@ def from_locale() -> str:
     return DEFAULT
 
 
-def pick(lang: str, en: str, zh: str | None) -> str:
-    """`zh` in Chinese when there is one (spaced, as below); English otherwise."""
-    return spaced(zh) if lang == "zh" and zh else en
+def pick(lang: str, en, zh):
+    """`zh` in Chinese when there is one (spaced, as below); English otherwise. Either a text
+    or a tuple of texts (a prediction's answers), spaced one by one."""
+    if lang != "zh" or not zh:
+        return en
+    return tuple(map(spaced, zh)) if isinstance(zh, tuple) else spaced(zh)
 
 
 _IDEOGRAPH = "\u3400-\u4dbf\u4e00-\u9fff"
 _TOUCHING = re.compile(f"(?<=[{_IDEOGRAPH}])(?=[A-Za-z0-9`(])|(?<=[A-Za-z0-9`)])(?=[{_IDEOGRAPH}])")
 _GLOSS = re.compile(r"（([ -~]+?)）")  # full-width brackets around ASCII only: an English term
+_GAP = "\x00"  # where a glossed term may want a space; decided by _gap
+_GAPS = re.compile(f"{_GAP}+")
+_NO_GAP = set(" \n\t，。、；：！？“”（）《》") | {_GAP}
 
 
 def spaced(text: str) -> str:
     """A space wherever a Chinese character touches a Latin letter, a digit or a code span.
 
-    Chinese has no spaces, so Rich and Textual, which break lines only at spaces, fold a
-    long Chinese run at whatever cell the width falls on, which can be inside a number:
-    "0.98" on one line and "33" on the next. Spaced as Chinese typesetting commonly
-    does, every number and English word starts a new word and is never cut; an English
-    term glossed in full-width brackets, （hinge loss）, gets ASCII brackets to the same end.
+    Chinese has no spaces, and Rich and Textual break lines only at spaces: left to
+    themselves they fold a long Chinese run at whatever cell the width falls on, which can
+    be inside a number, "0.98" on one line and "33" on the next. Spaced as Chinese
+    typesetting commonly does, every number and English word starts a new word and is
+    never cut; an English term glossed in full-width brackets, （hinge loss）, gets ASCII
+    brackets to the same end. Where the Chinese itself may break (never before `，` or
+    `。`) is `workbench.line_breaking`'s, once installed.
     """
-    return _TOUCHING.sub(" ", _GLOSS.sub(r"(\1)", text))
+    glossed = _GLOSS.sub(f"{_GAP}(\\1){_GAP}", text)
+    return _GAPS.sub(_gap, _TOUCHING.sub(" ", glossed))
+
+
+def _gap(match: re.Match) -> str:
+    """A glossed term's space: kept between words, dropped at a line's edge, beside a space
+    or beside Chinese punctuation."""
+    text, start, end = match.string, match.start(), match.end()
+    before = text[start - 1] if start else "\n"
+    after = text[end] if end < len(text) else "\n"
+    return "" if before in _NO_GAP or after in _NO_GAP else " "

@@ -17,7 +17,9 @@ import typing
 from dataclasses import dataclass
 from typing import Any, ClassVar, Iterable, Mapping
 
+from workbench.catalogue import tr
 from workbench.errors import BadInput
+from workbench.language import DEFAULT as EN
 
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
@@ -175,7 +177,8 @@ def parse_assignments(pairs: Iterable[str]) -> dict[str, str]:
 
 # The run's seed is not a lesson parameter, but it is typed and bounded like one: the CLI's
 # --seed, the app's seed fields and the runner all judge it with this one declaration.
-SEED = Param("seed", int, 0, "random seed: the same seed gives the same run", low=0)
+# Its help is an English message id (`tr(EN, ...)` marks it); forms show it in their language.
+SEED = Param("seed", int, 0, tr(EN, "random seed: the same seed gives the same run"), low=0)
 
 _KINDS = {int: int, float: float, bool: bool, str: str}
 

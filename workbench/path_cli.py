@@ -56,7 +56,13 @@ def cmd_path(args) -> int:
         raise BadInput(f"lesson {lesson.id!r} has no guided path")
     record = history.strict(args.models_dir)
     if args.answer:
-        record.answer(lesson.id, *parse_answer(args.answer, steps))
+        n, choice = parse_answer(args.answer, steps)
+        settling = steps[n - 1].settled_by
+        if settling in record.latest_by_step(lesson.id):
+            raise BadInput(f"step {n} is settled: step {settling} has run, and a prediction is "
+                           f"made before its run ('workbench path {lesson.id} --step {n}' shows "
+                           "its score)")
+        record.answer(lesson.id, n, choice)
     if args.read is not None:
         if not isinstance(_step(steps, args.read, "--read"), Read):
             raise BadInput(f"step {args.read} is not a read step; --read marks a read step done")
@@ -72,6 +78,9 @@ def cmd_path(args) -> int:
         _step(steps, args.step, "--step")
         state = states[args.step - 1]
         compared = guide.compared_runs(state, record.latest_by_step(lesson.id))
+        if compared and not state.done:  # a comparison is done once the learner has seen it
+            record.mark_done(lesson.id, state.n)
+            state.done = True
         console.print(path_views.step_detail(state, lang, lesson.id, compared=compared))
         return 0
     console.print(f"[bold]{lesson.title_in(lang)}[/]")

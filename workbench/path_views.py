@@ -11,18 +11,15 @@ from rich.text import Text
 
 from workbench import guide
 from workbench.guide import Compare, Exercise, Experiment, Predict, Read, StepState, Verdict
+from workbench.catalogue import tr
+from workbench.guide import LETTERS
 from workbench.language import pick
 
 DONE, TODO = "✓", "·"
-LETTERS = "abcd"
-KIND_WORDS = {"read": ("read", "阅读"), "predict": ("predict", "预测"),
-              "experiment": ("experiment", "实验"), "compare": ("compare", "比较"),
-              "exercise": ("exercise", "练习")}
-
-
 def kind_word(kind: str, lang: str) -> str:
-    en, zh = KIND_WORDS[kind]
-    return pick(lang, en, zh)
+    return {"read": tr(lang, "read"), "predict": tr(lang, "predict"),
+            "experiment": tr(lang, "experiment"), "compare": tr(lang, "compare"),
+            "exercise": tr(lang, "exercise")}[kind]
 
 
 def step_line(state: StepState, lang: str, *, current: bool = False) -> Text:
@@ -37,46 +34,64 @@ def step_line(state: StepState, lang: str, *, current: bool = False) -> Text:
 def path_text(states: Sequence[StepState], lang: str) -> Group:
     now = guide.current(states)
     done = sum(s.done for s in states)
-    head = Text(pick(lang, f"{done}/{len(states)} steps done", f"已完成 {done}/{len(states)} 步"),
-                style="bold")
+    head = Text(tr(lang, "{done}/{total} steps done", done=done, total=len(states)), style="bold")
     return Group(head, *(Text("→ ", style="bold") + step_line(s, lang, current=True)
                          if s.n == now else Text("  ") + step_line(s, lang) for s in states))
 
 
-def verdict_text(verdict: Verdict) -> Text:
+def verdict_text(verdict: Verdict, lang: str = "en") -> Text:
     """`✓ text: measured: yes`, or ✗ with why it may not have held."""
     line = Text("✓ " if verdict.holds else "✗ ", style="green" if verdict.holds else "red")
     line.append(verdict.text)
-    line.append(f"\n    {verdict.measured}: {'yes' if verdict.holds else 'no'}", style="bold")
+    mark = tr(lang, "yes") if verdict.holds else tr(lang, "no")
+    line.append(f"\n    {verdict.measured}: {mark}", style="bold")
     if not verdict.holds and verdict.why_not:
         line.append(f"\n    {verdict.why_not}", style="italic")
     return line
 
 
+def score_line(scored: guide.Scored, lang: str) -> Text:
+    """"You predicted b; the run showed a." over the numbers it showed – or, when this run
+    did not show the lesson's answer, says so rather than scoring against a number it lacks."""
+    expected = LETTERS[scored.expected]
+    if not scored.evidence.holds:
+        said = (tr(lang, "You did not predict.") if scored.answer is None else
+                tr(lang, "You predicted {answer}.", answer=LETTERS[scored.answer]))
+        text = said + " " + tr(lang, "The lesson expects {expected}, but this run did not show it.",
+                               expected=expected)
+        style = "yellow"
+    elif scored.answer is None:
+        text, style = tr(lang, "You did not predict; the run showed {expected}.",
+                         expected=expected), "bold yellow"
+    else:
+        text = tr(lang, "You predicted {answer}; the run showed {expected}.",
+                  answer=LETTERS[scored.answer], expected=expected)
+        style = "bold green" if scored.correct else "bold yellow"
+    line = Text(text, style=style)
+    line.append(f"\n    {scored.evidence.measured}", style="bold")
+    return line
+
+
 def answer_text(step: Predict, state: StepState, lang: str, lesson_id: str) -> list:
-    answers = pick(lang, step.answers, step.answers_zh) if step.answers_zh else step.answers
+    answers = pick(lang, step.answers, step.answers_zh)
     lines: list = [Text(pick(lang, step.question, step.question_zh))]
     for i, answer in enumerate(answers):
         chosen = state.answer == i
         style = ("bold green" if state.revealed and i == step.correct else
                  "bold" if chosen else "")
-        flag = pick(lang, "  ← your answer", "  ← 你的答案") if chosen else ""
+        flag = "  ← " + tr(lang, "your answer") if chosen else ""
         lines.append(Text(f"  {LETTERS[i]}) {answer}{flag}", style=style))
-    if state.answer is None:
-        lines.append(Text(pick(lang, f"Answer before the run: enter in the app, or workbench path "
-                                     f"{lesson_id} --answer {state.n}=a.",
-                               f"运行之前作答：在应用中按 enter，或 workbench path {lesson_id} "
-                               f"--answer {state.n}=a。"),
-                          style="italic"))
-    elif not state.revealed:
-        lines.append(Text(pick(lang, f"The answer shows once step {step.settled_by} has run.",
-                               f"第 {step.settled_by} 步运行之后揭晓答案。"), style="italic"))
+    if state.revealed and state.evidence is not None:
+        scored = guide.Scored(state.n, state.answer, step.correct, state.evidence)
+        lines += [score_line(scored, lang), Text(pick(lang, step.reason, step.reason_zh))]
+    elif state.answer is None:
+        letters = LETTERS[:len(answers)]
+        lines.append(Text(tr(lang, "Answer before the run: enter in the app, or workbench path "
+                                   "{lesson} --answer {n}=LETTER ({letters}).", lesson=lesson_id,
+                             n=state.n, letters=", ".join(letters)), style="italic"))
     else:
-        right = state.answer == step.correct
-        verdict = pick(lang, "Right. " if right else f"The answer is {LETTERS[step.correct]}. ",
-                       "答对了。" if right else f"答案是 {LETTERS[step.correct]}。")
-        lines.append(Text(verdict + pick(lang, step.reason, step.reason_zh),
-                          style="green" if right else "yellow"))
+        lines.append(Text(tr(lang, "The answer shows once step {n} has run.", n=step.settled_by),
+                          style="italic"))
     return lines
 
 
@@ -88,32 +103,34 @@ def step_detail(state: StepState, lang: str, lesson_id: str, *, compared: Sequen
     title = Text(f"{state.n}. {guide.title_of(step, lang)}", style="bold")
     body: list = [title]
     if isinstance(step, Read):
-        body.append(Text(pick(lang, f"Read “{step.section}” in the notes (enter in the app opens "
-                                    f"them there; workbench show {lesson_id} prints them).",
-                              f"阅读笔记中的“{step.section_zh or step.section}”（在应用中按 enter "
-                              f"打开；workbench show {lesson_id} 打印讲义）。")))
+        body.append(Text(tr(lang, "Read “{section}” in the notes (enter in the app opens them "
+                                  "there; workbench show {lesson} prints them).",
+                            section=pick(lang, step.section, step.section_zh), lesson=lesson_id)))
     elif isinstance(step, Predict):
         body += answer_text(step, state, lang, lesson_id)
     elif isinstance(step, Experiment):
         settings = "  ".join(f"{k}={','.join(map(str, v)) if isinstance(v, tuple) else v}"
                              for k, v in step.params.items())  # as --set takes them
-        body.append(Text(pick(lang, "Preset: ", "预设：") + settings, style="cyan"))
+        body.append(Text(tr(lang, "Preset: {settings}", settings=settings), style="cyan"))
         if step.dataset:
-            body.append(Text(pick(lang, f"Runs on {step.dataset} (digits is the only embedded "
-                                        "dataset: this one needs the network or Keras' cache).",
-                                  f"在 {step.dataset} 上运行（只有 digits 是内置的：这个数据集需要"
-                                  "联网或已放入 Keras 的缓存）。"), style="cyan"))
+            body.append(Text(tr(lang, "Runs on {dataset} (digits is the only embedded dataset: "
+                                      "this one needs the network or Keras' cache).",
+                                dataset=step.dataset), style="cyan"))
         if step.look_for:
             body.append(Text(pick(lang, step.look_for, step.look_for_zh)))
         if state.verdicts:
-            body.append(Text(pick(lang, f"Your run #{state.run_id}:", f"你的运行 #{state.run_id}："),
-                             style="bold"))
-            body += [verdict_text(v) for v in state.verdicts]
+            body.append(Text(tr(lang, "Your run #{run}:", run=state.run_id), style="bold"))
+            body += [verdict_text(v, lang) for v in state.verdicts]
+        elif state.unanswered:
+            body.append(Text(tr(lang, "Its claims would give away the answer of step {steps}: "
+                                      "they show once you have answered it. Enter in the app "
+                                      "asks it first, then runs; or workbench run {lesson} "
+                                      "--step {n}.", steps=", ".join(map(str, state.unanswered)),
+                                lesson=lesson_id, n=state.n), style="italic"))
         else:
-            body.append(Text(pick(lang, f"Claims this run checks (enter in the app runs it, or "
-                                        f"workbench run {lesson_id} --step {state.n}):",
-                                  f"这次运行将检验（在应用中按 enter 运行，或 workbench run {lesson_id} "
-                                  f"--step {state.n}）："), style="bold"))
+            body.append(Text(tr(lang, "Claims this run checks (enter in the app runs it, or "
+                                      "workbench run {lesson} --step {n}):",
+                                lesson=lesson_id, n=state.n), style="bold"))
             body += [Text(f"· {pick(lang, c.text, c.text_zh)}") for c in step.claims]
     elif isinstance(step, Compare):
         if step.point:
@@ -121,14 +138,13 @@ def step_detail(state: StepState, lang: str, lesson_id: str, *, compared: Sequen
         if compared:
             body.append(comparison_table(compared, step.metrics))
         else:
-            body.append(Text(pick(lang, f"Run steps {', '.join(map(str, step.steps))} first.",
-                                  f"先运行第 {'、'.join(map(str, step.steps))} 步。"), style="italic"))
+            body.append(Text(tr(lang, "Run steps {steps} first.",
+                                steps=", ".join(map(str, step.steps))), style="italic"))
     elif isinstance(step, Exercise):
         if step.about:
             body.append(Text(pick(lang, step.about, step.about_zh)))
-        body.append(Text(pick(lang, "Done when every exercise of the lesson passes (the Exercises tab, "
-                                    "or workbench check).", "本课的练习全部通过即完成（练习标签页，"
-                                    "或 workbench check）。"), style="italic"))
+        body.append(Text(tr(lang, "Done when every exercise of the lesson passes (the Exercises "
+                                  "tab, or workbench check)."), style="italic"))
     return Group(*body)
 
 
@@ -163,23 +179,30 @@ def differing_params(runs: Sequence) -> list[str]:
 
 
 def claims_text(lesson, result, lang: str) -> list[Text]:
-    """A path experiment's claims judged on its run, in the learner's language."""
+    """A path experiment's claims judged on its run, then the predictions it settles,
+    scored, in the learner's language."""
     step = guide.experiment(lesson, result.step)
-    return [verdict_text(claim.check(result.metrics, lang)) for claim in step.claims]
+    lines = [verdict_text(claim.check(result.metrics, lang), lang) for claim in step.claims]
+    return lines + prediction_lines(lesson, result, lang)
 
 
-def step_outcome(lesson, result, models_dir, lang: str) -> Group:
+def prediction_lines(lesson, result, lang: str) -> list[Text]:
+    """The predictions `result` (a path experiment's run) settles: each scored, with the
+    lesson's reason. The learner's answers come from the result itself."""
+    steps = guide.steps_of(lesson)
+    answers = {p["step"]: LETTERS.index(p["answer"]) for p in result.predictions
+               if p.get("answer")}
+    lines: list[Text] = []
+    for scored in guide.score(lesson, result.step, result.metrics, answers, lang):
+        step = steps[scored.step - 1]
+        lines += [Text(""), Text(f"{scored.step}. {guide.title_of(step, lang)}", style="bold"),
+                  score_line(scored, lang), Text(pick(lang, step.reason, step.reason_zh))]
+    return lines
+
+
+def step_outcome(lesson, result, lang: str) -> Group:
     """After `workbench run LESSON --step N`: the step's claims on this run, and the
-    predictions it settles, revealed."""
-    from workbench import history
-
-    record = history.Guarded(history.open_history(models_dir), lambda reason: None)  # warned by the run
-    states = guide.progress(lesson, record, lang)
+    predictions it settles, scored."""
     step = guide.experiment(lesson, result.step)
-    parts: list = [Text(f"step {result.step}: {guide.title_of(step, lang)}", style="bold")]
-    parts += claims_text(lesson, result, lang)
-    for state in states:
-        if isinstance(state.step, Predict) and state.step.settled_by == result.step:
-            state.revealed = True
-            parts += [Text(""), *answer_text(state.step, state, lang, lesson.id)]
-    return Group(*parts)
+    title = tr(lang, "step {n}: {title}", n=result.step, title=guide.title_of(step, lang))
+    return Group(Text(title, style="bold"), *claims_text(lesson, result, lang))

@@ -34,6 +34,8 @@ class Result:
     device: str
     step: int | None = None  # the guided-path experiment this run was
     claims: list[dict[str, Any]] = field(default_factory=list)  # its claims, judged
+    # the predictions this experiment settles, scored (guide.Scored.to_dict)
+    predictions: list[dict[str, Any]] = field(default_factory=list)
     run_id: int | None = None  # its row in the run history (None: history not used)
 
     def to_dict(self) -> dict[str, Any]:
@@ -145,7 +147,12 @@ def execute(req: Request, *, out: str | Path | None = None, models_dir: str | Pa
         ctx.finish_logs()
     recording.finish("done", metrics=result.metrics, model_path=result.model_path,
                      claims=result.claims)
-    return replace(result, run_id=recording.run_id)
+    predictions = []
+    if req.step is not None:
+        answers = recording.history.marks(lesson.id).answers
+        predictions = [scored.to_dict() for scored in
+                       guide.score(lesson, req.step, result.metrics, answers)]
+    return replace(result, run_id=recording.run_id, predictions=predictions)
 
 
 def _carry_out(req: Request, ctx: RunContext, lesson_run: Callable, placement, folder: Path,

@@ -8,17 +8,28 @@ that is wider than its place scrolls (the app) or gets a wider console (the CLI)
 
 from __future__ import annotations
 
+from rich.markup import escape
+
 import datetime as dt
 import json
-from typing import Any, Iterable, Mapping
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Union
 
 from rich import box
-from rich.console import Group
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.measure import Measurement
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from workbench.catalogue import tr
 from workbench.formatting import metric_rows, number
+
+# What a key result means: a fixed text (as an outside lesson pack may give), or the
+# words for this run, chosen from its metrics, in a language: `(metrics, lang) -> text`.
+# A lesson words it from the numbers, so the sentence never contradicts the number beside it.
+Meaning = Union[str, Callable[[Mapping[str, Any], str], str]]
 
 
 def _table(*columns: str, title: str | None = None, numeric: Iterable[str] = ()) -> Table:
@@ -56,27 +67,119 @@ def metrics_view(metrics: Mapping[str, Any], title: str | None = None) -> Group:
                  *(metrics_table(values, title=name) for name, values in groups.items()))
 
 
-def highlights_view(highlights: Iterable[tuple[str, str]], metrics: Mapping[str, Any]) -> Group:
-    """The lesson's key numbers first: each name and value on a line of its own, whole at
-    any width, and under it what the number means, wrapped to the width there is."""
-    shown = [(name, number(metrics[name]), meaning) for name, meaning in highlights if name in metrics]
+def widths(rows: Iterable[tuple[str, str]]) -> tuple[int, int]:
+    """The widest name and the widest value."""
+    rows = list(rows)
+    return (max((cell_len(name) for name, _ in rows), default=0),
+            max((cell_len(value) for _, value in rows), default=0))
+
+
+class NameValues:
+    """Names with their values, each name whole on a line: side by side with the value
+    right-aligned where the width holds both, else the name on one line and the value
+    under it, right-aligned. Nothing is cut and no name folds mid-word (only a name wider
+    than the whole place would); a value with spaces in it wraps at them."""
+
+    def __init__(self, rows: Iterable[tuple[str, str]], *, style: str = "", indent: int = 1,
+                 columns: tuple[int, int] | None = None) -> None:
+        self.rows = list(rows)
+        self.style, self.indent = style, indent
+        # (name width, value width) shared with other lists (key results, one a row, with
+        # their meanings between): the values line up in one column where it fits.
+        self.columns = columns
+
+    def _widths(self) -> tuple[int, int]:
+        if self.columns:
+            return self.columns
+        return widths(self.rows)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        names, values = self._widths()
+        return Measurement(self.indent + max(names, values) + 1, self.indent + names + 2 + values + 1)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        names, values = self._widths()
+        pad = " " * self.indent
+        if self.columns and self.indent + names + 2 + values + 1 <= width:
+            for name, value in self.rows:
+                yield Text(f"{pad}{name:<{names}}  {value:>{values}} ", style=self.style, no_wrap=True)
+            return
+        for name, value in self.rows:
+            gap = width - self.indent - cell_len(name) - cell_len(value) - 1
+            if gap >= 2:
+                yield Text(f"{pad}{name}{' ' * gap}{value} ", style=self.style, no_wrap=True)
+            else:
+                yield Text(pad + name, style=self.style, overflow="fold")
+                room = width - cell_len(value) - 1
+                yield (Text(f"{' ' * room}{value} ", style=self.style, no_wrap=True) if room >= 1
+                       else Padding(Text(value, style=self.style), (0, 0, 0, self.indent)))
+
+
+class Fitting:
+    """The first of `choices` that fits the width unwrapped; the last one otherwise."""
+
+    def __init__(self, *choices) -> None:
+        self.choices = choices
+
+    def _pick(self, console: Console, options: ConsoleOptions):
+        for choice in self.choices[:-1]:
+            if Measurement.get(console, options.update(width=10**4), choice).maximum <= options.max_width:
+                return choice
+        return self.choices[-1]
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self._pick(console, options))
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self._pick(console, options)
+
+
+def metrics_list(metrics: Mapping[str, Any]) -> Fitting:
+    """The metrics table where it fits whole; in a narrower place each name whole on its
+    line and its value beside or under it (the app's Run tab at 100 columns)."""
+    return Fitting(metrics_table(metrics), NameValues(metric_rows(metrics)))
+
+
+def meaning_of(meaning: Meaning, metrics: Mapping[str, Any], lang: str = "en") -> str:
+    """The words of a key result for this run's metrics, in `lang`."""
+    return meaning(metrics, lang) if callable(meaning) else meaning
+
+
+def highlights_view(highlights: Iterable[tuple[str, Meaning]], metrics: Mapping[str, Any],
+                    lang: str = "en") -> Group:
+    """The lesson's key numbers first: each name and value whole (on a line together
+    where the width holds them), and under it what the number means on this run, in
+    `lang`, wrapped to the width there is."""
+    shown = [(name, number(metrics[name]), meaning_of(meaning, metrics, lang))
+             for name, meaning in highlights if name in metrics]
     if not shown:
         return Group()
-    names = max(len(name) for name, _, _ in shown)
-    values = max(len(value) for _, value, _ in shown)
-    parts: list = [Text("key results", style="bold underline")]
+    parts: list = [Text(tr(lang, "key results"), style="bold underline")]
+    columns = widths((name, value) for name, value, _ in shown)
     for name, value, meaning in shown:
-        parts.append(Text(f"{name:<{names}}  {value:>{values}} ", style="bold", no_wrap=True,
-                          overflow="ellipsis"))
+        parts.append(NameValues([(name, value)], style="bold", indent=0, columns=columns))
         parts.append(Padding(Text(meaning, style="dim"), (0, 0, 0, 2)))
     return Group(*parts)
 
 
-def params_table(params: Iterable) -> Table:
-    """A lesson's parameters as `workbench show` lists them (declarations, not values)."""
-    table = _table("name", "type", "default", "allowed", "help", title="parameters (--set NAME=VALUE)")
+def shown_path(path: str | Path, folder: str | Path | None) -> str:
+    """`path` relative to `folder` (the models folder) when it lies inside it, else whole."""
+    try:
+        return str(Path(path).resolve().relative_to(Path(folder).resolve())) if folder else str(path)
+    except ValueError:
+        return str(path)
+
+
+def params_table(params: Iterable, lang: str = "en") -> Table:
+    """A lesson's parameters as `workbench show` lists them (declarations, not values),
+    the headings and help lines in `lang`; names, types, defaults and rules stay as typed."""
+    table = _table(tr(lang, "name"), tr(lang, "type"), tr(lang, "default"), tr(lang, "allowed"),
+                   tr(lang, "help"), title=tr(lang, "parameters (--set NAME=VALUE)"))
+    for column in table.columns[:4]:  # names, types and values stay whole; the help folds
+        column.no_wrap = True
     for p in params:
-        table.add_row(p.name, p.type_name, p.format(p.default), p.allowed(), p.help)
+        table.add_row(p.name, escape(p.type_name), p.format(p.default), p.allowed(), tr(lang, p.help))
     return table
 
 

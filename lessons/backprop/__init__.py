@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from lessons.backprop.key_results import HIGHLIGHTS
 from workbench.errors import BadInput
 from workbench.params import Settings, knob
 from workbench.registry import CurvePlot, Lesson
@@ -44,17 +45,5 @@ LESSON = Lesson(
     key_metric="max_error_vs_tensorflow",
     more_curves=(CurvePlot("training loss: Keras and the hand-written gradients",
                            ("loss", "numpy_loss")),),
-    highlights=(
-        ("df_dx", "add_mul: how f moves with x: z, passed through the add gate"),
-        ("df_dy", "the same for y: an add gate hands both inputs the same gradient"),
-        ("df_dz", "for z: the mul gate swaps, so it is x + y"),
-        ("df_dw0", "neuron: how the output moves with the first weight: x0 s (1 - s)"),
-        ("df_dx0", "and with the first input: w0 s (1 - s)"),
-        ("f", "the output's forward value"),
-        ("max_error_vs_tensorflow", "largest relative difference between the hand-written "
-                                    "backward pass and tf.GradientTape"),
-        ("max_error_vs_finite_differences", "the same against centred differences"),
-        ("numpy_test_accuracy", "network: the net trained with the hand-written gradients"),
-        ("test_accuracy", "the same net trained by Keras from the same start, same batches"),
-    ),
+    highlights=HIGHLIGHTS,
 )

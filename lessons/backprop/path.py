@@ -38,14 +38,14 @@ STEPS = (
     Predict(
         "df/dx through the add gate",
         "f = (x + y) z at x = -2, y = 5, z = -4. What is df/dx?",
-        ("-4", "1", "3", "-12"),
-        0,
+        ("1", "3", "-12", "-4"),
+        3,
         "The mul gate hands q = x + y the other input's value, z = -4; the add gate's local "
         "gradients are 1, so it hands that -4 on to x (and to y) unchanged.",
         settled_by=3,
         title_zh="经过加法门的 df/dx",
         question_zh="f = (x + y) z，取 x = -2，y = 5，z = -4。df/dx 是多少？",
-        answers_zh=("-4", "1", "3", "-12"),
+        answers_zh=("1", "3", "-12", "-4"),
         reason_zh="乘法门（mul gate）把另一个输入的值 z = -4 交给 q = x + y；加法门（add gate）的局部"
                   "梯度（local gradient）都是 1，所以它把这个 -4 原样分发给 x（和 y）。",
     ),
@@ -81,6 +81,7 @@ STEPS = (
         "gates' local gradients. How a graph is cut into gates is a choice; the chain rule "
         "gives the same numbers either way.",
         settled_by=5,
+        shown_by=1,
         title_zh="把 sigmoid 当作一个门",
         question_zh="神经元的 sigmoid 可以拆成基本门（times -1、exp、+1、1/x），也可以是一个局部梯度"
                     "为 s (1 - s) 的门。两种计算图给出的梯度相同吗？",

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from lessons.cnn.presets import PRESETS
 from lessons.common import OPTIMIZERS
+from lessons.cnn.key_results import HIGHLIGHTS
 from workbench.params import Settings, knob
 from workbench.registry import Architecture, Lesson
 
@@ -66,8 +67,5 @@ LESSON = Lesson(
     settings=CnnSettings,
     keras_modules=("lessons.cnn.layers",),
     architectures=ARCHITECTURES,
-    highlights=(("test_accuracy", "share of the held-out test images classified right"),
-                ("train_accuracy", "the finished network on the clean training images"),
-                ("params", "weights the trained (narrowed) network holds"),
-                ("macs", "multiply-accumulates of one forward pass of one image")),
+    highlights=HIGHLIGHTS,
 )

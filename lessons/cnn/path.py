@@ -107,17 +107,18 @@ STEPS = (
         "LeNet-5 against AlexNet on the digits",
         "LeNet-5 holds about 62 thousand parameters, the narrowed AlexNet you trained several "
         "times as many. On the digits' test images, how will LeNet-5 score?",
-        ("Far below AlexNet: it is several times smaller", "About the same, within a few points",
-         "Far above AlexNet"),
-        1,
+        ("Far below AlexNet: it is several times smaller", "Far above AlexNet",
+         "About the same, within a few points"),
+        2,
         "8x8 digits ask little: both networks separate them, and AlexNet's extra parameters, "
         "made for 1000 classes of 224-pixel photos, buy nothing this data needs. A bigger network "
         "pays off on a harder task with more data.",
         settled_by=6,
+        shown_by=2,
         title_zh="数字上的 LeNet-5 对比 AlexNet",
         question_zh="LeNet-5 大约有六万两千个参数，你训练的缩小版 AlexNet 是它的好几倍。在数字的"
                     "测试图像上，LeNet-5 的得分会怎样？",
-        answers_zh=("远低于 AlexNet：它小了好几倍", "差不多，相差几个百分点以内", "远高于 AlexNet"),
+        answers_zh=("远低于 AlexNet：它小了好几倍", "远高于 AlexNet", "差不多，相差几个百分点以内"),
         reason_zh="8x8 的数字要求不高：两个网络都能把它们分开，而 AlexNet 为 1000 类、224 像素的"
                   "照片准备的额外参数，买不到这份数据需要的任何东西。更大的网络要在更难、数据更多"
                   "的任务上才划算。",

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from lessons.knn.key_results import HIGHLIGHTS
 from workbench.errors import BadInput
 from workbench.params import Settings, knob
 from workbench.registry import Lesson
@@ -36,8 +37,5 @@ LESSON = Lesson(
     settings=KnnSettings,
     keras_modules=("lessons.knn.model",),
     trains=False,
-    highlights=(("test_accuracy", "share of the held-out test images the k nearest got right"),
-                ("train_accuracy", "on the images it remembers: 1 with k = 1, each is its own "
-                 "nearest"),
-                ("cv_best_k", "the k cross-validation prefers on the training split")),
+    highlights=HIGHLIGHTS,
 )

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from lessons.common import OPTIMIZERS
+from lessons.linear.key_results import HIGHLIGHTS
 from workbench.params import Settings, knob
 from workbench.registry import CurvePlot, Lesson
 
@@ -35,10 +36,5 @@ LESSON = Lesson(
     settings=LinearSettings,
     keras_modules=("lessons.linear.losses",),
     more_curves=(CurvePlot("L2 term: reg * sum(W^2)", ("reg_loss",)),),
-    highlights=(("test_accuracy", "share of the held-out test images classified right"),
-                ("initial_loss", "before training: ln 10 = 2.303 for softmax, 9 for the SVM, "
-                 "or something is wrong"),
-                ("final_loss", "after training, data loss plus the L2 term"),
-                ("grad_check_max_rel_error", "autodiff against finite differences: far below "
-                 "1e-7 means the gradient is right")),
+    highlights=HIGHLIGHTS,
 )

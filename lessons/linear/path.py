@@ -111,10 +111,10 @@ STEPS = (
                                "试试预设的 0.1 配 sgd_momentum"),
             _grad_check("SVM"),
         ),
-        look_for="An initial loss of 9 this time, and whether any gradient-check entry straddles "
-                 "a hinge kink.",
+        look_for="The SVM's measured initial loss next to the expected one this time, and whether "
+                 "any gradient-check entry straddles a hinge kink.",
         title_zh="多类 SVM，10 个轮次",
-        look_for_zh="这次的初始损失是 9；再看梯度检查中是否有元素跨在折叶损失的折点上。",
+        look_for_zh="这次是 SVM：测得的初始损失与预期值并排；再看梯度检查中是否有元素跨在折叶损失的折点上。",
     ),
     Compare(
         "Softmax against the SVM",

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from lessons.lstm import corpus
+from lessons.lstm.key_results import HIGHLIGHTS
 from workbench.params import Settings, knob
 from workbench.registry import CurvePlot, Lesson
 
@@ -44,9 +45,5 @@ LESSON = Lesson(
     mine_generator_uses=("lstm_step", "sample"),
     more_curves=(CurvePlot("perplexity", ("val_perplexity",)),
                  CurvePlot("gradient norm before clipping", ("grad_norm",))),
-    highlights=(("final_val_loss", "nats per character on held-out text (lower is better)"),
-                ("final_val_perplexity", "as many characters as it hesitates between; "
-                 "knowing nothing scores the vocabulary size"),
-                ("final_val_bits_per_char", "the same loss in bits: what a compressor would need"),
-                ("vocabulary_size", "distinct characters in the corpus")),
+    highlights=HIGHLIGHTS,
 )

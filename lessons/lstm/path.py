@@ -120,9 +120,9 @@ STEPS = (
         "The clip demo trains a SimpleRNN whose gradient explodes, with SGD at learning rate "
         "0.1, once without clipping and once clipped to a global norm of 5. How long can the "
         "clipped twin's longest step be?",
-        ("As long as the exploding gradient makes it", "At most 0.5: learning rate x clipnorm",
+        ("At most 0.5: learning rate x clipnorm", "As long as the exploding gradient makes it",
          "At most 5: the clipnorm itself"),
-        1,
+        0,
         "Clipping rescales the whole gradient to norm at most 5 and keeps its direction; an SGD "
         "step is the learning rate times that gradient, so no step is longer than 0.1 x 5 = 0.5, "
         "however large the gradient was. Without clipping one step can throw the weights far away.",
@@ -130,7 +130,7 @@ STEPS = (
         title_zh="梯度截断时最长的一步",
         question_zh="梯度截断演示用学习率为 0.1 的 SGD 训练一个梯度会爆炸的 SimpleRNN，一次不截断，"
                     "一次把全局范数截断到 5。截断的那一次，最长的一步能有多长？",
-        answers_zh=("爆炸的梯度有多大，它就有多长", "至多 0.5：学习率 x clipnorm",
+        answers_zh=("至多 0.5：学习率 x clipnorm", "爆炸的梯度有多大，它就有多长",
                     "至多 5：就是 clipnorm 本身"),
         reason_zh="梯度截断把整个梯度按比例缩小到范数至多为 5，方向不变；SGD 的一步是学习率乘以这个"
                   "梯度，所以无论梯度原来多大，没有哪一步超过 0.1 x 5 = 0.5。不截断时，一步就能把"

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from lessons.resnet.depths import CIFAR_EXAMPLES, IMAGENET_STAGES, resolve_block
 from lessons.resnet.schedules import SCHEDULES
+from lessons.resnet.key_results import HIGHLIGHTS
 from workbench.params import Settings, knob
 from workbench.registry import Architecture, CurvePlot, Lesson
 
@@ -83,9 +84,5 @@ LESSON = Lesson(
     architectures=tuple(_architectures()),
     more_curves=(CurvePlot("gradient norm at the first convolution", ("grad_norm_first_conv",),
                            log_y=True),),
-    highlights=(("residual_final_train_loss", "training loss the residual net ends with"),
-                ("plain_final_train_loss", "the same layers without shortcuts: higher when "
-                 "depth hurts optimisation"),
-                ("test_accuracy", "the residual net on the held-out test images"),
-                ("plain_test_accuracy", "the plain twin on the same images")),
+    highlights=HIGHLIGHTS,
 )

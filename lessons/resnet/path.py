@@ -112,9 +112,9 @@ STEPS = (
         "Eight layers",
         "Now the same twins at 8 layers (depth=8), same width and epochs. How will their "
         "training losses end?",
-        ("The residual twin well ahead again", "Level, or nearly: 8 plain layers are not hard "
-         "to optimise", "The plain twin well ahead"),
-        1,
+        ("Level, or nearly: 8 plain layers are not hard to optimise",
+         "The residual twin well ahead again", "The plain twin well ahead"),
+        0,
         "The degradation comes with depth: a shallow plain net optimises about as well as its "
         "residual twin. He et al. saw it appear at 20 layers and grow at 56; the shortcuts "
         "matter more the deeper the net.",
@@ -122,7 +122,7 @@ STEPS = (
         title_zh="八层",
         question_zh="现在换成 8 层（depth=8）的同一对孪生网络，宽度和轮数不变。它们的训练损失最终"
                     "会怎样？",
-        answers_zh=("残差孪生网络再次遥遥领先", "持平或几乎持平：8 层的普通网络并不难优化",
+        answers_zh=("持平或几乎持平：8 层的普通网络并不难优化", "残差孪生网络再次遥遥领先",
                     "普通孪生网络遥遥领先"),
         reason_zh="退化（degradation）随深度而来：浅的普通网络和它的残差孪生网络优化得差不多好。"
                   "He 等人看到它在 20 层出现、在 56 层加剧；网络越深，快捷连接越重要。",
@@ -141,9 +141,10 @@ STEPS = (
                   why_not_zh="只有 3 轮时曲线仍然很陡，换一个随机种子或改了学习率，都可能让某个孪生"
                              "网络稍稍领先；更大的深度会让退化重新出现"),
         ),
-        look_for="The two training losses epoch by epoch: this time they run together.",
+        look_for="The two training losses epoch by epoch, and how far apart they end next to the "
+                 "20-layer twins.",
         title_zh="ResNet-8 和它的普通孪生网络",
-        look_for_zh="逐轮的两个训练损失：这一次它们并驾齐驱。",
+        look_for_zh="逐轮的两个训练损失，以及与 20 层的孪生网络相比，它们最后相差多远。",
     ),
     Compare(
         "Twenty layers against eight",

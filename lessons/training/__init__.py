@@ -8,6 +8,7 @@ learner's machine, whose numbers the notes explain.
 from dataclasses import dataclass
 
 from lessons.training.experiments import EXPERIMENTS
+from lessons.training.key_results import HIGHLIGHTS
 from workbench.errors import BadInput
 from workbench.params import Settings, knob
 from workbench.registry import Lesson
@@ -66,32 +67,5 @@ LESSON = Lesson(
             "that show why a net trains or does not.",
     position=6,  # sections 6 and 7 of the course, between linear classifiers and CNNs
     settings=TrainingSettings,
-    highlights=(
-        ("small_scale_std_ratio", "init: last layer's activation spread over the first's at the "
-                                  "smallest scale; near 0, the signal is gone"),
-        ("xavier_std_ratio", "the same with Xavier: the signal still reaches the top"),
-        ("he_std_ratio", "the same with He (sqrt(2/n)), the scale made for ReLU"),
-        ("large_scale_saturated", "share of last-layer tanh units stuck at +-1 at the largest "
-                                  "scale: no gradient flows through them"),
-        ("constant_init_unit_spread", "spread between the units of a layer after training "
-                                      "from constant weights: 0, symmetry never breaks"),
-        ("dead_relu_fraction", "activations: ReLUs that never fire on 512 training images, "
-                               "after training at the experiment's rate"),
-        ("dead_relu_fraction_high_lr", "the same after training at 4 times that rate"),
-        ("bn_gain_at_bad_init", "final training loss without BN over with BN, at a bad init"),
-        ("bn_gain_at_high_lr", "the same at a learning rate 20 times the experiment's"),
-        ("bn_modes_max_difference", "how much one batch's BN outputs change between training "
-                                    "mode (batch statistics) and inference (moving averages)"),
-        ("best_optimizer", "lowest final training loss on the digits"),
-        ("bowl_momentum_over_sgd", "momentum's loss on the bowl over plain SGD's, same steps"),
-        ("val_loss_none", "validation loss without regularisation: an overfit net is sure of "
-                          "its mistakes"),
-        ("val_loss_both", "the same with L2 and dropout"),
-        ("accuracy_gap_none", "train minus validation accuracy without regularisation"),
-        ("components_for_95_percent", "preprocessing: directions that hold 95% of the "
-                                      "pixels' variance"),
-        ("whitened_covariance_max_error", "how far the whitened cloud's covariance is from the "
-                                          "identity"),
-        ("test_accuracy", "the saved network on the held-out test images"),
-    ),
+    highlights=HIGHLIGHTS,
 )

@@ -147,10 +147,12 @@ STEPS = (
             ordered("xavier_std_ratio", "<", "he_std_ratio",
                     "Xavier's 1/n, made for tanh, lets a ReLU net's signal fade: its ratio ends "
                     "below He's",
-                    "The activation is not relu: under tanh Xavier is the right scale",
+                    "The activation is not relu, or another seed drew unusual weights: with ReLU, "
+                    "Xavier's 1/n halves the variance at every layer",
                     labels=("Xavier", "He"),
                     text_zh="为 tanh 设计的 Xavier（1/n）会让 ReLU 网络的信号衰减：它的比值低于 He 的",
-                    why_not_zh="激活函数不是 relu：用 tanh 时 Xavier 才是合适的尺度"),
+                    why_not_zh="激活函数不是 relu，或者换了随机种子，抽到了不寻常的权重：用 ReLU 时，"
+                               "Xavier 的 1/n 每经过一层都让方差减半"),
         ),
         look_for="The xavier and he lines: which one keeps the spread from layer 1 to layer 10.",
         title_zh="同样的尺度用在十层 ReLU 上",
@@ -160,13 +162,18 @@ STEPS = (
         "Xavier for tanh, He for ReLU",
         (3, 4),
         ("xavier_std_ratio", "he_std_ratio", "small_scale_std_ratio"),
-        "The scale that keeps the signal depends on the nonlinearity: Xavier (variance 1/n) "
-        "for tanh, He (2/n) for ReLU, which zeroes half of what it is given. The course's "
-        "notes write sqrt(2.0/n) and call it Xavier; the two runs show it is He's factor.",
+        "Read the columns: under tanh both scales keep the signal alive, Xavier's (variance "
+        "1/n) fading slowly to about a third after ten layers and He's larger weights keeping "
+        "more of it, with slightly more units pushed towards +-1. Under ReLU, which zeroes half "
+        "of what it is given, Xavier's signal fades to a few hundredths while He's 2/n keeps it "
+        "near 1: the factor 2 is what ReLU needs. The course's notes write sqrt(2.0/n) and call "
+        "it Xavier; the two runs show it is He's factor.",
         title_zh="tanh 用 Xavier，ReLU 用 He",
-        point_zh="能保持信号的尺度取决于非线性函数：tanh 用 Xavier（方差 1/n），ReLU 用 He（2/n），"
-                 "因为 ReLU 会把一半输入置零。课程笔记写的是 sqrt(2.0/n)，并把它叫作 Xavier；这两次"
-                 "运行表明那是 He 的系数。",
+        point_zh="按列来读：用 tanh 时两种尺度都让信号活了下来，Xavier（方差 1/n）的信号缓慢衰减，"
+                 "十层之后约剩三分之一，He 更大的权重保留得更多，只是被推向 +-1 的单元也略多一些。"
+                 "用 ReLU 时，由于 ReLU 会把一半输入置零，Xavier 的信号衰减到百分之几，而 He 的 2/n "
+                 "让它保持在 1 附近：系数 2 正是 ReLU 所需要的。课程笔记写的是 sqrt(2.0/n)，并把它叫作 "
+                 "Xavier；这两次运行表明那是 He 的系数。",
     ),
     Predict(
         "ReLUs at four times the learning rate",
@@ -266,9 +273,12 @@ STEPS = (
                   why_not_zh="给六种规则统一设了 learning_rate（而不是 0，即各用各的），可能更适合"
                              "普通 SGD；或者轮次多得多，SGD 追了上来"),
         ),
-        look_for="The paths on the bowl: SGD zigzagging across, momentum running along the valley.",
+        look_for="The paths on the bowl: plain SGD settles across the valley within a few zigzags, "
+                 "then crawls along it; momentum, with the same step size, races along it "
+                 "while still swinging across.",
         title_zh="六种优化器，在碗上和手写数字上",
-        look_for_zh="碗上的路径：SGD 横向锯齿形来回震荡，动量沿着山谷前进。",
+        look_for_zh="碗上的路径：普通 SGD 横向来回几次就停在谷底线上，然后沿山谷慢慢爬；动量用同样的"
+                    "步长沿山谷飞奔，同时仍在横向来回摆动。",
     ),
     Experiment(
         "Regularisation on 200 training images",

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from lessons.transfer.key_results import HIGHLIGHTS
 from workbench.errors import BadInput
 from workbench.params import Settings, knob
 from workbench.registry import Lesson
@@ -60,12 +61,5 @@ LESSON = Lesson(
     # Each splits into classes 0-4 to learn from and 5-9 to reuse it on. The claim that
     # transfer beats training from scratch needs more than the digits (the path says why).
     datasets=("digits", "fashion_mnist", "mnist", "cifar10"),
-    highlights=(
-        ("transfer_test_accuracy", "pretrained backbone + new head, 5-9 (mean)"),
-        ("scratch_test_accuracy", "the same network from random weights"),
-        ("frozen_test_accuracy", "(1) head trained through the frozen backbone"),
-        ("features_test_accuracy", "(2) the same head on features kept once"),
-        ("finetune_test_accuracy", "(3) then the top block fine-tuned"),
-        ("features_speedup_per_epoch", "an epoch of (1) over an epoch of (2)"),
-    ),
+    highlights=HIGHLIGHTS,
 )

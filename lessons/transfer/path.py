@@ -134,9 +134,9 @@ STEPS = (
         "Cut the backbone later",
         "Cut the backbone after stage 3 instead of stage 1: its features are deeper, but were "
         "shaped to tell digits 0-4 apart. How will a head on them score on digits 5-9?",
-        ("Higher: deeper features are richer", "Lower than a head on stage 1's features",
-         "The same: the backbone is the same network"),
-        1,
+        ("Higher: deeper features are richer", "The same: the backbone is the same network",
+         "Lower than a head on stage 1's features"),
+        2,
         "Early layers compute general strokes that serve any digit; stage 3 computes features "
         "made for the source classes, 0-4, and tells 5-9 apart less well. The closer the new "
         "task to the old, the later one can cut.",
@@ -144,8 +144,8 @@ STEPS = (
         title_zh="把骨干网络截得更靠后",
         question_zh="把骨干网络从阶段 1 之后截断改为从阶段 3 之后截断：它的特征更深，但被塑造成"
                     "用来区分数字 0-4。在这些特征上训练的分类头，对数字 5-9 的得分会怎样？",
-        answers_zh=("更高：更深的特征更丰富", "比在阶段 1 特征上的分类头低",
-                    "一样：骨干网络还是同一个网络"),
+        answers_zh=("更高：更深的特征更丰富", "一样：骨干网络还是同一个网络",
+                    "比在阶段 1 特征上的分类头低"),
         reason_zh="靠前的层计算通用的笔画，对任何数字都有用；阶段 3 计算的是为源类别 0-4 量身定做"
                   "的特征，区分 5-9 就差一些。新任务与旧任务越接近，截断点就可以越靠后。",
     ),
@@ -199,9 +199,9 @@ STEPS = (
         "On Fashion-MNIST the backbone pretrains on 10,000 28x28 images of t-shirts, trousers, "
         "pullovers, dresses and coats; the new task is sandals, shirts, sneakers, bags and ankle "
         "boots, 10 labelled images each. Transfer against training from scratch?",
-        ("Transfer ahead by several points", "About the same, as on the digits",
-         "Scratch ahead: the clothes are not shoes or bags"),
-        0,
+        ("About the same, as on the digits", "Scratch ahead: the clothes are not shoes or bags",
+         "Transfer ahead by several points"),
+        2,
         "The source task is now large and varied enough to teach edges, textures and shapes "
         "that 50 images cannot, and the new task is hard for 50 images: that is when transfer "
         "pays. A shirt also shares much with a t-shirt and a pullover.",
@@ -210,7 +210,7 @@ STEPS = (
         question_zh="在 Fashion-MNIST 上，骨干网络用 10,000 张 28x28 的 T 恤、裤子、套头衫、连衣裙"
                     "和外套图像预训练；新任务是凉鞋、衬衫、运动鞋、包和短靴，每类 10 张带标签的"
                     "图像。迁移学习对比从零训练会怎样？",
-        answers_zh=("迁移学习领先好几个百分点", "差不多，和数字上一样", "从零训练领先：衣服又不是鞋和包"),
+        answers_zh=("差不多，和数字上一样", "从零训练领先：衣服又不是鞋和包", "迁移学习领先好几个百分点"),
         reason_zh="现在源任务足够大、足够多样，能教会 50 张图像教不会的边缘、纹理和形状，而新任务"
                   "对 50 张图像来说又足够难：这正是迁移学习值得的时候。何况衬衫和 T 恤、套头衫有"
                   "很多共同之处。",

@@ -10,14 +10,19 @@ later does not wait for it. While the app runs, native stderr is diverted
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
 from textual import work
-from textual.app import App
+from textual.app import App, ScreenStackError
 from textual.binding import Binding
+from textual.dom import DOMNode
+from textual.screen import Screen
 
 from workbench import language, preferences
+from workbench.catalogue import tr
+from workbench.language import DEFAULT as EN
 from workbench.tui.commands import WorkbenchCommands
 from workbench.tui.messages import BackendReady, post
 from workbench.tui.screens.generate import GenerateScreen
@@ -27,6 +32,27 @@ from workbench.tui.screens.models import ModelsScreen
 from workbench.tui.screens.runs import RunsScreen
 
 DARK, LIGHT = "textual-dark", "textual-light"
+# Textual's own word for ctrl+p in the footer: a message id too, translated with the rest.
+PALETTE = tr(EN, "palette")
+
+
+def localize_bindings(node: DOMNode, lang: str) -> None:
+    """Show `node`'s key descriptions (footer, palette) in `lang`. A Binding's description
+    is static, and is the English message id: the node's bindings are replaced by copies
+    whose description is its translation; the English is kept to translate again."""
+    if getattr(node, "_bindings_lang", EN) == lang:
+        return
+    english = node.__dict__.setdefault("_bindings_english", {})
+    for key, bindings in node._bindings.key_to_bindings.items():
+        node._bindings.key_to_bindings[key] = [
+            dataclasses.replace(binding, description=tr(lang, english.setdefault(
+                (key, binding.action), binding.description)) if binding.description else "")
+            for binding in bindings]
+    node._bindings_lang = lang
+    try:
+        node.refresh_bindings()  # the footer draws them again
+    except ScreenStackError:  # the app before its first screen: nothing drawn yet
+        pass
 
 
 def initial_language() -> str:
@@ -45,27 +71,49 @@ class WorkbenchApp(App):
     MODES = {"lessons": "lessons", "models": "models", "generate": "generate", "runs": "runs"}
     DEFAULT_MODE = "lessons"
     COMMANDS = App.COMMANDS | {WorkbenchCommands}
+    # Descriptions are English message ids (`tr(EN, ...)` marks them for the catalogue),
+    # shown in the app's language: `localize_bindings`, for the app and every screen.
     BINDINGS = [
-        Binding("l", "switch_mode('lessons')", "Lessons"),
-        Binding("m", "switch_mode('models')", "Models"),
-        Binding("h", "switch_mode('runs')", "Runs"),
-        Binding("g", "open_generate", "Generate"),
-        Binding("t", "toggle_theme", "Light/dark theme", show=False),
-        Binding("ctrl+l", "toggle_language", "中文 / English: the notes' language", show=False),
-        Binding("question_mark", "help", "Keys"),
-        Binding("q", "quit", "Quit"),
+        Binding("l", "open_lessons", tr(EN, "Lessons")),
+        Binding("m", "switch_mode('models')", tr(EN, "Models")),
+        Binding("h", "switch_mode('runs')", tr(EN, "Runs")),
+        Binding("g", "open_generate", tr(EN, "Generate")),
+        Binding("t", "toggle_theme", tr(EN, "Light/dark theme"), show=False),
+        Binding("ctrl+l", "toggle_language", tr(EN, "English / Chinese: the app's language"),
+                show=False),
+        Binding("question_mark", "help", tr(EN, "Keys")),
+        Binding("q", "quit", tr(EN, "Quit")),
     ]
 
     def __init__(self, models_dir: str | None = None, *, preload_tensorflow: bool = True) -> None:
         super().__init__()
+        from workbench import line_breaking
+
+        line_breaking.install()  # Chinese lines break between characters, never before a comma
         self.models_dir = models_dir
         self.preload_tensorflow = preload_tensorflow
         self.lang = initial_language()
         self.tensorflow_version: str | None = None
+        self.backend_error: str | None = None
+
+    def get_screen(self, screen):
+        """Every screen, the moment the app first uses it, speaks the app's language."""
+        found = super().get_screen(screen)
+        if isinstance(found, Screen):
+            localize_bindings(found, self.lang)
+        return found
+
+    def localize(self) -> None:
+        """The keys' descriptions of the app and of each screen made so far, in `lang`."""
+        localize_bindings(self, self.lang)
+        screens = [s for s in self._installed_screens.values() if isinstance(s, Screen)]
+        for screen in {*screens, *self.screen_stack}:
+            localize_bindings(screen, self.lang)
 
     def on_mount(self) -> None:
+        self.localize()
         if self.preload_tensorflow:
-            self.sub_title = "loading TensorFlow…"
+            self._show_backend()
             # After the first frame is on screen, not before: the import takes seconds.
             self.call_after_refresh(self._load_tensorflow)
 
@@ -76,18 +124,38 @@ class WorkbenchApp(App):
         try:
             tf = import_tensorflow()
         except Exception as exc:  # noqa: BLE001  (a run would then say why, in one line)
-            post(self, BackendReady(None, f"TensorFlow failed to load: {exc}"))
+            post(self, BackendReady(None, str(exc)))
         else:
             post(self, BackendReady(tf.__version__))
 
     def on_backend_ready(self, message: BackendReady) -> None:
-        self.tensorflow_version = message.version
-        self.sub_title = message.error or f"TensorFlow {message.version}"
+        self.tensorflow_version, self.backend_error = message.version, message.error
+        self._show_backend()
+
+    def _show_backend(self) -> None:
+        """The header's second line: TensorFlow's version once loaded, or why it did not."""
+        if self.backend_error:
+            self.sub_title = tr(self.lang, "TensorFlow failed to load: {error}", error=self.backend_error)
+        elif self.tensorflow_version:
+            self.sub_title = f"TensorFlow {self.tensorflow_version}"
+        elif self.preload_tensorflow:
+            self.sub_title = tr(self.lang, "loading TensorFlow…")
 
     # -- actions the screens and the palette share ---------------------------------------
     @property
     def lesson_screen(self) -> LessonScreen:
         return self.get_screen("lessons")
+
+    async def action_open_lessons(self) -> None:
+        """`l`: the lessons screen, with the focus on the lesson list (from any screen)."""
+        await self.switch_mode("lessons")
+        self.lesson_screen.query_one("#lessons").focus()
+
+    async def show_runs(self, run_ids: list[int]) -> None:
+        """The Runs screen with these runs marked (a path's comparison)."""
+        runs = self.get_screen("runs")
+        runs.marked = list(run_ids)
+        await self.switch_mode("runs")
 
     async def open_lesson(self, lesson_id: str) -> None:
         await self.switch_mode("lessons")
@@ -114,7 +182,11 @@ class WorkbenchApp(App):
         """Notes and explanatory log lines in the other language, remembered for next time."""
         self.lang = "zh" if self.lang == "en" else "en"
         preferences.remember(lang=self.lang)
-        self.lesson_screen.show_language()
+        self.localize()
+        self._show_backend()
+        for screen in {self.lesson_screen, *self.screen_stack}:  # whichever are open
+            if hasattr(screen, "show_language"):
+                screen.show_language()
         self.notify(language.LANGUAGES[self.lang], timeout=2)
 
     def action_toggle_theme(self) -> None:

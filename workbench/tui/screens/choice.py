@@ -9,11 +9,15 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from workbench.catalogue import tr
+from workbench.language import DEFAULT as EN
+
 LETTERS = "abcd"
 
 
 class ChoiceScreen(ModalScreen[int | None]):
-    BINDINGS = [Binding("escape", "dismiss(None)", "Not now"),
+    # Shown in the app's language (the app localizes every screen's bindings).
+    BINDINGS = [Binding("escape", "dismiss(None)", tr(EN, "Not now")),
                 *(Binding(letter, f"dismiss({i})", show=False) for i, letter in enumerate(LETTERS))]
 
     def __init__(self, question: str, answers: tuple[str, ...]) -> None:
@@ -25,6 +29,8 @@ class ChoiceScreen(ModalScreen[int | None]):
             yield Static(self.question, id="choice-question", markup=False)
             for i, answer in enumerate(self.answers):
                 yield Button(f"{LETTERS[i]}) {answer}", id=f"choice-{i}", classes="choice-answer")
+            yield Static(tr(getattr(self.app, "lang", EN), "a-{last} or enter answers; escape: not now",
+                            last=LETTERS[len(self.answers) - 1]), id="choice-keys")
 
     def on_mount(self) -> None:
         self.query_one("#choice-0", Button).focus()

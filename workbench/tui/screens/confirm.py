@@ -8,14 +8,26 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from workbench.catalogue import tr
+from workbench.language import DEFAULT as EN
+
 
 class ConfirmScreen(ModalScreen[bool]):
-    BINDINGS = [Binding("escape", "dismiss(False)", "Keep"), Binding("y", "dismiss(True)", "Yes")]
+    # Shown in the app's language (the app localizes every screen's bindings).
+    BINDINGS = [Binding("escape", "dismiss(False)", tr(EN, "Keep")),
+                Binding("y", "dismiss(True)", tr(EN, "Yes"))]
 
-    def __init__(self, question: str, yes: str = "Delete", no: str = "Keep") -> None:
+    def __init__(self, question: str, yes: str | None = None, no: str | None = None) -> None:
+        """`yes`/`no`: the buttons' words, already in the app's language; by default
+        Delete and Keep in it."""
         super().__init__(id="confirm")
         self.question = question
-        self.yes, self.no = yes, no
+        try:
+            lang = self.app.lang
+        except Exception:  # noqa: BLE001  (made outside an app, as in a unit test)
+            lang = EN
+        self.yes = yes or tr(lang, "Delete")
+        self.no = no or tr(lang, "Keep")
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):

@@ -13,46 +13,65 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-# Keys the widgets bring (Textual's own), worth knowing in this app.
+from workbench.catalogue import tr
+from workbench.language import DEFAULT as EN
+
+# Keys the widgets bring (Textual's own), worth knowing in this app; a screen whose
+# widgets differ declares its own `WIDGET_KEYS`.
 WIDGET_KEYS = (
-    ("tab / shift+tab", "move between the lesson list, the tabs, the notes and the form's fields"),
-    ("↑ ↓ pgup pgdn", "scroll the notes, the run and the tables; pick in a list"),
-    ("enter", "open a select; in a generate field, generate"),
-    ("^p", "the command palette: every lesson and action by name"),
-    ("^q", "quit"),
+    ("tab / shift+tab", tr(EN, "move between the lesson list, the tabs, the notes and the form's fields")),
+    ("↑ ↓ pgup pgdn", tr(EN, "scroll the notes, the run and the tables; pick in a list")),
+    ("enter", tr(EN, "open a select; in a generate field, generate")),
+    ("^p", tr(EN, "the command palette: every lesson and action by name")),
+    ("^q", tr(EN, "quit")),
 )
 
 
 def key_rows(app, screen: Screen) -> list[tuple[str, str, str]]:
     """(key, what it does, where) for each binding of `screen` and of the app; actions
-    bound to several keys are listed once, with every key."""
+    bound to several keys are listed once, with every key, and each key once: at the
+    first binding that has it, as Textual looks them up (the screen's before the app's,
+    so an app key the screen binds to something else is listed as the screen's). A screen's
+    `KEY_GROUPS`, ((where, bindings), ...), add the keys of a part of it (the Path tab's
+    n and p), which work where its focus is. Words in the app's language."""
+    lang = getattr(app, "lang", EN)
     rows: dict[tuple[str, str], list[str]] = {}
-    for where, bindings in (("here", screen.BINDINGS), ("everywhere", app.BINDINGS)):
+    seen: set[str] = set()
+    groups = ((tr(EN, "here"), screen.BINDINGS, True),
+              *((where, bindings, False) for where, bindings in getattr(screen, "KEY_GROUPS", ())),
+              (tr(EN, "everywhere"), app.BINDINGS, True))
+    for where, bindings, shadows in groups:
         for binding in bindings:
             if not isinstance(binding, Binding):
                 binding = Binding(*binding)
             for key in binding.key.split(","):
                 shown = app.get_key_display(Binding(key.strip(), binding.action))
-                rows.setdefault((binding.description or binding.action, where), []).append(shown)
+                if shadows:
+                    if shown in seen:
+                        continue
+                    seen.add(shown)
+                what = tr(lang, binding.description) if binding.description else binding.action
+                rows.setdefault((what, tr(lang, where)), []).append(shown)
     return [(" / ".join(dict.fromkeys(keys)), what, where) for (what, where), keys in rows.items()]
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close")]
+    BINDINGS = [Binding("escape,question_mark,q,f1", "dismiss", tr(EN, "Close"))]
 
     def __init__(self, under: Screen) -> None:
         super().__init__(id="help")
         self.under = under
 
     def compose(self) -> ComposeResult:
-        table = Table(title="Keys (escape closes)", title_justify="left", expand=True,
+        lang = getattr(self.app, "lang", EN)
+        table = Table(title=tr(lang, "Keys (escape closes)"), title_justify="left", expand=True,
                       show_edge=False, header_style="bold")
-        table.add_column("key", no_wrap=True, style="bold")
-        table.add_column("does", ratio=1, overflow="fold")
-        table.add_column("where", no_wrap=True, style="dim")
+        table.add_column(tr(lang, "key"), no_wrap=True, style="bold")
+        table.add_column(tr(lang, "does"), ratio=1, overflow="fold")
+        table.add_column(tr(lang, "where"), no_wrap=True, style="dim")
         for key, what, where in key_rows(self.app, self.under):
             table.add_row(key, what, where)
-        for key, what in WIDGET_KEYS:
-            table.add_row(key, what, "everywhere")
+        for key, what in getattr(self.under, "WIDGET_KEYS", WIDGET_KEYS):
+            table.add_row(key, tr(lang, what), tr(lang, "everywhere"))
         with VerticalScroll(id="help-box"):
             yield Static(table, id="help-keys")

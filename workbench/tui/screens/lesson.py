@@ -30,9 +30,11 @@ from textual.widgets import (Button, ContentSwitcher, Footer, Header, ListView, 
                              TabbedContent, TabPane)
 
 from workbench import exercises, guide, history, preferences, registry
+from workbench.catalogue import tr
 from workbench.errors import Cancelled
 from workbench.events import Log
 from workbench.formatting import app_wording, error_line, number
+from workbench.language import DEFAULT as EN, pick, spaced
 from workbench.registry import Lesson
 from workbench.tui.messages import RunEnded, RunEvent, post
 from workbench.tui.screens.choice import ChoiceScreen
@@ -41,7 +43,7 @@ from workbench.tui.widgets.anatomy_view import AnatomyView
 from workbench.tui.widgets.exercises_view import ExercisesView
 from workbench.tui.widgets.lesson_list import LessonList
 from workbench.tui.widgets.param_form import ParamForm
-from workbench.tui.widgets.path_view import PathView
+from workbench.tui.widgets.path_view import PathView, StepList
 from workbench.tui.widgets.run_panel import RunPanel
 
 if TYPE_CHECKING:
@@ -52,7 +54,30 @@ if TYPE_CHECKING:
 NARROW = 140
 
 
-def replace_question(paths) -> str:
+def plain_heading(text: str) -> str:
+    """A heading as the reader sees it: code spans without their backticks, emphasis
+    without its stars, brackets and spaces as `language.spaced` leaves them, one space."""
+    text = spaced(text).replace("`", "").replace("**", "").replace("__", "")
+    return " ".join(text.split())
+
+
+def section_block(toc, heading: str, lang: str) -> str | None:
+    """The block id of the notes' heading `heading` (as a path's read step names it, in the
+    notes' own Markdown: `--set k=1` in a code span, full-width brackets), from a Markdown
+    widget's `table_of_contents`; None when the notes have no such heading."""
+    wanted = plain_heading(app_wording(heading, markdown=True) if "`" in heading else heading)
+    wanted_loose = "".join(ch for ch in wanted.casefold() if ch.isalnum())
+    loose = None
+    for _, title, block_id in toc:
+        shown = plain_heading(title)
+        if shown == wanted:
+            return block_id
+        if loose is None and "".join(ch for ch in shown.casefold() if ch.isalnum()) == wanted_loose:
+            loose = block_id
+    return loose
+
+
+def replace_question(paths, lang: str = EN) -> str:
     """What a run would replace: each model with its key number and its pictures."""
     from workbench import store
 
@@ -63,30 +88,50 @@ def replace_question(paths) -> str:
             key = store.key_metric(info.metadata)
             about = f" ({key[0]} {number(key[1])})" if key else ""
         except Exception:  # noqa: BLE001  (an unreadable file is still replaced; say so plainly)
-            about = " (unreadable)"
+            about = " (" + tr(lang, "unreadable") + ")"
         pictures = store.pictures_of(path)
-        also = f" and {len(pictures)} picture{'s' * (len(pictures) != 1)}" if pictures else ""
+        also = ""
+        if pictures:
+            also = " " + (tr(lang, "and {count} picture", count=len(pictures)) if len(pictures) == 1
+                          else tr(lang, "and {count} pictures", count=len(pictures)))
         lines.append(f"  [b]{escape(path.name)}[/b]{about}{also}")
-    return ("This run replaces\n" + "\n".join(lines) +
-            "\n\nKeep them by naming the output in the form's [b]out[/b] field.")
+    return (tr(lang, "This run replaces") + "\n" + "\n".join(lines) + "\n\n" +
+            tr(lang, "Keep them by naming the output in the form's [b]out[/b] field."))
+
+
+# The tabs' titles, by pane id: English message ids, shown in the app's language.
+TAB_TITLES = {"tab-path": tr(EN, "Path"), "tab-notes": tr(EN, "Notes"), "tab-run": tr(EN, "Run"),
+              "tab-anatomy": tr(EN, "Anatomy"), "tab-exercises": tr(EN, "Exercises")}
 
 
 class LessonScreen(Screen):
+    # Descriptions are English message ids (`tr(EN, ...)` marks them for the catalogue);
+    # the app shows them in its language (`WorkbenchApp.localize`).
     BINDINGS = [
         # ctrl+r works everywhere, inside a field too, and on the generate screen alike.
-        Binding("ctrl+r", "run", "Run"),
-        Binding("r", "run", "Run", show=False),
-        Binding("escape", "cancel", "Cancel"),
-        Binding("p", "tab('tab-path')", "Path", show=False),  # the first tab; the footer is full
-        Binding("n", "tab('tab-notes')", "Notes"),
-        Binding("a", "tab('tab-anatomy')", "Anatomy"),
-        Binding("x", "tab('tab-exercises')", "Exercises", show=False),  # the footer is full at 100 columns
+        Binding("ctrl+r", "run", tr(EN, "Run")),
+        Binding("r", "run", tr(EN, "Run"), show=False),
+        Binding("escape", "cancel", tr(EN, "Cancel")),
+        Binding("p", "tab('tab-path')", tr(EN, "Path"), show=False),  # the first tab; the footer is full
+        Binding("n", "tab('tab-notes')", tr(EN, "Notes")),
+        # Hidden (check_action) on a lesson without architectures or exercises.
+        Binding("a", "tab('tab-anatomy')", tr(EN, "Anatomy")),
+        Binding("x", "tab('tab-exercises')", tr(EN, "Exercises"), show=False),  # the footer is full at 100 columns
         # The sides give way to the centre on demand, at any size.
-        Binding("ctrl+b,left_square_bracket", "toggle_side('lessons')", "Show/hide the lesson list",
-                show=False),
-        Binding("ctrl+s,right_square_bracket", "toggle_side('setup')", "Show/hide the setup form",
-                show=False),
+        Binding("ctrl+b,left_square_bracket", "toggle_side('lessons')",
+                tr(EN, "Show/hide the lesson list"), show=False),
+        Binding("ctrl+s,right_square_bracket", "toggle_side('setup')",
+                tr(EN, "Show/hide the setup form"), show=False),
     ]
+
+    # For `?`: the keys of the Path and Exercises tabs, which work where their focus is.
+    KEY_GROUPS = (
+        (tr(EN, "on the Path tab"),
+         [Binding("enter", "perform", tr(EN, "Do the step: read, answer, run, compare; on the "
+                                            "lesson list, go into the path")),
+          *PathView.BINDINGS, *StepList.BINDINGS]),
+        (tr(EN, "on the Exercises tab"), ExercisesView.BINDINGS),
+    )
 
     # The run going on now (its cancel switch and lesson), or None: the one fact that
     # buttons, footer and the palette follow, through `watch_active_run`.
@@ -101,31 +146,33 @@ class LessonScreen(Screen):
         self._history: history.Guarded | None = None
         self._passed: dict[str, bool] = {}  # lesson id -> all its exercises pass
         self._step: int | None = None  # the path step the active run carries out
+        self._notes_update = None  # the notes being drawn (Markdown.update), for _goto_section
 
     def compose(self) -> ComposeResult:
+        lang = self.app.lang
         yield Header()
         with Horizontal(id="main"):
             yield LessonList(self.lessons, id="lessons")
             with TabbedContent(id="lesson-tabs", initial="tab-path"):
-                with TabPane("Path", id="tab-path"):
+                with TabPane(tr(lang, TAB_TITLES["tab-path"]), id="tab-path"):
                     yield PathView(id="path")
-                with TabPane("Notes", id="tab-notes"):
+                with TabPane(tr(lang, TAB_TITLES["tab-notes"]), id="tab-notes"):
                     # Focusable, so Tab reaches the notes and the arrows and PageDown scroll them.
                     with VerticalScroll(id="notes-scroll"):
                         yield Markdown(self._notes_text(), id="notes")
-                with TabPane("Run", id="tab-run"):
+                with TabPane(tr(lang, TAB_TITLES["tab-run"]), id="tab-run"):
                     # Hidden at first, so mounted just after the first frame (sooner on screen).
                     yield Lazy(RunPanel(id="run-panel"))
-                with TabPane("Anatomy", id="tab-anatomy"):
+                with TabPane(tr(lang, TAB_TITLES["tab-anatomy"]), id="tab-anatomy"):
                     yield ContentSwitcher(id="anatomies")
-                with TabPane("Exercises", id="tab-exercises"):
+                with TabPane(tr(lang, TAB_TITLES["tab-exercises"]), id="tab-exercises"):
                     yield ContentSwitcher(id="exercise-views")
             with Vertical(id="setup"):
                 yield ContentSwitcher(id="forms")
                 with Horizontal(id="run-buttons"):
-                    yield Button("Run ▶", id="run", variant="success")
-                    yield Button("Cancel", id="cancel", variant="error", disabled=True)
-                    yield Button("Defaults", id="reset")
+                    yield Button(tr(lang, "Run ▶"), id="run", variant="success")
+                    yield Button(tr(lang, "Cancel"), id="cancel", variant="error", disabled=True)
+                    yield Button(tr(lang, "Defaults"), id="reset")
         yield Footer()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -138,7 +185,7 @@ class LessonScreen(Screen):
 
     def on_mount(self) -> None:
         self._fit(self.app.size.width)
-        self.query_one("#setup").border_title = "Setup"
+        self.query_one("#setup").border_title = tr(self.app.lang, "Setup")
         lessons = self.query_one(LessonList)
         lessons.select_lesson(self.lesson.id)
         lessons.focus()
@@ -153,8 +200,8 @@ class LessonScreen(Screen):
         if self._history is None:
             self._history = history.Guarded(
                 history.open_history(self.app.models_dir),
-                lambda reason: self.notify(f"Run history not used: {reason}", severity="warning",
-                                           timeout=8))
+                lambda reason: self.notify(tr(self.app.lang, "Run history not used: {reason}",
+                                              reason=reason), severity="warning", timeout=8))
         return self._history
 
     def _show_progress(self) -> None:
@@ -188,6 +235,30 @@ class LessonScreen(Screen):
         if isinstance(event.list_view, LessonList) and event.item is not None:
             self.show_lesson(event.item.lesson)
 
+    def highlighted_lesson(self) -> Lesson:
+        """The lesson the list highlights now (it leads: the screen follows its messages)."""
+        item = self.query_one(LessonList).highlighted_child
+        return getattr(item, "lesson", None) or self.lesson
+
+    def watch_focused(self, focused) -> None:
+        """The Path tab's hint names the keys that work where the focus is."""
+        try:
+            view = self.query_one(PathView)
+        except NoMatches:
+            return
+        if focused is None:
+            return
+        if isinstance(focused, StepList):
+            place = "steps"
+        elif view in focused.ancestors:
+            place = "detail"
+        elif isinstance(focused, LessonList):
+            place = "lessons"
+        else:
+            place = "elsewhere"
+        if place != view.focus_place:
+            view.show_hint(place)
+
     def on_list_view_selected(self, event: ListView.Selected) -> None:
         """enter on a lesson: into its path, where enter does the next step."""
         if isinstance(event.list_view, LessonList):
@@ -197,19 +268,45 @@ class LessonScreen(Screen):
         return app_wording(self.lesson.notes_in(self.app.lang), markdown=True)
 
     def show_language(self) -> None:
+        """Everything the screen says in words, in the app's language (after ctrl+l)."""
+        lang = self.app.lang
         self.query_one(LessonList).show_language()
+        tabs = self.query_one(TabbedContent)
+        for pane_id, title in TAB_TITLES.items():
+            tabs.get_tab(pane_id).label = tr(lang, title)
+        self.query_one("#setup").border_title = tr(lang, "Setup")
+        for button_id, label in (("run", "Run ▶"), ("cancel", "Cancel"), ("reset", "Defaults")):
+            self.query_one(f"#{button_id}", Button).label = tr(lang, label)
+        for form in self.query(ParamForm):
+            form.show_language()
+        for view in self.query(ExercisesView):
+            view.show_language()
+        for panel in self.query(RunPanel):
+            panel.show_language()
         self.show_notes()
-        self.show_path()
+        self.show_path(keep=self.query_one(PathView).highlighted.n
+                       if self.query_one(PathView).highlighted else None)
 
     def show_notes(self) -> None:
         """The current lesson's notes, in the app's language, from the top."""
-        self.query_one("#notes", Markdown).update(self._notes_text())
+        self._notes_update = self.query_one("#notes", Markdown).update(self._notes_text())
         self.query_one("#notes-scroll").scroll_home(animate=False)
 
     def select_lesson(self, lesson_id: str) -> None:
         """From the command palette: the same as highlighting it in the sidebar."""
         self.query_one(LessonList).select_lesson(lesson_id)
         self.show_lesson(registry.get(lesson_id))
+
+    def _switch_to(self, switcher_id: str, widget_id: str, make) -> None:
+        """Show `widget_id` in a content switcher, made by `make()` on first use. Mounted
+        at once, not in a task: a lesson highlighted while another's form is still being
+        mounted must not see that form switched in after its own."""
+        switcher = self.query_one(f"#{switcher_id}", ContentSwitcher)
+        if not switcher.query_children(f"#{widget_id}"):
+            widget = make()
+            widget.display = False
+            switcher.mount(widget)
+        switcher.current = widget_id
 
     def show_lesson(self, lesson: Lesson, first: bool = False) -> None:
         """Notes, form and anatomy of `lesson`; `first`: the notes are already composed."""
@@ -224,21 +321,15 @@ class LessonScreen(Screen):
                 panel.clear()
         if not first:
             self.show_notes()
-        forms = self.query_one("#forms", ContentSwitcher)
         # Forms and anatomy views are made on first visit and kept: edits survive a
         # look at another lesson, and the first paint builds one form, not five.
-        if not forms.query(f"#form-{lesson.id}"):
-            forms.add_content(ParamForm(lesson, id=f"form-{lesson.id}"), set_current=True)
-        else:
-            forms.current = f"form-{lesson.id}"
+        self._switch_to("forms", f"form-{lesson.id}", lambda: ParamForm(lesson, id=f"form-{lesson.id}"))
         tabs = self.query_one(TabbedContent)
+        self.refresh_bindings()  # the footer shows Anatomy only for a lesson that has one
         if lesson.architectures:
             tabs.show_tab("tab-anatomy")
-            anatomies = self.query_one("#anatomies", ContentSwitcher)
-            if not anatomies.query(f"#anatomy-{lesson.id}"):
-                anatomies.add_content(AnatomyView(lesson, id=f"anatomy-{lesson.id}"), set_current=True)
-            else:
-                anatomies.current = f"anatomy-{lesson.id}"
+            self._switch_to("anatomies", f"anatomy-{lesson.id}",
+                            lambda: AnatomyView(lesson, id=f"anatomy-{lesson.id}"))
             if tabs.active == "tab-anatomy":
                 self.call_after_refresh(self._activate_anatomy)
         else:
@@ -259,14 +350,9 @@ class LessonScreen(Screen):
 
     def _exercises_view(self, lesson: Lesson) -> ExercisesView:
         """The lesson's Exercises view, made on the first look at the tab and kept."""
-        views = self.query_one("#exercise-views", ContentSwitcher)
-        view = next(iter(views.query(f"#exercises-{lesson.id}").results(ExercisesView)), None)
-        if view is None:
-            view = ExercisesView(lesson, exercises.workspace(), id=f"exercises-{lesson.id}")
-            views.add_content(view, set_current=True)
-        else:
-            views.current = view.id
-        return view
+        self._switch_to("exercise-views", f"exercises-{lesson.id}",
+                        lambda: ExercisesView(lesson, exercises.workspace(), id=f"exercises-{lesson.id}"))
+        return self.query_one(f"#exercises-{lesson.id}", ExercisesView)
 
     def on_exercises_view_checked(self, event: ExercisesView.Checked) -> None:
         self._passed[event.lesson_id] = event.total > 0 and event.passed == event.total
@@ -284,8 +370,7 @@ class LessonScreen(Screen):
             self.history.mark_done(lesson.id, state.n)
             self.show_path(keep=state.n + 1)
             self.action_tab("tab-notes")
-            self.call_after_refresh(self._goto_section, step.section_zh if self.app.lang == "zh"
-                                    and step.section_zh else step.section)
+            self.call_after_refresh(self._goto_section, pick(self.app.lang, step.section, step.section_zh))
         elif isinstance(step, guide.Predict):
             self._ask(lesson, state)
         elif isinstance(step, guide.Experiment):
@@ -297,11 +382,26 @@ class LessonScreen(Screen):
             else:
                 self._run_step(state)
         elif isinstance(step, guide.Compare):
-            if not self.query_one(PathView).compared.get(state.n):
-                missing = [n for n in step.steps if n not in self.history.latest_by_step(lesson.id)]
-                self.notify(f"run step {', '.join(map(str, missing))} first", severity="warning")
+            self._compare(lesson, state)
         elif isinstance(step, guide.Exercise):
             self.action_tab("tab-exercises")
+
+    def _compare(self, lesson: Lesson, state: guide.StepState) -> None:
+        """A comparison: its runs marked on the Runs screen (curves overlaid, numbers side by
+        side), and the step done; or what to run first."""
+        lang = self.app.lang
+        latest = self.history.latest_by_step(lesson.id)
+        runs = guide.compared_runs(state, latest)
+        if not runs:
+            missing = ", ".join(str(n) for n in state.step.steps if n not in latest)
+            self.notify(tr(lang, "Nothing to compare yet: run step {steps} first (enter on it).",
+                           steps=missing), severity="warning")
+            return
+        self.history.mark_done(lesson.id, state.n)
+        self.show_path(keep=state.n)
+        self.app.call_later(self.app.show_runs, [run.id for run in runs])
+        self.notify(tr(lang, "Step {n}: runs {runs} marked on the Runs screen; escape comes back.",
+                       n=state.n, runs=", ".join(f"#{run.id}" for run in runs)), title=tr(lang, "Path"))
 
     def _run_step(self, state: guide.StepState) -> None:
         self.form.set_values(dict(state.step.params))
@@ -313,8 +413,12 @@ class LessonScreen(Screen):
     def _ask(self, lesson: Lesson, state: guide.StepState, then=None) -> None:
         """A prediction's question; the answer is kept, then `then` (the run it settles)."""
         step, lang = state.step, self.app.lang
-        answers = step.answers_zh if lang == "zh" and step.answers_zh else step.answers
-        question = step.question_zh if lang == "zh" and step.question_zh else step.question
+        if state.revealed:  # a prediction is made before its run, never after seeing it
+            self.notify(tr(lang, "Step {n} has run: this prediction is settled (its score is "
+                                 "in the step's text).", n=step.settled_by))
+            return
+        answers = pick(lang, step.answers, step.answers_zh)
+        question = pick(lang, step.question, step.question_zh)
 
         def answered(choice: int | None) -> None:
             if choice is None:
@@ -324,21 +428,28 @@ class LessonScreen(Screen):
             if then is not None:
                 then()
             else:
-                self.notify(f"Noted. Step {step.settled_by} settles it: enter runs it.")
+                self.notify(tr(lang, "Noted. Step {n} settles it: enter runs it.", n=step.settled_by))
 
         self.app.push_screen(ChoiceScreen(question, tuple(answers)), answered)
 
-    def _goto_section(self, heading: str, tries: int = 20) -> None:
-        """Scroll the notes to `heading`, once the tab just shown has been laid out."""
+    def _goto_section(self, heading: str, tries: int = 100) -> None:
+        """Scroll the notes to `heading`, once the lesson's notes are drawn (another
+        lesson's may still be on screen) and the tab just shown has been laid out."""
         scroll = self.query_one("#notes-scroll")
-        if scroll.max_scroll_y == 0 and tries:
-            self.set_timer(0.02, lambda: self._goto_section(heading, tries - 1))
-            return
         notes = self.query_one("#notes", Markdown)
-        for _, title, block_id in notes.table_of_contents or ():
-            if title.strip() == heading.strip():
-                scroll.scroll_to_widget(notes.query_one(f"#{block_id}"), top=True, animate=False)
-                return
+        drawing = self._notes_update is not None and not self._notes_update.is_done
+        # Markdown caches its table of contents when an update ends; an update that began
+        # before (another lesson's notes, moments ago) can leave that lesson's there.
+        notes._table_of_contents = None
+        block_id = None if drawing else section_block(notes.table_of_contents or (), heading,
+                                                      self.app.lang)
+        blocks = notes.query(f"#{block_id}") if block_id else ()
+        laid_out = bool(blocks) and blocks[0].virtual_region.height > 0 and scroll.max_scroll_y > 0
+        if not laid_out:
+            if tries and (drawing or block_id is not None or scroll.max_scroll_y == 0):
+                self.set_timer(0.03, lambda: self._goto_section(heading, tries - 1))
+            return
+        scroll.scroll_to_widget(blocks[0], top=True, animate=False)
 
     @property
     def form(self) -> ParamForm:
@@ -374,7 +485,8 @@ class LessonScreen(Screen):
 
     def action_tab(self, tab: str) -> None:
         if tab == "tab-anatomy" and not self.lesson.architectures:
-            self.notify(f"{self.lesson.title} has no architecture to take apart", severity="warning")
+            self.notify(tr(self.app.lang, "{lesson} has no architecture to take apart",
+                           lesson=self.lesson.title_in(self.app.lang)), severity="warning")
             return
         self.query_one(TabbedContent).active = tab
         if tab == "tab-notes":
@@ -388,9 +500,9 @@ class LessonScreen(Screen):
         if not panel.display:
             if self.focused is not None and panel in self.focused.ancestors_with_self:
                 self.query_one("#lesson-tabs Tabs").focus()
-            key = "ctrl+b" if side == "lessons" else "ctrl+s"
-            self.notify(f"{'Lesson list' if side == 'lessons' else 'Setup form'} hidden; "
-                        f"{key} brings it back")
+            lang = self.app.lang
+            self.notify(tr(lang, "Lesson list hidden; ctrl+b brings it back") if side == "lessons"
+                        else tr(lang, "Setup form hidden; ctrl+s brings it back"))
 
     # -- running ---------------------------------------------------------------------------
     @property
@@ -403,9 +515,14 @@ class LessonScreen(Screen):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        """The footer dims what cannot be done now (None: shown, but disabled)."""
+        """The footer dims what cannot be done now (None: shown, but disabled) and leaves
+        out what the lesson on screen does not have (False: Anatomy on kNN)."""
         if action == "cancel":
             return True if self.running else None
+        if action == "tab" and parameters == ("tab-anatomy",):
+            return bool(self.lesson.architectures)
+        if action == "tab" and parameters == ("tab-exercises",):
+            return bool(self.lesson.exercises)
         return True
 
     @on(Button.Pressed, "#run")
@@ -414,13 +531,19 @@ class LessonScreen(Screen):
 
     def action_run(self, step: int | None = None) -> None:
         """Start a run of the form's values; `step`: it carries out that path experiment."""
+        lang = self.app.lang
         if self.active_run is not None:
-            self.notify(f"{self.active_run[1].title} is still running; escape cancels it",
-                        severity="warning")
+            self.notify(tr(lang, "{lesson} is still running; escape cancels it",
+                           lesson=self.active_run[1].title_in(lang)), severity="warning")
+            return
+        if self.highlighted_lesson().id != self.lesson.id:  # keys ahead of the list's messages
+            self.show_lesson(self.highlighted_lesson())
+            self.notify(tr(lang, "Not started: the form now shows {lesson}; ctrl+r runs it",
+                           lesson=self.lesson.id), severity="warning")
             return
         ready = self.form.validated()
         if ready is None:
-            self.notify("Not started: fix the values marked in the form", severity="error")
+            self.notify(tr(lang, "Not started: fix the values marked in the form"), severity="error")
             return
         out = self.form.out_path()
         taken = [path for path in self.form.planned_paths(ready.settings, step) if path.exists()]
@@ -434,17 +557,17 @@ class LessonScreen(Screen):
             if replace:
                 self._start(ready, out)
             else:
-                self.notify("Not started: name the output in the form's out field",
+                self.notify(tr(lang, "Not started: name the output in the form's out field"),
                             severity="warning")
 
-        self.app.push_screen(ConfirmScreen(replace_question(taken), yes="Replace", no="Keep"),
-                             answered)
+        self.app.push_screen(ConfirmScreen(replace_question(taken, lang), yes=tr(lang, "Replace"),
+                                           no=tr(lang, "Keep")), answered)
 
     def _start(self, ready: Request, out) -> None:
         try:
             panel = self.query_one(RunPanel)
         except NoMatches:  # within a frame of start-up, before the lazy panel is mounted
-            self.notify("Starting up; press r again", severity="warning")
+            self.notify(tr(self.app.lang, "Starting up; press r again"), severity="warning")
             return
         if self.active_run is not None:  # another started while the question was open
             return
@@ -472,22 +595,25 @@ class LessonScreen(Screen):
         post(panel, ended)
 
     def on_run_ended(self, message: RunEnded) -> None:
-        title = self.active_run[1].title if self.active_run else "the run"
+        lang = self.app.lang
+        title = self.active_run[1].title_in(lang) if self.active_run else tr(lang, "the run")
         self.active_run = None
         result = message.result
         if result is not None and result.step is not None:
             self.show_path(keep=result.step)
             held = sum(claim["holds"] for claim in result.claims)
-            self.notify(f"step {result.step}: {held} of {len(result.claims)} claims hold on your run; "
-                        "p shows the path", title="Path")
+            self.notify(tr(lang, "step {n}: {held} of {total} claims hold on your run; p shows the path",
+                           n=result.step, held=held, total=len(result.claims)), title=tr(lang, "Path"))
         for form in self.query(ParamForm):  # a name just taken is now one a run would replace
             form.show_outputs()
         if message.outcome == "done":
-            self.notify(f"{title}: done", title="Run finished")
+            self.notify(tr(lang, "{lesson}: done", lesson=title), title=tr(lang, "Run finished"))
         elif message.outcome == "cancelled":
-            self.notify(f"{title}: cancelled; nothing was saved", severity="warning")
+            self.notify(tr(lang, "{lesson}: cancelled; nothing was saved", lesson=title),
+                        severity="warning")
         else:
-            self.notify(message.error or "failed", title=f"{title} failed", severity="error")
+            self.notify(message.error or tr(lang, "failed"),
+                        title=tr(lang, "{lesson} failed", lesson=title), severity="error")
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
@@ -495,7 +621,8 @@ class LessonScreen(Screen):
             return
         self.stop_run()
         self.query_one("#cancel", Button).disabled = True
-        self.query_one("#run-status", Static).update("cancelling: training stops at the next batch…")
+        self.query_one("#run-status", Static).update(
+            tr(self.app.lang, "cancelling: training stops at the next batch…"))
 
     def stop_run(self) -> None:
         """Called when the app quits: stop the run; the runner then saves nothing."""

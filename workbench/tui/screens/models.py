@@ -3,12 +3,22 @@
 Everything here reads the .h5 files with h5py alone (`store.describe`), as `workbench
 models` and `workbench inspect` do, so the screen opens instantly even before
 TensorFlow has loaded.
+
+Nothing is cut: each model's key number comes right after its name, the list keeps only
+the columns its width holds whole (the dataset, then the date, then the lesson give way:
+the Inspect box says them all), and below `NARROW` columns the Inspect box goes under the
+list, at the screen's full width, where its tables fit.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+from typing import Sequence
 
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderResult
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -16,18 +26,85 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from workbench import generation, store, views
+from workbench.catalogue import tr
 from workbench.errors import BadInput
 from workbench.formatting import error_line
+from workbench.language import DEFAULT as EN
 from workbench.tui.screens.confirm import ConfirmScreen
+
+# Below this many columns the Inspect box goes under the list (the lesson screen's limit).
+NARROW = 140
+
+# One cell per column, from `views.model_row`'s (file, lesson, dataset, saved, key metric).
+CELLS = {"model": 0, "key metric": 4, "lesson": 1, "saved": 3, "dataset": 2}
+# The columns shown, the first set the width holds whole: the less telling ones go first.
+LAYOUTS = (("model", "key metric", "lesson", "saved", "dataset"),
+           ("model", "key metric", "lesson", "saved"),
+           ("model", "key metric", "lesson"),
+           ("model", "key metric"))
+
+
+class ModelsTable(DataTable):
+    """The saved models, one a row, in the columns that fit whole at the table's width."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.rows_shown: list[tuple[str, tuple[str, ...]]] = []  # (path, views.model_row)
+        self.layout_shown: Sequence[str] = ()
+
+    def room(self) -> int:
+        """The cells' width: inside the border, less a vertical scrollbar's, which the
+        list may need once it is longer than its box."""
+        return self.size.width - self.styles.scrollbar_size_vertical
+
+    def layout_for(self, width: int) -> Sequence[str]:
+        def needs(columns: Sequence[str]) -> int:
+            return sum(max([cell_len(name)] + [cell_len(row[CELLS[name]]) for _, row in self.rows_shown])
+                       + 2 * self.cell_padding for name in columns)
+        return next((columns for columns in LAYOUTS if needs(columns) <= width), LAYOUTS[-1])
+
+    def show(self, rows: list[tuple[str, tuple[str, ...]]]) -> None:
+        self.rows_shown = rows
+        self._draw(self.layout_for(self.room()))
+
+    def _draw(self, columns: Sequence[str]) -> None:
+        selected = self.cursor_row
+        self.clear(columns=True)
+        self.layout_shown = columns
+        for name in columns:
+            self.add_column(name, key=name)
+        for path, row in self.rows_shown:
+            self.add_row(*(row[CELLS[name]] for name in columns), key=path)
+        if self.rows_shown:
+            self.move_cursor(row=min(selected, len(self.rows_shown) - 1), animate=False)
+
+    def on_resize(self, event: events.Resize) -> None:
+        columns = self.layout_for(self.room())
+        if columns != self.layout_shown:
+            self._draw(columns)
+
+
+class Inspected:
+    """`workbench inspect`'s view of a model, its path whole on the first line: the full
+    path where the width holds it, else the path inside the models folder."""
+
+    def __init__(self, info: store.ModelInfo, folder: Path) -> None:
+        self.info, self.folder = info, folder
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        info = self.info
+        if cell_len(str(info.path)) > options.max_width:
+            info = dataclasses.replace(info, path=Path(views.shown_path(info.path, self.folder)))
+        yield views.inspect_view(info)
 
 
 class ModelsScreen(Screen):
     BINDINGS = [
-        Binding("escape", "app.switch_mode('lessons')", "Lessons", show=False),
-        Binding("d,delete", "delete", "Delete"),
-        Binding("i", "inspect", "Inspect"),
-        Binding("g", "generate", "Generate"),
-        Binding("f5", "reload", "Reload"),
+        Binding("escape", "app.switch_mode('lessons')", tr(EN, "Lessons"), show=False),
+        Binding("d,delete", "delete", tr(EN, "Delete")),
+        Binding("i", "inspect", tr(EN, "Inspect")),
+        Binding("g", "generate", tr(EN, "Generate")),
+        Binding("f5", "reload", tr(EN, "Reload")),
     ]
 
     def __init__(self) -> None:
@@ -37,17 +114,21 @@ class ModelsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="models-main"):
-            yield DataTable(id="models-table", cursor_type="row", zebra_stripes=True)
+            yield ModelsTable(id="models-table")
             with VerticalScroll(id="model-details"):
                 yield Static("", id="model-info")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for column in views.MODEL_COLUMNS:
-            table.add_column(column, key=column)
-        self.query_one("#models-table").border_title = "Saved models"
-        self.query_one("#model-details").border_title = "Inspect"
+        self._fit(self.app.size.width)
+        self.query_one("#models-table").border_title = tr(self.app.lang, "Saved models")
+        self.query_one("#model-details").border_title = tr(self.app.lang, "Inspect")
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit(event.size.width)
+
+    def _fit(self, width: int) -> None:
+        self.set_class(width < NARROW, "-narrow")
 
     def on_screen_resume(self) -> None:
         # A run may have saved a model since we last looked.
@@ -58,16 +139,14 @@ class ModelsScreen(Screen):
         return store.models_dir(self.app.models_dir)
 
     def action_reload(self) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one(ModelsTable)
         selected = self.selected
-        table.clear()
         self.models = {str(info.path): info for info in store.list_models(self.folder)}
-        for path, info in self.models.items():
-            table.add_row(*views.model_row(info), key=path)
+        table.show([(path, views.model_row(info)) for path, info in self.models.items()])
         if not self.models:
             self.query_one("#model-info", Static).update(
-                f"No saved models in {self.folder} yet.\n\nRun a lesson (l, then r): "
-                "each run keeps its model here.")
+                tr(self.app.lang, "No saved models in {folder} yet.\n\nRun a lesson (l, then r): "
+                   "each run keeps its model here.", folder=self.folder))
             return
         if selected in self.models:
             table.move_cursor(row=table.get_row_index(selected))
@@ -93,26 +172,30 @@ class ModelsScreen(Screen):
         except BadInput as exc:
             self.query_one("#model-info", Static).update(error_line(exc))
             return
-        self.query_one("#model-info", Static).update(views.inspect_view(info))
+        self.query_one("#model-info", Static).update(Inspected(info, self.folder))
 
     def action_delete(self) -> None:
         path = self.selected
         if path is None:
-            self.notify("No model selected", severity="warning")
+            self.notify(tr(self.app.lang, "No model selected"), severity="warning")
             return
 
         pictures = [p.name for p in store.pictures_of(path)]
-        also = f"\nand its pictures: {', '.join(pictures)}" if pictures else ""
+        also = ("\n" + tr(self.app.lang, "and its pictures: {names}", names=", ".join(pictures))
+                if pictures else "")
 
         def answered(yes: bool | None) -> None:
             if not yes:
                 return
             removed = store.delete_model(path)
-            self.notify(f"Deleted {', '.join(p.name for p in removed)}")
+            self.notify(tr(self.app.lang, "Deleted {names}", names=", ".join(p.name for p in removed)))
             self.action_reload()
 
-        self.app.push_screen(ConfirmScreen(f"Delete [b]{Path(path).name}[/b]?\n\n{path}{also}\n\n"
-                                           "The files are removed; this cannot be undone."), answered)
+        lang = self.app.lang
+        self.app.push_screen(ConfirmScreen(tr(lang, "Delete [b]{name}[/b]?", name=Path(path).name)
+                                           + f"\n\n{path}{also}\n\n"
+                                           + tr(lang, "The files are removed; this cannot be undone.")),
+                             answered)
 
     async def action_generate(self) -> None:
         path = self.selected

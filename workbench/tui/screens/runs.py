@@ -2,10 +2,18 @@
 put their numbers side by side (what `workbench runs compare` prints).
 
 It reads the history file alone (SQLite, no TensorFlow), so it opens at once, and reads
-it again whenever it comes back into view: a run in the app or the CLI may have ended."""
+it again whenever it comes back into view: a run in the app or the CLI may have ended.
+Nothing on it is cut: the numbers side by side fold into name-over-values lines where the
+box is narrow, and the curves' legend wraps under the plot."""
 
 from __future__ import annotations
 
+from typing import Sequence
+
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -13,19 +21,65 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from workbench import history, path_views, runs_cli
+from workbench.catalogue import tr
 from workbench.formatting import number
-from workbench.tui.widgets.curves import Curves
-from workbench.tui.widgets.run_panel import curve_box
+from workbench.language import DEFAULT as EN
+from workbench.tui.widgets.curves import Curves, Legend
 
 COLUMNS = ("", "run", "started", "lesson", "step", "outcome", "key result")
 
 
+class SideBySide:
+    """Runs in columns, one a run: the parameters that differ, then the metrics
+    (`workbench runs compare`'s table, which is drawn where it fits whole). In a narrower
+    place each name stays whole on a line of its own, its values under it, right-aligned
+    in the runs' columns: no value is cut and no name is split. Values wider than the
+    whole place make it wider (the box then scrolls sideways)."""
+
+    def __init__(self, runs: Sequence[history.RunRecord], metrics: Sequence[str]) -> None:
+        self.table = path_views.comparison_table(runs, metrics)
+        self.heads = [f"#{run.id}" + (f" step {run.step}" if run.step else "") for run in runs]
+        self.rows = [(name, [number(run.params.get(name, "-")) for run in runs], "cyan")
+                     for name in path_views.differing_params(runs)]
+        self.rows += [(name, [number(run.metrics[name]) if name in run.metrics else "-"
+                              for run in runs], "") for name in metrics]
+        self.columns = [max([cell_len(head)] + [cell_len(values[i]) for _, values, _ in self.rows])
+                        for i, head in enumerate(self.heads)]
+        self.names = max((cell_len(name) for name, _, _ in self.rows), default=0)
+        self.values = sum(self.columns) + 2 * max(len(self.columns) - 1, 0)
+
+    def _table_width(self, console: Console, options: ConsoleOptions) -> int:
+        return Measurement.get(console, options.update_width(10**4), self.table).maximum
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        whole = self.names + 2 + self.values
+        return Measurement(self.values, max(self.values, min(whole, options.max_width)))
+
+    def _line(self, cells: Sequence[str]) -> str:
+        return "  ".join(f"{cell:>{width}}" for cell, width in zip(cells, self.columns))
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        if self._table_width(console, options) <= width:
+            yield self.table
+            return
+        # Where the values' columns start: after the names if both fit, else flush right.
+        start = self.names + 2 if self.names + 2 + self.values <= width else max(0, width - self.values)
+        yield Text(" " * start + self._line(self.heads), style="bold", no_wrap=True)
+        for name, values, style in self.rows:
+            if cell_len(name) + 2 <= start:
+                yield Text(f"{name:<{start}}{self._line(values)}", style=style, no_wrap=True)
+            else:
+                yield Text(name, style=style, overflow="fold")
+                yield Text(" " * start + self._line(values), style=style, no_wrap=True)
+
+
 class RunsScreen(Screen):
     BINDINGS = [
-        Binding("escape", "app.switch_mode('lessons')", "Lessons", show=False),
-        Binding("space", "mark", "Mark"),
-        Binding("c", "clear_marks", "Clear the marks", show=False),
-        Binding("f5", "reload", "Reload"),
+        Binding("escape", "app.switch_mode('lessons')", tr(EN, "Lessons"), show=False),
+        Binding("space", "mark", tr(EN, "Mark")),
+        Binding("c", "clear_marks", tr(EN, "Clear the marks"), show=False),
+        Binding("f5", "reload", tr(EN, "Reload")),
     ]
 
     def __init__(self) -> None:
@@ -38,7 +92,9 @@ class RunsScreen(Screen):
         with Vertical(id="runs-main"):
             yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
             with Horizontal(id="runs-below"):
-                yield curve_box("loss by epoch", Curves(lambda key: True, id="runs-curves"))
+                with Vertical(id="runs-curve-box", classes="curve-box"):
+                    yield Curves(lambda key: True, id="runs-curves")
+                    yield Legend(id="runs-legend")  # wrapped under the plot: every name whole
                 with VerticalScroll(id="runs-compare"):
                     yield Static("", id="runs-numbers")
         yield Footer()
@@ -47,16 +103,18 @@ class RunsScreen(Screen):
         table = self.query_one(DataTable)
         for column in COLUMNS:
             table.add_column(column, key=column or "mark")
-        table.border_title = "Runs · space marks runs to compare"
-        self.query_one("#runs-compare").border_title = "Side by side"
+        lang = self.app.lang
+        table.border_title = tr(lang, "Runs · space marks runs to compare")
+        self.query_one("#runs-curve-box").border_title = tr(lang, "loss by epoch")
+        self.query_one("#runs-compare").border_title = tr(lang, "Side by side")
 
     def on_screen_resume(self) -> None:
         self.action_reload()
 
     def action_reload(self) -> None:
         found = history.Guarded(history.open_history(self.app.models_dir),
-                                lambda reason: self.notify(f"Run history not used: {reason}",
-                                                           severity="warning"))
+                                lambda reason: self.notify(tr(self.app.lang, "Run history not used: {reason}",
+                                                              reason=reason), severity="warning"))
         runs = found.runs(limit=500)
         self.runs = {run.id: run for run in runs}
         self.marked = [run_id for run_id in self.marked if run_id in self.runs]
@@ -74,7 +132,7 @@ class RunsScreen(Screen):
             table.move_cursor(row=min(row or 0, len(runs) - 1))
         else:
             self.query_one("#runs-numbers", Static).update(
-                "No runs yet. Every run, in the app or with workbench run, is kept here.")
+                tr(self.app.lang, "No runs yet. Every run, in the app or with workbench run, is kept here."))
         self._show()
 
     def _cursor_run(self) -> history.RunRecord | None:
@@ -113,4 +171,4 @@ class RunsScreen(Screen):
         curves.replot()
         if shown:
             self.query_one("#runs-numbers", Static).update(
-                path_views.comparison_table(shown, path_views.scalar_metrics(shown)))
+                SideBySide(shown, path_views.scalar_metrics(shown)))

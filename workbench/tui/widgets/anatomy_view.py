@@ -2,8 +2,10 @@
 
 The network is built at the paper's size by `workbench.anatomy`, in a thread, since
 building VGG takes seconds and TensorFlow, and drawn by `workbench.views`: the very table
-`workbench anatomy ARCH` prints, at its natural width, scrolling sideways when the tab is
-narrower. The tab follows the form: it shows the architecture the lesson's parameters name.
+`workbench anatomy ARCH` prints, where the tab holds it whole. Where it does not, the
+big counts are written in units (1.85G for 1,849,688,064), then the type column gives
+way (`fitting_tables`); only a table too wide even then scrolls sideways. No number is cut. The tab follows
+the form: it shows the architecture the lesson's parameters name.
 """
 
 from __future__ import annotations
@@ -11,9 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from rich import box
 from rich.markup import escape
+from rich.measure import Measurement
+from rich.table import Table
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.containers import Horizontal, ScrollableContainer, Vertical
@@ -35,6 +40,42 @@ def architecture_for(lesson: Lesson, values: dict[str, Any]) -> str | None:
     return None
 
 
+def compact_table(result, *, exact: tuple[str, ...] = (), types: bool = True) -> Table:
+    """`views.anatomy_table` with the counts not in `exact` written in units (K, M, G,
+    as the summary above it writes them), and without the type column if not `types`."""
+    from workbench.anatomy import human, shape_text
+
+    def count(column: str, n: int) -> str:
+        return f"{n:,}" if column in exact else human(n)
+
+    numbers = ("output", "params", "MACs", "activations")
+    table = Table(title=f"{result.arch} on {shape_text(result.input_shape)} "
+                        "(K thousand, M million, G billion)",
+                  title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
+    for column in ("layer", "type") if types else ("layer",):
+        table.add_column(column, no_wrap=True)  # a name is never split
+    for column in numbers:
+        table.add_column(column, justify="right", no_wrap=True)
+    for layer in result.layers:
+        table.add_row(layer.name, *([layer.type] if types else []), shape_text(layer.output_shape),
+                      count("params", layer.params), count("MACs", layer.macs),
+                      count("activations", layer.activations))
+    table.add_row("total", *([""] if types else []), "", count("params", result.total_params),
+                  count("MACs", result.total_macs), "", style="bold")
+    return table
+
+
+def fitting_tables(result) -> list:
+    """The anatomy tables, the most exact first: the CLI's; then MACs and activations in
+    units; then without the layer types (the names say most of it: block1_pool, c3);
+    then the parameters in units too. Exact parameter counts are what the notes work out
+    by hand (34,944 = 11 x 11 x 3 x 96 + 96), so they go last."""
+    return [views.anatomy_table(result),
+            compact_table(result, exact=("params",)),
+            compact_table(result, exact=("params",), types=False),
+            compact_table(result, types=False)]
+
+
 class AnatomyView(Vertical):
     """`arch` is the architecture shown; the select mirrors it. The view may be asked to
     follow the form before its children exist (it is made on a lesson's first visit),
@@ -48,6 +89,8 @@ class AnatomyView(Vertical):
         self.active = False  # analyse only while the tab is shown: building is not free
         self.input_shape: tuple[int, int, int] | None = None  # None: the paper's
         self.shown: tuple | None = None  # (architecture, input) whose table is on screen
+        self.anatomy = None  # the shown network's `workbench.anatomy.Anatomy`
+        self.tables: list = []  # its tables, most exact first
         self._ready = False
 
     def compose(self) -> ComposeResult:
@@ -167,10 +210,30 @@ class AnatomyView(Vertical):
         table = self.query_one("#anatomy-table", Static)
         if message.error:
             summary.update(message.error)
+            self.anatomy, self.tables = None, []
             table.update("")
             return
         a = message.anatomy
         described = escape({x.name: x.summary for x in self.lesson.architectures}.get(a.arch, ""))
         summary.update(f"[b]{a.arch}[/b] at {self._size_words()}, random weights (the lesson trains "
                        f"a narrower copy): {described}\n" + escape("\n".join(views.anatomy_summary(a))))
-        table.update(views.anatomy_table(a))
+        self.anatomy, self.tables = a, fitting_tables(a)
+        self._fit_table()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_after_refresh(self._fit_table)
+
+    def _fit_table(self) -> None:
+        """The most exact table the tab holds whole; the last one (scrolling) otherwise."""
+        if not self.tables:
+            return
+        scroll = self.query_one("#anatomy-scroll")
+        # Inside the box, less a vertical scrollbar's width: a long table will have one.
+        room = scroll.size.width - scroll.styles.scrollbar_size_vertical
+        console = self.app.console
+        fits = [t for t in self.tables
+                if Measurement.get(console, console.options.update_width(10**4), t).maximum <= room]
+        chosen = fits[0] if fits else self.tables[-1]
+        table = self.query_one("#anatomy-table", Static)
+        if table.content is not chosen:
+            table.update(chosen)

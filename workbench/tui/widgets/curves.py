@@ -2,21 +2,33 @@
 
 `Curves`: training curves, one series per Keras log key, one point per epoch.
 `ChartView`: a lesson's `Chart` event (gradient norm by depth, say).
-The legend goes in the box's bottom border, each name in its line's colour.
+The legend goes in the box's bottom border, each name in its line's colour; a box that
+holds a `Legend` under the plot gets it there instead, wrapped, so no name is cut.
 """
 
 from __future__ import annotations
 
 from typing import Callable
 
+from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from workbench import charts
 from workbench.events import Chart, EpochEnd
 
 
+class Legend(Static):
+    """Under a plot, in the plot's box: every line's name whole, in its colour, the
+    entries wrapped onto as many lines as the width needs (a border cuts them with …)."""
+
+    def show(self, lines: charts.Lines) -> None:
+        self.update(charts.Legend(lines))
+        self.display = bool(lines)
+
+
 class Plot(PlotextPlot):
-    """A plotext widget that draws `lines()` and writes their legend on its box."""
+    """A plotext widget that draws `lines()` and writes their legend on its box (or in
+    the box's `Legend`, when it has one)."""
 
     def lines(self) -> charts.Lines:
         raise NotImplementedError
@@ -31,7 +43,11 @@ class Plot(PlotextPlot):
         lines = self.lines()
         self.draw(lines)
         if self.parent is not None:
-            self.parent.border_subtitle = charts.legend(lines)
+            legends = list(self.parent.query_children(Legend).results(Legend))
+            if legends:
+                legends[0].show(lines)
+            else:
+                self.parent.border_subtitle = charts.legend(lines)
         self.refresh()
 
 

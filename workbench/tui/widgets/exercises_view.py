@@ -21,6 +21,8 @@ from textual.message import Message
 from textual.widgets import Label, ListItem, ListView, Static
 
 from workbench import exercises, language
+from workbench.catalogue import tr
+from workbench.language import DEFAULT as EN
 from workbench.registry import Lesson
 from workbench.tui.screens.confirm import ConfirmScreen
 
@@ -48,8 +50,8 @@ class ExerciseItem(ListItem):
 
 class ExercisesView(Vertical):
     # Not in the footer (full at 100 columns): the tab says them in its first lines.
-    BINDINGS = [Binding("e", "edit", "Edit the file in $EDITOR", show=False),
-                Binding("c", "check", "Check the exercises", show=False)]
+    BINDINGS = [Binding("e", "edit", tr(EN, "Edit the file in $EDITOR"), show=False),
+                Binding("c", "check", tr(EN, "Check the exercises"), show=False)]
 
     class Checked(Message):
         """The lesson's exercises were checked (or listed): its progress changed."""
@@ -87,15 +89,33 @@ class ExercisesView(Vertical):
     def _show(self, rows) -> None:
         for row in rows:
             self.query_one(f"#exercise-{row.id.split('.', 1)[1]}", ExerciseItem).show(row)
-        passed, total = progress(rows)
-        where = (f"{self.path}" if self.path.exists()
-                 else f"{self.path} does not exist yet: [b]e[/b] or [b]c[/b] writes it (after asking)")
-        self.query_one(".exercises-summary", Static).update(
-            f"[b]{passed}/{total} passed[/b]   {escape(where) if self.path.exists() else where}\n"
-            f"[b]e[/b] edit in {escape(_editor()[0])}   [b]c[/b] check   (saving the file checks again)")
+        self._rows_shown = rows
+        self._summary(rows)
         self._describe()
+        passed, total = progress(rows)
         if self.path.exists():  # a lesson not started shows no progress in the list
             self.post_message(self.Checked(self.lesson.id, passed, total))
+
+    def _summary(self, rows) -> None:
+        passed, total = progress(rows)
+        lang = self.lang
+        where = (escape(str(self.path)) if self.path.exists() else
+                 tr(lang, "{path} does not exist yet: [b]e[/b] or [b]c[/b] writes it (after asking)",
+                    path=escape(str(self.path))))
+        self.query_one(".exercises-summary", Static).update(
+            "[b]" + tr(lang, "{passed}/{total} passed", passed=passed, total=total) + f"[/b]   {where}\n"
+            + tr(lang, "[b]e[/b] edit in {editor}   [b]c[/b] check   (saving the file checks again)",
+                 editor=escape(_editor()[0])))
+
+    @property
+    def lang(self) -> str:
+        return getattr(self.app, "lang", EN)
+
+    def show_language(self) -> None:
+        """Its own words in the app's language (after ctrl+l)."""
+        if self.is_mounted and getattr(self, "_rows_shown", None) is not None:
+            self._summary(self._rows_shown)
+            self._describe()
 
     @on(ListView.Highlighted)
     def _highlighted(self, event: ListView.Highlighted) -> None:
@@ -134,9 +154,12 @@ class ExercisesView(Vertical):
                 self._show(self._rows())
                 then()
 
+        lang = self.lang
         self.app.push_screen(ConfirmScreen(
-            f"Write [b]{escape(str(self.path))}[/b] with the stubs of the {len(self.exercises)} "
-            f"exercises of {escape(self.lesson.title)}?", yes="Write", no="Not now"), answered)
+            tr(lang, "Write [b]{path}[/b] with the stubs of the {count} exercises of {lesson}?",
+               path=escape(str(self.path)), count=len(self.exercises),
+               lesson=escape(self.lesson.title_in(lang))),
+            yes=tr(lang, "Write"), no=tr(lang, "Not now")), answered)
 
     def _edit(self) -> None:
         with self.app.suspend():
@@ -167,7 +190,8 @@ class ExercisesView(Vertical):
         self.app.call_from_thread(self._show, self._rows())
 
     def _checking(self) -> None:
-        self.query_one(".exercises-summary", Static).update(f"checking {escape(str(self.path))}…")
+        self.query_one(".exercises-summary", Static).update(
+            tr(self.lang, "checking {path}…", path=escape(str(self.path))))
 
 
 def _editor() -> list[str]:

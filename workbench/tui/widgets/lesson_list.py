@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Label, ListItem, ListView
 
+from workbench.catalogue import tr
 from workbench.registry import Lesson
 
 
@@ -34,10 +35,13 @@ class LessonList(ListView):
 
     def __init__(self, lessons: tuple[Lesson, ...], *, id: str | None = None) -> None:
         super().__init__(*[LessonItem(i, lesson) for i, lesson in enumerate(lessons, 1)], id=id)
-        self.border_title = "Lessons"
+
+    def on_mount(self) -> None:
+        self.border_title = tr(self.app.lang, "Lessons")
 
     def show_language(self) -> None:
         """Titles in the app's language (after ctrl+l)."""
+        self.border_title = tr(self.app.lang, "Lessons")
         for item in self.query(LessonItem):
             item.show_language()
 

@@ -19,11 +19,15 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, Switch
 
 from workbench import store
+from workbench.catalogue import tr
 from workbench.errors import BadInput
+from workbench.language import DEFAULT as EN
 from workbench.params import SEED, Param
 from workbench.registry import Lesson
 
 
+def lang_of(widget: Widget) -> str:
+    return getattr(widget.app, "lang", EN)
 
 
 class CheckValidator(Validator):
@@ -49,16 +53,29 @@ class FormField(Vertical):
 
     def __init__(self, name: str, allowed: str, help: str, *, id: str) -> None:
         super().__init__(id=id)
+        # English message ids where they are words ("choice"); a parameter's name, its
+        # bounds and the lesson's help line are shown as declared.
         self.texts = (name, allowed, help)
 
     def compose(self) -> ComposeResult:
-        name, allowed, help = self.texts
+        name, allowed, help = self.shown_texts()
         with Horizontal(classes="field-head"):
             yield Label(name, classes="field-name")
             yield Label(allowed, classes="field-allowed")
         yield self.make_control()
         yield Static(help, classes="field-help")
         yield Label("", classes="field-error")
+
+    def shown_texts(self) -> tuple[str, str, str]:
+        name, allowed, help = self.texts
+        lang = lang_of(self)
+        return name, tr(lang, allowed), tr(lang, help) if help else help
+
+    def show_language(self) -> None:
+        _, allowed, help = self.shown_texts()
+        self.query_one(".field-allowed", Label).update(allowed)
+        if self.texts[2]:
+            self.query_one(".field-help", Static).update(help)
 
     def make_control(self) -> Widget:
         raise NotImplementedError
@@ -108,7 +125,7 @@ class ParamField(FormField):
     """A lesson parameter (or the seed): a select, a switch or a text input."""
 
     def __init__(self, param: Param, *, id: str | None = None) -> None:
-        super().__init__(param.name, param.allowed() if not param.choices else param.type_name,
+        super().__init__(param.name, param.allowed() if not param.choices else tr(EN, "choice"),
                          param.help, id=id or f"field-{param.name}")
         self.param = param
         self.default = param.default
@@ -137,7 +154,7 @@ class ParamField(FormField):
 
 class DatasetField(FormField):
     def __init__(self, lesson: Lesson) -> None:
-        super().__init__("dataset", "choice", dataset_help(lesson), id="field-dataset")
+        super().__init__("dataset", tr(EN, "choice"), dataset_help(lesson), id="field-dataset")
         self.lesson = lesson
         self.default = lesson.default_dataset
 
@@ -150,19 +167,24 @@ class OutField(FormField):
     """The first model's file name in the models folder; blank: the lesson's own name."""
 
     def __init__(self) -> None:
-        super().__init__("out", "file name", "", id="field-out")
+        super().__init__("out", tr(EN, "file name"), "", id="field-out")
 
     def make_control(self) -> Widget:
-        return text_input("", store.model_file_name, id="out", placeholder="the lesson's own name")
+        return text_input("", store.model_file_name, id="out",
+                          placeholder=tr(lang_of(self), "the lesson's own name"))
 
     def check(self, raw: str) -> str | None:
         return store.model_file_name(raw)
 
 
 def dataset_help(lesson: Lesson) -> str:
+    """An English message id (shown through the catalogue)."""
     if lesson.datasets == ("text",):
-        return "text: the corpus parameter names the file (pydoc is built in)"
-    return "digits is embedded; the others need the network or Keras' cache"
+        return tr(EN, "text: the corpus parameter names the file (pydoc is built in)")
+    return tr(EN, "digits is embedded; the others need the network or Keras' cache")
+
+
+SECTIONS = (tr(EN, "Parameters"), tr(EN, "Data and seed"), tr(EN, "Output"))
 
 
 class ParamForm(VerticalScroll):
@@ -186,19 +208,32 @@ class ParamForm(VerticalScroll):
         self.lesson = lesson
 
     def compose(self) -> ComposeResult:
-        yield Label("Parameters", classes="form-section")
+        lang = lang_of(self)
+        yield Label(tr(lang, SECTIONS[0]), classes="form-section", id="section-params")
         for param in self.lesson.params:
             yield ParamField(param)
-        yield Label("Data and seed", classes="form-section")
+        yield Label(tr(lang, SECTIONS[1]), classes="form-section", id="section-data")
         yield DatasetField(self.lesson)
         yield ParamField(SEED, id="field-seed")
-        yield Label("Output", classes="form-section")
+        yield Label(tr(lang, SECTIONS[2]), classes="form-section", id="section-output")
         # Named before the run, editable, and never replaced without a question (the screen
         # asks): a run's files are the learner's work.
         yield OutField()
         yield Label("", id="form-error")
 
     def on_mount(self) -> None:
+        self.show_outputs()
+
+    def show_language(self) -> None:
+        """Its own words in the app's language (after ctrl+l); names and values stay."""
+        if not self.is_mounted or not self.query(FormField):
+            return
+        lang = lang_of(self)
+        for label_id, text in zip(("section-params", "section-data", "section-output"), SECTIONS):
+            self.query_one(f"#{label_id}", Label).update(tr(lang, text))
+        for field in self.query(FormField):
+            field.show_language()
+        self.query_one("#out", Input).placeholder = tr(lang, "the lesson's own name")
         self.show_outputs()
 
     # -- reading ----------------------------------------------------------------------
@@ -247,9 +282,10 @@ class ParamForm(VerticalScroll):
             out.placeholder = paths[0].name
         names = ", ".join(p.name for p in paths)
         taken = [p.name for p in paths if p.exists()]
-        text = f"writes {names} in {self.models_folder}/" if paths else ""
+        lang = lang_of(self)
+        text = tr(lang, "writes {names} in {folder}/", names=names, folder=self.models_folder) if paths else ""
         if taken:
-            text += f"; a run replaces {', '.join(taken)} (it asks first)"
+            text += tr(lang, "; a run replaces {names} (it asks first)", names=", ".join(taken))
         self.query_one("#field-out .field-help", Static).update(text)
 
     def validated(self):
@@ -260,7 +296,7 @@ class ParamForm(VerticalScroll):
         checked = {f.param.name: f.checked() for f in [*self.fields, self.field("seed")]}
         out_ok, _ = self.query_one(OutField).checked()
         if not (out_ok and all(ok for ok, _ in checked.values())):  # every error shows
-            self.show_form_error("fix the marked values first")
+            self.show_form_error(tr(lang_of(self), "fix the marked values first"))
             return None
         values = {name: value for name, (_, value) in checked.items()}
         seed = values.pop("seed")

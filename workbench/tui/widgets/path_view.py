@@ -1,12 +1,17 @@
 """The Path tab: a lesson's guided path, its steps with done marks, the current step
 highlighted and the highlighted step in full below (drawn by `workbench.path_views`, as
-`workbench path` prints it). `enter` performs a step, `n`/`p` move to the next/previous;
-what performing means (run, ask, open the notes) is the screen's, told by `Perform`."""
+`workbench path` prints it). `enter` performs a step, `n`/`p` move to the next/previous,
+PageUp/PageDown scroll the step's text; what performing means (run, ask, open the notes)
+is the screen's, told by `Perform`. The hint above the steps names the keys that work
+where the focus is (`show_hint`), so it never promises a key that does something else."""
 
 from __future__ import annotations
 
 from typing import Sequence
 
+from rich.cells import cell_len
+from rich.table import Table
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,29 +20,63 @@ from textual.message import Message
 from textual.widgets import Label, ListItem, ListView, Static
 
 from workbench import guide, path_views
+from workbench.catalogue import tr
 from workbench.guide import StepState
-from workbench.language import pick
+from workbench.language import DEFAULT as EN
+
+# Where the focus is, for the hint: the steps, the step's text, the lesson list, elsewhere.
+FOCUS_PLACES = ("steps", "detail", "lessons", "elsewhere")
+
+
+def hanging(line: Text, title: str) -> Table:
+    """`✓ 3 experiment  ` then the title, which wraps under itself, not under the mark."""
+    head = line[:len(line) - len(title)] if title and line.plain.endswith(title) else line
+    rest = line[len(head):]
+    grid = Table.grid(expand=True)
+    grid.add_column(width=cell_len(head.plain), no_wrap=True)
+    grid.add_column(ratio=1, overflow="fold")
+    grid.add_row(head, rest)
+    return grid
 
 
 class StepItem(ListItem):
     def __init__(self, state: StepState, lang: str, current: bool) -> None:
         super().__init__()
         self.state = state
-        self._line = path_views.step_line(state, lang, current=current)
+        self.lang, self.current = lang, current
+
+    @property
+    def line(self) -> Text:
+        return path_views.step_line(self.state, self.lang, current=self.current)
+
+    def _renderable(self) -> Table:
+        return hanging(self.line, guide.title_of(self.state.step, self.lang))
 
     def compose(self) -> ComposeResult:
-        yield Label(self._line, classes="path-step")
+        yield Label(self._renderable(), classes="path-step")
 
     def show(self, state: StepState, lang: str, current: bool) -> None:
-        self.state = state
-        self._line = path_views.step_line(state, lang, current=current)
+        self.state, self.lang, self.current = state, lang, current
         if self.is_mounted:
-            self.query_one(Label).update(self._line)
+            self.query_one(Label).update(self._renderable())
+
+
+class StepList(ListView):
+    """The steps; PageUp/PageDown scroll the highlighted step's text below, so its claims
+    are read without leaving the step (every step fits: the list itself never scrolls)."""
+
+    BINDINGS = [Binding("pagedown", "detail('page_down')", tr(EN, "Scroll the step's text"),
+                        show=False),
+                Binding("pageup", "detail('page_up')", tr(EN, "Scroll the step's text"), show=False)]
+
+    def action_detail(self, how: str) -> None:
+        scroll = self.parent.query_one(".path-detail-scroll", VerticalScroll)
+        getattr(scroll, f"action_{how}")()
 
 
 class PathView(Vertical):
-    BINDINGS = [Binding("n", "move(1)", "Next step", show=False),
-                Binding("p", "move(-1)", "Previous step", show=False)]
+    BINDINGS = [Binding("n", "move(1)", tr(EN, "Next step"), show=False),
+                Binding("p", "move(-1)", tr(EN, "Previous step"), show=False)]
 
     class Perform(Message):
         """The learner pressed enter on a step."""
@@ -52,10 +91,13 @@ class PathView(Vertical):
         self.compared: dict[int, list] = {}
         self.lang = "en"
         self.lesson_id = ""  # for the commands a step's text suggests
+        self.focus_place = "lessons"  # where the focus is, for the hint
+        self._shown: int | None = None  # the step whose text is below
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="path-summary")
-        yield ListView(classes="path-steps")
+        yield StepList(classes="path-steps")
+        # Focusable (tab reaches it): a long step's claims are read with the arrows too.
         with VerticalScroll(classes="path-detail-scroll"):
             yield Static("", classes="path-detail")
 
@@ -63,17 +105,19 @@ class PathView(Vertical):
     def steps_list(self) -> ListView:
         return self.query_one(".path-steps", ListView)
 
+    @property
+    def detail_scroll(self) -> VerticalScroll:
+        return self.query_one(".path-detail-scroll", VerticalScroll)
+
     def show(self, lesson_id: str, states: Sequence[StepState], lang: str,
              compared: dict[int, list], keep: int | None = None) -> None:
         """Draw the path; the highlight stays on step `keep`, else goes to the current step."""
+        if lesson_id != self.lesson_id:
+            self._shown = None
         self.states, self.lang, self.compared = list(states), lang, compared
         self.lesson_id = lesson_id
         now = guide.current(self.states)
-        done = sum(s.done for s in self.states)
-        self.query_one(".path-summary", Static).update(pick(
-            lang, f"[b]{done}/{len(self.states)}[/b] steps done · [b]enter[/b] does the step · "
-                  f"[b]n[/b]/[b]p[/b] next/previous",
-            f"已完成 [b]{done}/{len(self.states)}[/b] 步 · [b]enter[/b] 执行 · [b]n[/b]/[b]p[/b] 下一步/上一步"))
+        self.show_hint()
         steps = self.steps_list
         items = list(steps.query(StepItem))
         same = [item.state.step for item in items] == [s.step for s in self.states]
@@ -87,13 +131,37 @@ class PathView(Vertical):
         steps.index = max(0, min(target, len(self.states)) - 1)
         self._detail(self.states[steps.index] if self.states else None)
 
+    def show_hint(self, place: str | None = None) -> None:
+        """The line above the steps: progress, then the keys that work where the focus is."""
+        self.focus_place = place or self.focus_place
+        done, total, lang = sum(s.done for s in self.states), len(self.states), self.lang
+        keys = {
+            "steps": tr(lang, "[b]enter[/b] does the step · [b]n[/b]/[b]p[/b] next/previous · "
+                              "[b]pgdn[/b]/[b]pgup[/b] its text"),
+            "detail": tr(lang, "[b]↑[/b]/[b]↓[/b] scroll the step's text · [b]n[/b]/[b]p[/b] "
+                               "next/previous step · [b]shift+tab[/b] back to the steps"),
+            "lessons": tr(lang, "[b]enter[/b] goes into the path · [b]↑[/b]/[b]↓[/b] another "
+                                "lesson · [b]n[/b] the notes"),
+            "elsewhere": tr(lang, "[b]p[/b] goes into the path · [b]l[/b] the lesson list"),
+        }[self.focus_place]
+        head = tr(lang, "{done}/{total} steps done", done=done, total=total)
+        self.query_one(".path-summary", Static).update(f"[b]{head}[/b] · {keys}")
+
+    @property
+    def hint(self) -> str:
+        """The hint as shown, in plain text (for tests and screen readers)."""
+        return str(self.query_one(".path-summary", Static).render())
+
     def _detail(self, state: StepState | None) -> None:
         detail = self.query_one(".path-detail", Static)
         if state is None:
-            detail.update(pick(self.lang, "This lesson has no guided path.", "本课没有学习路径。"))
+            detail.update(tr(self.lang, "This lesson has no guided path."))
             return
         detail.update(path_views.step_detail(state, self.lang, self.lesson_id,
                                              compared=self.compared.get(state.n, ())))
+        if state.n != self._shown:  # another step opens at its top; the same one stays put
+            self._shown = state.n
+            self.detail_scroll.scroll_home(animate=False, immediate=True)
 
     @property
     def highlighted(self) -> StepState | None:
