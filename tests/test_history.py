@@ -7,6 +7,7 @@ import multiprocessing
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -267,3 +268,28 @@ def test_a_history_from_a_newer_workbench_is_warned_about_and_left_as_it_was(mod
         assert db.execute("PRAGMA user_version").fetchone()[0] == 7
         assert db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 0
         assert db.execute("SELECT lesson, step, answer FROM answers").fetchall() == [("knn", 1, 0)]
+
+
+def _record_one_run(folder: str, start, k: int) -> None:
+    start.wait()
+    record = history.History(Path(folder) / history.FILE_NAME)
+    record.finish(record.begin("knn", {"k": k}), "done", metrics={})
+
+
+def test_runs_that_create_the_history_at_the_same_moment_are_all_recorded(tmp_path):
+    """Four processes open a new folder's history at once: one creates the tables, the
+    others wait for its lock and find them (before, all but one lost their run to
+    'table runs already exists')."""
+    context = multiprocessing.get_context("fork")
+    for trial in range(3):
+        folder = tmp_path / str(trial)
+        start = context.Barrier(4)
+        workers = [context.Process(target=_record_one_run, args=(str(folder), start, k))
+                   for k in range(4)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(60)
+        assert [w.exitcode for w in workers] == [0] * 4
+        runs = history.strict(folder).runs()
+        assert sorted(r.params["k"] for r in runs) == [0, 1, 2, 3]

@@ -160,8 +160,16 @@ class History:
         if version > SCHEMA_VERSION:
             raise HistoryError(f"{self.path} was written by a newer workbench (schema {version}, "
                                f"this one reads up to {SCHEMA_VERSION})")
-        if version < SCHEMA_VERSION:
+        if version == SCHEMA_VERSION:
+            return
+        try:
             db.execute("PRAGMA journal_mode=WAL")  # kept by the file from then on
+        except sqlite3.OperationalError:
+            pass  # another process holds the file this moment, setting it up: it sets WAL
+        # Two runs starting on a new folder at once: one migrates, the other waits for its
+        # write lock (the busy timeout), then finds the schema already there.
+        db.execute("BEGIN IMMEDIATE")
+        version = db.execute("PRAGMA user_version").fetchone()[0]
         for target, script in enumerate(MIGRATIONS[version:], start=version + 1):
             for statement in filter(str.strip, script.split(";")):
                 db.execute(statement)

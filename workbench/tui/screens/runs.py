@@ -169,6 +169,9 @@ class RunsScreen(Screen):
         curves = self.query_one("#runs-curves", Curves)
         curves.series = runs_cli.curves(shown, "loss")
         curves.replot()
+        # Runs that train nothing per epoch (kNN, backprop's graphs) have no curve to draw:
+        # their numbers take the whole width rather than sit beside an empty plot.
+        self.query_one("#runs-curve-box").display = bool(curves.series) or not shown
         if shown:
             self.query_one("#runs-numbers", Static).update(
                 SideBySide(shown, path_views.scalar_metrics(shown)))
