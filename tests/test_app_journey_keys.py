@@ -15,7 +15,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from textual import events
 from textual.binding import Binding
-from textual.widgets import Button, Footer, Markdown, Static, TabbedContent
+from textual.widgets import Button, Markdown, Static, TabbedContent
 from textual.widgets._markdown import MarkdownHeader
 
 from workbench import guide, history, registry

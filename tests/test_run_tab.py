@@ -12,7 +12,7 @@ from rich.console import Console
 from textual.widgets import Collapsible, Label, Static
 
 from tests.test_app import make_app, run_to_end, set_value
-from workbench import events, registry, views
+from workbench import registry, views
 from workbench.catalogue import tr
 from workbench.progress import EpochCount
 from workbench.tui.widgets.run_panel import Drawing, RunPanel

@@ -306,15 +306,20 @@ def settled_by(steps: Sequence[Step], n: int) -> list[tuple[int, Predict]]:
             if isinstance(s, Predict) and s.settled_by == n]
 
 
+def scored(steps: Sequence[Step], n: int, answer: int | None, metrics: Mapping[str, Any],
+           lang: str = "en") -> Scored:
+    """Prediction step `n` scored on the metrics of a run of the experiment settling it."""
+    prediction = steps[n - 1]
+    claim = steps[prediction.settled_by - 1].claims[prediction.shown_by]
+    return Scored(n, answer, prediction.correct, claim.check(metrics, lang))
+
+
 def score(lesson, n: int, metrics: Mapping[str, Any], answers: Mapping[int, int],
           lang: str = "en") -> list[Scored]:
     """Every prediction that experiment step `n` settles, scored on a run's `metrics`
     against the learner's `answers` (step number -> chosen index)."""
     steps = steps_of(lesson)
-    experiment_step = steps[n - 1]
-    return [Scored(i, answers.get(i), p.correct,
-                   experiment_step.claims[p.shown_by].check(metrics, lang))
-            for i, p in settled_by(steps, n)]
+    return [scored(steps, i, answers.get(i), metrics, lang) for i, _ in settled_by(steps, n)]
 
 
 @dataclass
@@ -325,10 +330,10 @@ class StepState:
     step: Step
     done: bool
     answer: int | None = None  # a prediction's chosen answer
-    revealed: bool = False  # a prediction whose experiment has run
+    revealed: bool = False  # a prediction whose experiment has run (then `scored`)
     verdicts: list[Verdict] = field(default_factory=list)  # an experiment's latest run
     run_id: int | None = None
-    evidence: Verdict | None = None  # a prediction: the settling run's claim that shows it
+    scored: Scored | None = None  # a prediction, scored on the latest settling run
     # An experiment not yet run whose predictions are still open: its claims would give
     # the answers away, so they are shown once these steps are answered.
     unanswered: tuple[int, ...] = ()
@@ -357,8 +362,7 @@ def progress(lesson, history, lang: str = "en", *, exercises_passed: bool | None
             settling = latest.get(step.settled_by)
             state.revealed = settling is not None
             if settling is not None:
-                claim = steps[step.settled_by - 1].claims[step.shown_by]
-                state.evidence = claim.check(settling.metrics, lang)
+                state.scored = scored(steps, n, state.answer, settling.metrics, lang)
         elif isinstance(step, Compare):  # done once looked at, with every run there to compare
             state.done = n in marks.done and all(s in latest for s in step.steps)
         elif isinstance(step, Exercise):

@@ -31,7 +31,7 @@ def parse_answer(text: str, steps) -> tuple[int, int]:
     step = _step(steps, n, "--answer")
     if not isinstance(step, Predict):
         raise BadInput(f"step {n} is {guide.a_kind(step)} step; --answer takes a predict step")
-    letters = "abcd"[:len(step.answers)]
+    letters = guide.LETTERS[:len(step.answers)]
     choice = letter.strip().lower()
     if len(choice) != 1 or choice not in letters:
         raise BadInput(f"step {n} has answers {', '.join(letters)}; got {letter.strip()!r}")

@@ -81,9 +81,8 @@ def answer_text(step: Predict, state: StepState, lang: str, lesson_id: str) -> l
                  "bold" if chosen else "")
         flag = "  ← " + tr(lang, "your answer") if chosen else ""
         lines.append(Text(f"  {LETTERS[i]}) {answer}{flag}", style=style))
-    if state.revealed and state.evidence is not None:
-        scored = guide.Scored(state.n, state.answer, step.correct, state.evidence)
-        lines += [score_line(scored, lang), Text(pick(lang, step.reason, step.reason_zh))]
+    if state.scored is not None:
+        lines += [score_line(state.scored, lang), Text(pick(lang, step.reason, step.reason_zh))]
     elif state.answer is None:
         letters = LETTERS[:len(answers)]
         lines.append(Text(tr(lang, "Answer before the run: enter in the app, or workbench path "

@@ -116,6 +116,12 @@ class NameValues:
                        else Padding(Text(value, style=self.style), (0, 0, 0, self.indent)))
 
 
+def natural_width(console: Console, renderable, options: ConsoleOptions | None = None) -> int:
+    """How wide `renderable` is drawn when nothing limits it: wrapped nowhere."""
+    unlimited = (options or console.options).update_width(10**4)
+    return Measurement.get(console, unlimited, renderable).maximum
+
+
 class Fitting:
     """The first of `choices` that fits the width unwrapped; the last one otherwise."""
 
@@ -124,7 +130,7 @@ class Fitting:
 
     def _pick(self, console: Console, options: ConsoleOptions):
         for choice in self.choices[:-1]:
-            if Measurement.get(console, options.update(width=10**4), choice).maximum <= options.max_width:
+            if natural_width(console, choice, options) <= options.max_width:
                 return choice
         return self.choices[-1]
 

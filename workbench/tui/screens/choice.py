@@ -10,9 +10,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from workbench.catalogue import tr
+from workbench.guide import LETTERS
 from workbench.language import DEFAULT as EN
 
-LETTERS = "abcd"
 
 
 class ChoiceScreen(ModalScreen[int | None]):

@@ -20,7 +20,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from workbench import history, path_views, runs_cli
+from workbench import history, path_views, runs_cli, views
 from workbench.catalogue import tr
 from workbench.formatting import number
 from workbench.language import DEFAULT as EN
@@ -49,7 +49,7 @@ class SideBySide:
         self.values = sum(self.columns) + 2 * max(len(self.columns) - 1, 0)
 
     def _table_width(self, console: Console, options: ConsoleOptions) -> int:
-        return Measurement.get(console, options.update_width(10**4), self.table).maximum
+        return views.natural_width(console, self.table, options)
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         whole = self.names + 2 + self.values

@@ -15,7 +15,6 @@ from typing import Any
 
 from rich import box
 from rich.markup import escape
-from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 from textual import events, work
@@ -230,9 +229,7 @@ class AnatomyView(Vertical):
         scroll = self.query_one("#anatomy-scroll")
         # Inside the box, less a vertical scrollbar's width: a long table will have one.
         room = scroll.size.width - scroll.styles.scrollbar_size_vertical
-        console = self.app.console
-        fits = [t for t in self.tables
-                if Measurement.get(console, console.options.update_width(10**4), t).maximum <= room]
+        fits = [t for t in self.tables if views.natural_width(self.app.console, t) <= room]
         chosen = fits[0] if fits else self.tables[-1]
         table = self.query_one("#anatomy-table", Static)
         if table.content is not chosen:
