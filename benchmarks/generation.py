@@ -14,7 +14,7 @@ from benchmarks.common import Row, median_seconds
 
 
 def measure(quick: bool) -> list[Row]:
-    from workbench.quiet import import_tensorflow
+    from workbench.running.quiet import import_tensorflow
 
     import_tensorflow()
     from lessons.lstm import LESSON

@@ -22,7 +22,7 @@ TWO_LOOP_ROWS = {True: 4, False: 20}
 
 def measure(quick: bool, n_train: int = N_TRAIN, n_test: int = N_TEST,
             image_shape: tuple[int, ...] = IMAGE_SHAPE) -> list[Row]:
-    from workbench.quiet import import_tensorflow
+    from workbench.running.quiet import import_tensorflow
 
     import_tensorflow()
     from sklearn.neighbors import KNeighborsClassifier

@@ -29,7 +29,7 @@ class _FakeTerminal(io.StringIO):
 
 
 def measure(quick: bool) -> list[Row]:
-    from workbench.quiet import import_tensorflow
+    from workbench.running.quiet import import_tensorflow
 
     import_tensorflow()
     import keras
@@ -38,8 +38,8 @@ def measure(quick: bool) -> list[Row]:
     from lessons.linear.losses import LOSSES
     from lessons.linear.model import build_linear
     from lessons.common import make_optimizer
-    from workbench.context import RunContext
-    from workbench.progress import ConsoleView
+    from workbench.running.context import RunContext
+    from workbench.cli.progress import ConsoleView
 
     p = LESSON.settings()
     view = ConsoleView(stream=_FakeTerminal())

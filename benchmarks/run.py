@@ -23,7 +23,7 @@ CASES = {"generation": generation, "knn": knn, "overhead": overhead, "startup": 
 def machine() -> str:
     import os
 
-    from workbench import devices
+    from workbench.running import devices
 
     return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; run device: {devices.run_device()}"
 

@@ -20,7 +20,7 @@ def model_rows(name: str, model, x: np.ndarray, y: np.ndarray, batch_size: int, 
 
     Timed after a warm-up call that traces the step, so only steady-state steps count.
     """
-    from workbench.pipeline import batches
+    from workbench.running.pipeline import batches
 
     steps = 6 if quick else 20
     n = min(len(x), steps * batch_size)
@@ -42,7 +42,7 @@ def model_rows(name: str, model, x: np.ndarray, y: np.ndarray, batch_size: int, 
 
 def lstm_rows(quick: bool) -> list[Row]:
     """The lstm lesson's model, optimizer and windows as the lesson builds them."""
-    from workbench.quiet import import_tensorflow
+    from workbench.running.quiet import import_tensorflow
 
     import_tensorflow()
     import keras
@@ -64,7 +64,7 @@ def lstm_rows(quick: bool) -> list[Row]:
 def cnn_rows(quick: bool) -> list[Row]:
     """Every CNN the cnn lesson trains, at its preset width and input size, compiled as
     the lesson compiles it (GoogLeNet with its auxiliary heads), on digit-shaped images."""
-    from workbench.quiet import import_tensorflow
+    from workbench.running.quiet import import_tensorflow
 
     import_tensorflow()
     from lessons.cnn import LESSON

@@ -14,7 +14,7 @@ BUDGET_S = 60.0
 def measure(quick: bool) -> list[Row]:
     import workbench
     from lessons.training.experiments import EXPERIMENTS
-    from workbench.quiet import import_tensorflow
+    from workbench.running.quiet import import_tensorflow
 
     import_tensorflow()
     rows = []

@@ -13,7 +13,7 @@ import textwrap
 import numpy as np
 
 from lessons.common import relative_error
-from workbench.exercises import Failed
+from workbench.authoring import Failed
 
 
 def array(value, what: str) -> np.ndarray:

@@ -62,13 +62,20 @@ def split_accuracies(model, ctx, batch_size: int = 256, preprocess=None,
     Not `model.evaluate`: under a MirroredStrategy, Keras 3.15's evaluate fails when the
     last batch does not split evenly across the replicas (359 validation digits on two
     replicas: "AddN ... [180,8,8,1] != [179,8,8,1]"), where predict gathers them fine."""
+    def accuracy(x, y) -> float:
+        return accuracy_of(y, model.predict(ctx.batches(x, y, batch_size, preprocess=preprocess,
+                                                        preprocessed_bytes=preprocessed_bytes(x)),
+                                            verbose=0))
+
+    return {f"{split}_accuracy": accuracy(x, y) for split, x, y in ctx.images.splits()}
+
+
+def accuracy_of(labels, scores) -> float:
+    """The share of rows of `scores` (class scores or probabilities) whose largest entry is
+    the label: Keras' sparse categorical accuracy, averaged in float64 (346/360 is
+    0.9611..., not float32's 0.96111113)."""
     import keras
     import numpy as np
 
-    def accuracy(x, y) -> float:
-        scores = model.predict(ctx.batches(x, y, batch_size, preprocess=preprocess,
-                                           preprocessed_bytes=preprocessed_bytes(x)), verbose=0)
-        hits = keras.ops.convert_to_numpy(keras.metrics.sparse_categorical_accuracy(y, scores))
-        return float(np.mean(hits, dtype="float64"))  # 346/360 = 0.9611..., not float32's 0.96111113
-
-    return {f"{split}_accuracy": accuracy(x, y) for split, x, y in ctx.images.splits()}
+    hits = keras.ops.convert_to_numpy(keras.metrics.sparse_categorical_accuracy(labels, scores))
+    return float(np.mean(hits, dtype="float64"))

@@ -17,6 +17,11 @@ os.environ["WORKBENCH_CONFIG_DIR"] = tempfile.mkdtemp(prefix="workbench-config-"
 # No TensorBoard logs but where a test asks for them (tests/test_history.py): runs that
 # fit dozens of times (transfer learning) would each open dozens of log writers.
 os.environ["WORKBENCH_TENSORBOARD"] = "0"
+# This distribution's own lessons only: a lesson pack installed beside it (the README's
+# examples/lesson_pack, say) must not change what the suite collects or how it ends.
+# Tests of plug-ins name the packs they install (tests/test_plugins.py).
+OWN_DISTRIBUTION = "keras-workbench"
+os.environ["WORKBENCH_PACKS"] = OWN_DISTRIBUTION
 # An empty exercises workspace: a learner's ./exercises must not change what tests see.
 os.environ["WORKBENCH_WORKSPACE"] = tempfile.mkdtemp(prefix="workbench-exercises-")
 
@@ -47,7 +52,7 @@ def kept_files(folder: Path) -> list[Path]:
 
 def recorded_outcomes(folder: Path) -> list[tuple[str, str, str | None]]:
     """(lesson, outcome, message) of each run in the folder's history, oldest first."""
-    from workbench import history
+    from workbench.results import history
 
     return [(r.lesson, r.outcome, r.message) for r in reversed(history.strict(folder).runs())]
 

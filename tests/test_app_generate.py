@@ -13,7 +13,7 @@ from textual import events
 from textual.widgets import Button, Input, Label
 
 from workbench.errors import BadInput
-from workbench.generation import OPTIONS
+from workbench.running.generation import OPTIONS
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.messages import GenerationEnded
 from workbench.tui.screens.generate import GenerateScreen

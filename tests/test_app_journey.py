@@ -10,8 +10,9 @@ import pytest
 from textual.widgets import Static, TabbedContent
 
 from tests.test_app_path import make_app, path, settle, text_of
-from workbench import guide, registry
-from workbench.guide import Compare, Exercise, Experiment, Predict, Read
+from workbench import registry
+from workbench.course import guide
+from workbench.course.guide import Compare, ExerciseStep, Experiment, Predict, Read
 from workbench.tui.screens.choice import ChoiceScreen
 from workbench.tui.screens.runs import RunsScreen
 from workbench.tui.widgets.run_panel import RunPanel
@@ -44,7 +45,7 @@ async def test_a_chinese_learner_walks_the_whole_knn_path_at_100x30(models_dir, 
         assert app.focused is path(app).steps_list
 
         for n, step in enumerate(steps, start=1):
-            if isinstance(step, Exercise):
+            if isinstance(step, ExerciseStep):
                 continue
             path(app).focus_steps()
             path(app).steps_list.index = n - 1
@@ -87,7 +88,7 @@ async def test_a_chinese_learner_walks_the_whole_knn_path_at_100x30(models_dir, 
         await pilot.pause(0.2)
         states = path(app).states
         assert [s.n for s in states if not s.done] == [n for n, s in enumerate(steps, 1)
-                                                        if isinstance(s, Exercise)]
+                                                        if isinstance(s, ExerciseStep)]
         # A prediction's step, read again afterwards, keeps its score, in Chinese.
         first = min(answers)
         path(app).steps_list.index = first - 1

@@ -18,10 +18,11 @@ from textual.binding import Binding
 from textual.widgets import Button, Markdown, Static, TabbedContent
 from textual.widgets._markdown import MarkdownHeader
 
-from workbench import guide, history, registry
-from workbench.catalogue import tr
-from workbench.formatting import app_wording
-from workbench.language import pick
+from workbench import registry
+from workbench.course import guide
+from workbench.drawing.numbers import app_wording
+from workbench.i18n.catalogue import tr
+from workbench.results import history
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.screens.choice import ChoiceScreen
 from workbench.tui.screens.confirm import ConfirmScreen
@@ -253,9 +254,9 @@ async def test_every_read_step_opens_the_notes_at_its_heading(models_dir, monkey
         for lesson_id, n in READS:
             lesson = registry.get(lesson_id)
             step = guide.steps_of(lesson)[n - 1]
-            section = pick(lang, step.section, step.section_zh)  # as the notes write it
+            section = lesson.section_in(lang, step.section)  # as the notes write it
             # The heading as written, found in the notes' source: its place among them.
-            raw = source_headings(lesson.notes_in(lang))
+            raw = source_headings(lesson.notes_zh if lang == "zh" else lesson.notes)  # as written
             assert section in raw, (lesson_id, n, section)
             place = raw.index(section)
             # Through another lesson on the way, without a pause: its notes are still being
@@ -291,7 +292,7 @@ async def test_every_read_step_opens_the_notes_at_its_heading(models_dir, monkey
             # The heading on top reads as the step names it: code spans without backticks.
             shown = plain_heading(str(target._content.plain if hasattr(target, "_content")
                                       else target.render()))
-            wanted = plain_heading(app_wording(pick(lang, step.section, step.section_zh), markdown=True))
+            wanted = plain_heading(app_wording(lesson.section_in(lang, step.section), markdown=True))
             assert shown == wanted, (shown, wanted)
 
 

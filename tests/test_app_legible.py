@@ -4,7 +4,7 @@ What is checked is what the terminal shows (`screen_text`) and what a widget dra
 own width: every number whole, every metric name and file name on one line, and nothing
 past the right edge that would need a sideways scroll. The models and runs are real ones,
 made once for the module; the numbers expected are the runs' own, written by
-`workbench.formatting.number`, never typed into the test.
+`workbench.drawing.numbers.number`, never typed into the test.
 """
 
 from __future__ import annotations
@@ -18,8 +18,12 @@ from textual.widgets import DataTable, Select, Static
 
 import workbench
 from tests.test_app import make_app, open_anatomy, screen_text, until
-from workbench import charts, history, path_views, runs_cli, store, views
-from workbench.formatting import metric_rows, number
+from workbench.drawing import charts
+from workbench.drawing import guided_path
+from workbench.drawing import tables
+from workbench.drawing.numbers import metric_rows, number
+from workbench.results import history
+from workbench.results import store
 
 SMALL, LARGE = (100, 30), (160, 48)
 LONG_NAME = "linear-lr-0.05-svm-compared-with-softmax.h5"
@@ -106,7 +110,7 @@ async def test_the_inspected_model_reads_whole_names_and_numbers(folder, size):
             # The file's name on one line (the whole path where the box holds it).
             assert any(whole_word(info.path.name, line) for line in lines), (size, lines[:3])
             # Each metric: its name whole on a line, its value whole beside it.
-            single, _ = views.metric_groups(info.metadata["metrics"])
+            single, _ = tables.metric_groups(info.metadata["metrics"])
             for name, value in metric_rows(single):
                 if not value:  # an empty list (no gradient-check kinks) shows nothing
                     continue
@@ -145,9 +149,9 @@ async def test_two_marked_runs_side_by_side_every_value_whole(folder, size):
         lines = drawn(numbers)
         assert max(len(line) for line in lines) <= numbers.content_size.width
         rows = [(name, [number(run.params.get(name, "-")) for run in marked])
-                for name in path_views.differing_params(marked)]
+                for name in guided_path.differing_params(marked)]
         rows += [(name, [number(run.metrics[name]) if name in run.metrics else "-" for run in marked])
-                 for name in path_views.scalar_metrics(marked)]
+                 for name in guided_path.scalar_metrics(marked)]
         assert any(name == "learning_rate" for name, _ in rows)
         for name, values in rows:
             # The name whole, and its values, whole and in the runs' order, beside or under it
@@ -163,7 +167,7 @@ async def test_the_legend_names_every_curve_whole_under_the_plot(folder, size):
     async with app.run_test(size=size) as pilot:
         marked = await mark_two_runs(app, pilot)
         curves = app.screen.query_one("#runs-curves")
-        labels = list(runs_cli.curves(marked, "loss"))
+        labels = list(history.curves(marked, "loss"))
         assert labels == list(curves.series) and len(labels) >= 4
         legend = app.screen.query_one("#runs-legend", Static)
         assert legend.region.bottom <= app.screen.query_one("#runs-curve-box").region.bottom
@@ -189,7 +193,7 @@ def test_a_legend_packs_whole_entries_and_wraps_only_one_wider_than_the_place():
 # -- the Anatomy tab --------------------------------------------------------------------
 
 async def test_vgg16s_anatomy_is_whole_at_160x48_beside_the_rail_and_the_form(models_dir):
-    from workbench.anatomy import human
+    from workbench.results.anatomy import human
 
     app = make_app(models_dir)
     async with app.run_test(size=LARGE) as pilot:
@@ -218,4 +222,4 @@ async def test_vgg16s_anatomy_is_whole_at_160x48_beside_the_rail_and_the_form(mo
         await pilot.press("ctrl+s")
         await until(pilot, lambda: table.content is view.tables[0], 30, "the exact table")
         assert scroll.max_scroll_x == 0 and table.region.right <= scroll.region.right
-        assert drawn(table) == text_of(views.anatomy_table(result), table.content_size.width)
+        assert drawn(table) == text_of(tables.anatomy_table(result), table.content_size.width)

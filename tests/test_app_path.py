@@ -8,7 +8,8 @@ import time
 import pytest
 from textual.widgets import DataTable, Static, TabbedContent
 
-from workbench import guide, registry
+from workbench import registry
+from workbench.course import guide
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.screens.choice import ChoiceScreen
 from workbench.tui.widgets.path_view import PathView
@@ -161,7 +162,7 @@ async def test_read_predict_run_then_quit_and_come_back_to_the_same_place(models
 
 @pytest.mark.parametrize("size", [(100, 30), (160, 48)])
 async def test_the_runs_screen_overlays_the_marked_runs_curves(models_dir, size):
-    from workbench import history
+    from workbench.results import history
     from workbench.tui.widgets.curves import Curves
 
     record = history.History(models_dir / history.FILE_NAME)

@@ -11,7 +11,9 @@ import pytest
 import workbench
 from conftest import refused_before_any_work
 from lessons.backprop import graph, scalar
-from workbench import events, registry, store
+from workbench import registry
+from workbench.results import store
+from workbench.running import events
 
 
 def run(models_dir, **settings):

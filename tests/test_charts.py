@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from workbench import charts, sheets
-from workbench.events import Chart
+from workbench.drawing import charts
+from workbench.drawing import sheets
+from workbench.running.events import Chart
 
 CHART = Chart("gradient norm by depth", "convolution", [1, 2, 3, 4],
               {"plain": [300.0, 30.0, 3.0, 0.3], "residual": [5.0, 4.0, 3.0, 2.0]}, log_y=True)

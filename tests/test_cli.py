@@ -18,7 +18,7 @@ from workbench import registry
 
 def test_help_and_list_do_not_import_tensorflow():
     code = ("import sys, contextlib, io\n"
-            "from workbench.cli import main\n"
+            "from workbench.cli.main import main\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n"
             "    assert main(['list']) == 0\n"
             "    assert main(['show', 'knn']) == 0\n"
@@ -142,7 +142,7 @@ def test_ctrl_c_mid_run_exits_130_and_keeps_the_old_model(tmp_path):
 
 def test_an_interrupt_swallowed_by_library_code_still_cancels_the_run(request):
     from workbench.errors import Cancelled
-    from workbench.interrupts import interrupt_cancels
+    from workbench.running.interrupts import interrupt_cancels
 
     cancel = threading.Event()
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal

@@ -13,10 +13,11 @@ from lessons.cnn import ARCHITECTURES, figures
 from lessons.cnn.presets import PRESETS
 from lessons.cnn.googlenet import googlenet, inference_model
 from tests.conftest import kept_files, one_line_error, run_cli
-from workbench import anatomy, store
+from workbench.course.notes_figures import is_fresh
 from workbench.errors import BadInput
-from workbench.events import Picture
-from workbench.notes_figures import is_fresh
+from workbench.results import anatomy
+from workbench.results import store
+from workbench.running.events import Picture
 
 
 def conv_params(filters, size, channels):

@@ -13,7 +13,9 @@ import numpy as np
 import pytest
 
 from conftest import one_line_error, run_cli
-from workbench import exercise_child, exercises, registry
+from workbench import registry
+from workbench.course import exercise_child
+from workbench.course import exercises
 
 IDS = [f"{lesson}.{e.name}" for lesson, e in exercises.catalogue()]
 
@@ -417,7 +419,8 @@ def solved(tmp_path_factory) -> Path:
 
 
 def test_knn_and_linear_run_with_the_learners_functions(solved, tmp_path):
-    from workbench import events, runner
+    from workbench.running import events
+    from workbench.running import runner
 
     request = runner.prepare("knn", {"folds": 0}, None, 0)
     functions = exercises.mine_functions("knn", request.settings.mine_uses(), solved)
@@ -453,7 +456,7 @@ def test_mine_refuses_until_the_exercises_pass(tmp_path):
 
 def test_generate_with_the_learners_lstm_step_and_sample(solved, tmp_path):
     import workbench
-    from workbench import generation
+    from workbench.running import generation
     from workbench.errors import BadInput
 
     result = workbench.run("lstm", models_dir=str(tmp_path), max_chars=3000, epochs=1, units=16, layers=2)

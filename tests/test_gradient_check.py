@@ -5,8 +5,8 @@ pass made wrong on purpose, and models trained on the digits as the lesson train
 import numpy as np
 import pytest
 
-from workbench.data import load_images
-from workbench.quiet import import_tensorflow
+from workbench.running.data import load_images
+from workbench.running.quiet import import_tensorflow
 
 tf = import_tensorflow()
 import keras  # noqa: E402

@@ -14,8 +14,8 @@ from PIL import Image
 
 import workbench
 from tests.conftest import kept_files, one_line_error, recorded_outcomes, run_cli
-from workbench import history
-from workbench.events import EpochEnd, Log
+from workbench.results import history
+from workbench.running.events import EpochEnd, Log
 
 
 def test_a_run_is_recorded_with_what_it_was_and_what_it_gave(models_dir):
@@ -29,7 +29,7 @@ def test_a_run_is_recorded_with_what_it_was_and_what_it_gave(models_dir):
     assert run.started <= run.finished and run.step is None and run.claims == []
     # One row per epoch, as the model file keeps them: the same numbers.
     assert [row["epoch"] for row in run.history] == [1, 2, 3]
-    from workbench import store
+    from workbench.results import store
 
     saved = store.describe(result.model_path).metadata["history"]
     assert [row["loss"] for row in run.history] == pytest.approx([row["loss"] for row in saved])
@@ -192,7 +192,7 @@ def test_tensorboard_logs_can_be_turned_off(models_dir, monkeypatch):
     workbench.run("linear", epochs=1)
     assert not (models_dir / "tensorboard").exists()
     assert len(history.strict(models_dir).runs()) == 2
-    from workbench.cli import build_parser
+    from workbench.cli.main import build_parser
 
     assert build_parser().parse_args(["run", "linear", "--no-tensorboard"]).tensorboard is False
     assert build_parser().parse_args(["run", "linear"]).tensorboard is None  # the environment decides

@@ -16,10 +16,11 @@ import json
 
 import pytest
 
-from workbench import guide, registry
-from workbench.cli import main
-from workbench.guide import Compare, Exercise, Experiment, Predict
-from workbench.guide import LETTERS
+from workbench import registry
+from workbench.cli.main import main
+from workbench.course import guide
+from workbench.course.guide import Compare, ExerciseStep, Experiment, Predict
+from workbench.course.guide import LETTERS
 
 FAST = ("knn", "linear", "backprop", "training", "cnn", "lstm")
 SLOW = ("resnet", "transfer")  # tens of seconds an experiment on two cores
@@ -133,7 +134,7 @@ def walk(lesson_id: str, capsys, monkeypatch, tmp_path) -> None:
     listed = json.loads(cli(capsys, "path", lesson_id, "--json"))
     undone = [s["n"] for s in listed["steps"] if not s["done"]]
     expected_undone = [n for n, step in enumerate(steps, start=1)
-                       if isinstance(step, Exercise)
+                       if isinstance(step, ExerciseStep)
                        or (isinstance(step, Experiment) and n not in ran)
                        or (isinstance(step, Compare) and not all(s in ran for s in step.steps))]
     assert undone == expected_undone

@@ -9,10 +9,10 @@ import workbench
 from lessons.knn import distances
 from lessons.knn import KnnSettings
 from lessons.knn.lesson import cross_validate, timing_rows, vote
-from workbench import events
-from workbench.data import load_images
 from workbench.errors import BadInput
-from workbench.quiet import import_tensorflow
+from workbench.running import events
+from workbench.running.data import load_images
+from workbench.running.quiet import import_tensorflow
 from tests.conftest import kept_files, recorded_outcomes
 
 import_tensorflow()

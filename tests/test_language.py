@@ -13,8 +13,12 @@ from rich.console import Console
 from rich.markdown import Markdown
 
 from conftest import one_line_error, run_cli
-from workbench import events, language, notes_figures, preferences, registry
-from workbench.progress import ConsoleView
+from workbench import registry
+from workbench.cli.progress import ConsoleView
+from workbench.course import notes_figures
+from workbench.i18n import language
+from workbench.running import events
+from workbench.tui import preferences
 
 LESSONS = sorted(p.parent for p in Path(registry.__file__).parents[1].joinpath("lessons").glob("*/notes.md"))
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -107,10 +111,16 @@ def test_numbers_and_english_terms_in_chinese_text_are_never_cut_by_wrapping():
                 assert re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", lines), (lesson.id, width, number)
 
 
-def test_log_lines_are_shown_in_the_learners_language():
-    line = events.Log("test accuracy 0.9833", zh="测试准确率0.9833")
+def test_log_lines_are_shown_in_the_learners_language(tmp_path):
+    from tests.test_guide import write_catalogue
+    from workbench.i18n.catalogue import Catalogue
+
+    write_catalogue(tmp_path / "zh" / "LC_MESSAGES" / "messages.po",
+                    {"test accuracy {accuracy:.4f}": "测试准确率{accuracy:.4f}"})
+    line = events.Log.worded(Catalogue(tmp_path).everywhere("test accuracy {accuracy:.4f}",
+                                                            accuracy=0.98331))
     assert line.in_language("en") == "test accuracy 0.9833"
-    assert line.in_language("zh") == "测试准确率 0.9833"
+    assert line.in_language("zh") == "测试准确率 0.9833"  # spaced: the number is a word of its own
     assert events.Log("only English").in_language("zh") == "only English"
     stream = io.StringIO()
     ConsoleView(stream=stream, lang="zh")(line)
@@ -137,4 +147,4 @@ def test_preferences_survive_a_corrupt_file(tmp_path, monkeypatch):
     assert preferences.load() == {}
     preferences.remember(lang="zh")
     assert preferences.load() == {"lang": "zh"}
-    assert not list(tmp_path.glob("*.tmp"))
+    assert [p.name for p in tmp_path.iterdir()] == ["preferences.json"]  # no temporary file left

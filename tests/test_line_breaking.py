@@ -4,7 +4,6 @@ CLI's Rich output and the app's Textual widgets alike; English is wrapped as bef
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import re
 from collections import Counter
@@ -22,7 +21,13 @@ from textual.content import Content
 from textual.geometry import Region
 from textual.widgets import Markdown as MarkdownWidget
 
-from workbench import catalogue, exercises, guide, language, line_breaking, registry
+from workbench import registry
+from workbench.i18n import catalogue
+
+
+
+from workbench.i18n import language
+from workbench.i18n import line_breaking
 
 WIDTHS = range(30, 101)
 CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
@@ -42,30 +47,13 @@ def installed(monkeypatch):
     assert rich.text.divide_line is textual.content.divide_line is line_breaking.divide_line, "not installed"
 
 
-def _chinese_fields(obj):
-    """Every `..._zh` text of a step, its claims and its exercises' declarations."""
-    for field in dataclasses.fields(obj):
-        value = getattr(obj, field.name)
-        if field.name.endswith("_zh") and value:
-            yield from (value if isinstance(value, tuple) else (value,))
-        for item in (value if isinstance(value, tuple) else (value,)):
-            if dataclasses.is_dataclass(item) and not isinstance(item, type):
-                yield from _chinese_fields(item)
-
-
 def chinese_texts() -> list[str]:
-    """The catalogue's messages; each lesson's title, path steps, claims and exercises: in
-    Chinese, spaced as shown."""
+    """The engine's catalogue and every lesson's (titles, path steps, claims, exercises,
+    log lines): in Chinese, spaced as shown."""
     # (A fragment that goes after another text, "；运行会替换…", is measured from its words.)
-    texts = [language.spaced(text.lstrip(CLOSERS)) for text in catalogue.translations("zh").values()]
-    for lesson in registry.lessons():
-        found = [lesson.title_zh]
-        for step in guide.steps_of(lesson):
-            found += _chinese_fields(step)
-        for exercise in exercises.lesson_exercises(lesson.id):
-            found += _chinese_fields(exercise)
-        texts += [language.pick("zh", "", text) for text in found if text]
-    return texts
+    catalogues = [catalogue.ENGINE] + [lesson.texts for lesson in registry.lessons()]
+    return [language.spaced(text.lstrip(CLOSERS)) for texts in catalogues
+            for text in texts.translations("zh").values()]
 
 
 def chinese_notes() -> list[str]:

@@ -8,10 +8,10 @@ from PIL import Image
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
-import workbench
-from workbench.data import load_images
 from workbench.errors import BadInput
-from workbench.quiet import import_tensorflow
+from workbench.running.data import load_images
+from workbench.running.quiet import import_tensorflow
+import workbench
 
 import_tensorflow()
 import keras  # noqa: E402
@@ -134,13 +134,13 @@ def test_saved_model_reloads_with_its_training_configuration(default_runs):
     data = load_images("digits")
     accuracy = np.mean(np.argmax(model.predict(data.x_test, verbose=0), 1) == data.y_test)
     assert accuracy == pytest.approx(result.metrics["test_accuracy"])
-    info = workbench.store.describe(result.model_path)
+    info = workbench.results.store.describe(result.model_path)
     assert info.metadata["variant"] == "svm" and len(info.metadata["history"]) == 50
     assert {"loss", "accuracy", "val_loss", "val_accuracy", "reg_loss"} <= set(info.metadata["history"][0])
 
 
 def test_templates_png_is_the_weights_of_each_class_enlarged_and_labelled(default_runs):
-    from workbench.sheets import layout
+    from workbench.drawing.sheets import layout
 
     result = default_runs["softmax"]
     png = np.asarray(Image.open(result.model_path.replace(".h5", "-templates.png")))
@@ -188,7 +188,7 @@ def test_bad_parameters_are_refused(params, message):
 
 
 def test_a_models_pictures_are_replaced_with_it_and_deleted_with_it(models_dir):
-    from workbench import store
+    from workbench.results import store
 
     first = workbench.run("linear", epochs=1, save_templates=True)
     png = models_dir / "linear-softmax-templates.png"

@@ -10,7 +10,7 @@ import workbench
 from lessons.lstm import corpus
 from tests.conftest import one_line_error, run_cli
 from workbench.errors import BadInput
-from workbench.quiet import import_tensorflow
+from workbench.running.quiet import import_tensorflow
 
 tf = import_tensorflow()
 import keras  # noqa: E402
@@ -71,7 +71,7 @@ def test_tiny_run_reports_loss_perplexity_bits_and_gradient_norm(tiny_lstm):
     assert m["final_val_bits_per_char"] == pytest.approx(m["final_val_loss"] / math.log(2))
     assert m["final_loss"] < m["uniform_loss"] == pytest.approx(math.log(m["vocabulary_size"]))
     assert m["final_grad_norm"] > 0
-    info = workbench.store.describe(tiny_lstm.model_path)
+    info = workbench.results.store.describe(tiny_lstm.model_path)
     assert info.metadata["vocabulary"] == corpus.load("pydoc", 20000).vocabulary
     assert tiny_lstm.model_path.endswith("lstm.h5")
 
@@ -79,7 +79,7 @@ def test_tiny_run_reports_loss_perplexity_bits_and_gradient_norm(tiny_lstm):
 @pytest.fixture(scope="module")
 def sampler(tiny_lstm):
     model = keras.models.load_model(tiny_lstm.model_path)  # plain Keras, as a user would
-    vocabulary = workbench.store.describe(tiny_lstm.model_path).metadata["vocabulary"]
+    vocabulary = workbench.results.store.describe(tiny_lstm.model_path).metadata["vocabulary"]
     return model, Sampler(model, vocabulary)
 
 

@@ -6,9 +6,11 @@ import dataclasses
 
 import pytest
 
-import workbench
-from workbench import registry, runner, store
+from workbench import registry
 from workbench.errors import BadInput
+from workbench.results import store
+from workbench.running import runner
+import workbench
 from tests.conftest import kept_files
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from workbench import guide, registry
+from workbench import registry
+from workbench.course import guide
 
 LESSONS = ("knn", "linear", "backprop", "training", "cnn", "resnet", "transfer", "lstm")
 

@@ -22,8 +22,10 @@ import re
 import pytest
 from markdown_it import MarkdownIt
 
-from workbench import guide, registry
-from workbench.guide import Experiment, Predict, Read
+from workbench import registry
+from workbench.course import guide
+from workbench.course.guide import Experiment, Predict, Read
+from workbench.course.wording import in_language
 
 LESSONS = ("knn", "linear", "backprop", "training", "cnn", "resnet", "transfer", "lstm")
 LANGS = ("en", "zh")
@@ -140,7 +142,7 @@ def sections(markdown: str) -> dict[str, str]:
 
 
 def _in_lang(step, name: str, lang: str):
-    return getattr(step, name) if lang == "en" else getattr(step, f"{name}_zh")
+    return getattr(in_language(step, lang), name)
 
 
 def _numbers(text: str) -> set[str]:
@@ -194,7 +196,7 @@ def _pairs(lesson_id: str, lang: str):
             continue
         for r, read in enumerate(steps[: p - 1], start=1):
             if isinstance(read, Read):
-                heading = _in_lang(read, "section", lang)
+                heading = lesson.section_in(lang, read.section)
                 yield f"step {r} reads {heading!r}, step {p} asks", notes[heading], predict
         settling = steps[predict.settled_by - 1]
         assert isinstance(settling, Experiment)

@@ -9,8 +9,8 @@ import pytest
 
 import workbench
 from tests.conftest import one_line_error, run_cli
-from workbench import events
 from workbench.errors import BadInput
+from workbench.running import events
 
 
 def test_devices_report_names_what_tensorflow_sees():
@@ -45,7 +45,7 @@ def test_mixed_precision_on_cpu_runs_bfloat16_says_so_and_matches_float32(tmp_pa
     assert policies["scores"] == "float32"  # the scores, and so the loss, stay in float32
     assert layer_policies(plain.model_path)["subtract_mean_image"] == "float32"
     assert abs(mixed.metrics["test_accuracy"] - plain.metrics["test_accuracy"]) <= 0.02
-    assert workbench.store.describe(mixed.model_path).metadata["precision"] == "mixed_bfloat16"
+    assert workbench.results.store.describe(mixed.model_path).metadata["precision"] == "mixed_bfloat16"
     import keras
 
     assert keras.config.dtype_policy().name == "float32"  # the policy does not leak past the run
@@ -61,7 +61,7 @@ for mode in ("none", "mirrored"):
     r = workbench.run("linear", epochs=8, distribute=mode, out=FOLDER + f"/{mode}.h5")
     out[mode] = {"device": r.device, "test_accuracy": r.metrics["test_accuracy"],
                  "final_loss": r.metrics["final_loss"],
-                 "replicas": workbench.store.describe(r.model_path).metadata["replicas"]}
+                 "replicas": workbench.results.store.describe(r.model_path).metadata["replicas"]}
 print(json.dumps(out))
 """
 
@@ -83,7 +83,7 @@ def test_mirrored_with_one_device_says_what_it_did(tmp_path):
     result = workbench.run("linear", epochs=2, distribute="mirrored", on_event=seen.append,
                            models_dir=str(tmp_path))
     assert any("needs two or more devices" in e.text for e in seen if isinstance(e, events.Log))
-    assert workbench.store.describe(result.model_path).metadata["replicas"] == 1
+    assert workbench.results.store.describe(result.model_path).metadata["replicas"] == 1
 
 
 def test_options_on_a_lesson_that_does_not_train_are_noted(tmp_path):

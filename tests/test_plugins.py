@@ -8,8 +8,10 @@ whose entry_points.txt names the lesson. The pack is the template in examples/.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -17,7 +19,7 @@ import h5py
 import pytest
 from textual.widgets import ListView, Markdown
 
-from tests.conftest import one_line_error, run_cli
+from tests.conftest import OWN_DISTRIBUTION, one_line_error, run_cli
 from workbench import registry
 
 PACK = Path(__file__).resolve().parents[1] / "examples" / "lesson_pack"
@@ -33,6 +35,18 @@ def install(folder: Path, name: str, entry_points: dict[str, str], package: Path
     lines = "".join(f"{key} = {value}\n" for key, value in entry_points.items())
     (info / "entry_points.txt").write_text(f"[workbench.lessons]\n{lines}")
     return folder
+
+
+def packs(site: Path) -> str:
+    """WORKBENCH_PACKS for this distribution and the packs installed in `site`."""
+    names = [re.search(r"^Name: (.+)$", (info / "METADATA").read_text(), re.M).group(1)
+             for info in sorted(site.glob("*.dist-info"))]
+    return ",".join([OWN_DISTRIBUTION, *names])
+
+
+def env_for(site: Path) -> dict[str, str]:
+    """A child's environment that finds and loads the packs installed in `site`."""
+    return {"PYTHONPATH": str(site), "WORKBENCH_PACKS": packs(site)}
 
 
 @pytest.fixture
@@ -51,6 +65,7 @@ def on_path(monkeypatch):
     """Add a folder to this process's sys.path and rediscover; undone after the test."""
     def add(folder: Path) -> None:
         monkeypatch.syspath_prepend(str(folder))
+        monkeypatch.setenv("WORKBENCH_PACKS", packs(folder))
         registry.refresh()
 
     yield add
@@ -60,7 +75,7 @@ def on_path(monkeypatch):
 
 
 def test_the_example_pack_lists_shows_and_runs_end_to_end(hello_pack, tmp_path):
-    env = {"PYTHONPATH": str(hello_pack)}
+    env = env_for(hello_pack)
     listed = run_cli("list", "--json", env=env)
     assert listed.returncode == 0 and listed.stderr == ""
     ids = [lesson["id"] for lesson in json.loads(listed.stdout)["lessons"]]
@@ -108,7 +123,7 @@ async def test_the_example_pack_appears_in_the_apps_sidebar(hello_pack, on_path,
 def test_a_broken_plug_in_is_reported_in_one_line_and_skipped(tmp_path):
     site = install(tmp_path / "site", "broken-pack", {"missing": "no_such_module:LESSON",
                                                       "notalesson": "json:dumps"})
-    env = {"PYTHONPATH": str(site)}
+    env = env_for(site)
     listed = run_cli("list", "--json", env=env)
     assert listed.returncode == 0
     warnings = listed.stderr.splitlines()
@@ -133,3 +148,24 @@ def test_an_entry_point_must_carry_its_lessons_id(tmp_path, on_path):
         "lesson plug-in 'knn2' (lessons.linear:LESSON) skipped: ValueError: the entry point is "
         "named 'knn2' but the lesson's id is 'linear'"]
     assert [lesson.id for lesson in registry.lessons()].count("linear") == 1
+
+
+def test_the_example_pack_passes_its_own_tests_with_the_conformance_kit(hello_pack):
+    # As the pack's author runs them: its tests, its own pytest configuration, installed.
+    tests = shutil.copytree(PACK / "tests", hello_pack / "tests")
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           "-c", str(PACK / "pyproject.toml"), "--rootdir", str(hello_pack), str(tests)],
+                          capture_output=True, text=True, cwd=hello_pack, timeout=300,
+                          env={**os.environ, **env_for(hello_pack)})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "2 passed" in proc.stdout
+
+
+def test_the_kit_fails_a_pack_whose_path_reads_a_heading_its_notes_lack(hello_pack, on_path):
+    from workbench import conformance
+
+    path = hello_pack / "hello_lesson" / "path.py"
+    path.write_text(path.read_text().replace('section="Two-layer network"', 'section="Nowhere"'))
+    on_path(hello_pack)
+    found = conformance.problems("hello")
+    assert found == ["step 1 reads 'Nowhere', which is not a heading of notes.md"], found

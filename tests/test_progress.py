@@ -2,8 +2,8 @@
 
 import io
 
-from workbench import events
-from workbench.progress import ConsoleView
+from workbench.cli.progress import ConsoleView
+from workbench.running import events
 
 
 def test_quick_epoch_lines_all_print_in_order_before_what_follows():

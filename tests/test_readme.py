@@ -23,7 +23,7 @@ def test_quick_start_is_two_commands_and_ci_runs_the_test_one():
 
 
 def test_every_cli_command_is_documented():
-    from workbench.cli import COMMANDS
+    from workbench.cli.main import COMMANDS
 
     text = (ROOT / "README.md").read_text()
     for name in COMMANDS:

@@ -15,8 +15,9 @@ from lessons.resnet.diagnostics import conv_layers
 from lessons.resnet.lesson import copy_shared_weights, step_schedule
 from lessons.resnet.networks import cifar_resnet, imagenet_resnet
 from tests.conftest import one_line_error, run_cli
-from workbench import anatomy, store
-from workbench.notes_figures import is_fresh
+from workbench.course.notes_figures import is_fresh
+from workbench.results import anatomy
+from workbench.results import store
 
 
 def zero_residual_branch(model, block_name: str, closing_bn: str) -> None:

@@ -12,9 +12,10 @@ from rich.console import Console
 from textual.widgets import Collapsible, Label, Static
 
 from tests.test_app import make_app, run_to_end, set_value
-from workbench import registry, views
-from workbench.catalogue import tr
-from workbench.progress import EpochCount
+from workbench import registry
+from workbench.cli.progress import EpochCount
+from workbench.drawing import tables
+from workbench.i18n.catalogue import tr
 from workbench.tui.widgets.run_panel import Drawing, RunPanel
 
 
@@ -43,7 +44,7 @@ def text_of(widget: Static) -> str:
 
 def meaning(lesson_id: str, name: str, metrics: dict, lang: str = "en") -> str:
     (found,) = [m for n, m in registry.get(lesson_id).highlights if n == name]
-    return views.meaning_of(found, metrics, lang)
+    return tables.meaning_of(found, metrics, lang)
 
 
 # -- explanations follow the numbers ------------------------------------------------------
@@ -98,14 +99,14 @@ def test_every_explanation_has_chinese_and_the_key_results_heading_too():
                 # A number at every threshold's two sides is more than this: any value
                 # worded in English is worded in Chinese too.
                 metrics = {n: 0.5 for n, _ in lesson.highlights} | {"best_optimizer": "adam"}
-                assert CJK.search(views.meaning_of(found, metrics, "zh")), (lesson.id, name)
-    view = shown(views.highlights_view(registry.get("knn").highlights,
+                assert CJK.search(tables.meaning_of(found, metrics, "zh")), (lesson.id, name)
+    view = shown(tables.highlights_view(registry.get("knn").highlights,
                                        {"test_accuracy": 0.98, "train_accuracy": 1.0}, "zh"), 60)
     assert tr("zh", "key results") in view and "test_accuracy" in view
 
 
 def test_a_fixed_text_still_works_for_an_outside_lesson():
-    view = shown(views.highlights_view((("score", "what it scores"),), {"score": 0.5}), 60)
+    view = shown(tables.highlights_view((("score", "what it scores"),), {"score": 0.5}), 60)
     assert "score" in view and "0.5" in view and "what it scores" in view
 
 
@@ -115,7 +116,7 @@ def test_a_fixed_text_still_works_for_an_outside_lesson():
 def test_metric_names_never_split_and_values_stay_whole(width):
     metrics = {"constant_init_train_accuracy": 0.09647, "std 0.01": [0.13, 1, 2, 3, 4, 5, 6, 1e-8],
                "k": 5}
-    lines = shown(views.metrics_list(metrics), width).splitlines()
+    lines = shown(tables.metrics_list(metrics), width).splitlines()
     for name in ("constant_init_train_accuracy", "k"):
         assert any(name in line for line in lines), (width, name)
     assert any(line.rstrip().endswith(" 0.09647") for line in lines)
@@ -124,7 +125,7 @@ def test_metric_names_never_split_and_values_stay_whole(width):
 
 def test_a_wide_place_gets_the_clis_table():
     metrics = {"test_accuracy": 0.98, "k": 5}
-    assert shown(views.metrics_list(metrics), 100) == shown(views.metrics_table(metrics), 100)
+    assert shown(tables.metrics_list(metrics), 100) == shown(tables.metrics_table(metrics), 100)
 
 
 # -- the progress count -------------------------------------------------------------------

@@ -5,10 +5,10 @@ import h5py
 import numpy as np
 import pytest
 
-import workbench  # noqa: F401  (registers the lessons' Keras classes)
-from workbench import store
 from workbench.errors import BadInput
-from workbench.quiet import import_tensorflow
+from workbench.results import store
+from workbench.running.quiet import import_tensorflow
+import workbench  # noqa: F401  (registers the lessons' Keras classes)
 
 import_tensorflow()
 import keras  # noqa: E402

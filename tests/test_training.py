@@ -10,7 +10,9 @@ import pytest
 
 import workbench
 from conftest import refused_before_any_work, run_cli
-from workbench import events, registry, store
+from workbench import registry
+from workbench.results import store
+from workbench.running import events
 
 
 def run(models_dir, **settings):
@@ -141,7 +143,7 @@ def test_regularisation_lowers_the_validation_loss_and_dropout_is_inverted(tmp_p
 
 def test_preprocessing_statistics_match_numpy_and_come_from_the_training_split(tmp_path):
     from lessons.training.preprocessing import EPSILON
-    from workbench.data import load_images
+    from workbench.running.data import load_images
 
     result, seen = run(tmp_path, experiment="preprocessing", epochs=2)
     m = result.metrics
@@ -175,7 +177,7 @@ def test_statistics_from_all_images_is_flagged_as_a_leak(tmp_path):
     logs = [e.text for e in seen if isinstance(e, events.Log)]
     assert any(line.startswith("warning: the statistics were computed with the validation and test")
                for line in logs)
-    from workbench.data import load_images
+    from workbench.running.data import load_images
 
     d = load_images("digits")
     flat = [x.reshape(len(x), -1).astype("float64") for x in (d.x_train, d.x_val, d.x_test)]

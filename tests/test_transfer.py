@@ -11,7 +11,9 @@ import pytest
 import workbench
 from conftest import one_line_error, refused_before_any_work, run_cli
 from lessons.transfer import modes, tasks
-from workbench import events, registry, store
+from workbench import registry
+from workbench.results import store
+from workbench.running import events
 
 SMALL = dict(shots=(2, 10), compare_at=10, repeats=1, pretrain_epochs=3, epochs=8,
              finetune_epochs=2)
@@ -78,7 +80,7 @@ def test_the_curve_and_the_saved_classifier(small_run):
 
 
 def _digits_test():
-    from workbench.data import load_images
+    from workbench.running.data import load_images
 
     data = load_images("digits")
     return data.x_test, data.y_test
@@ -151,7 +153,7 @@ def test_the_fashion_step_offline_says_which_files_go_where(tmp_path):
 
 
 def _fashion_cached() -> bool:
-    from workbench.data import keras_cache_dir
+    from workbench.running.data import keras_cache_dir
 
     return (Path(keras_cache_dir()) / "fashion-mnist" / "t10k-labels-idx1-ubyte.gz").exists()
 

@@ -20,8 +20,8 @@ from keras.src.utils import file_utils
 import workbench
 from conftest import one_line_error, run_cli
 from lessons.transfer import imagenet, modes
-from workbench import store
 from workbench.errors import BadInput
+from workbench.results import store
 
 
 def mobilenet(weights):
@@ -52,7 +52,7 @@ def stand_in(tmp_path_factory) -> tuple[Path, list[np.ndarray]]:
 @pytest.fixture
 def keras_home(tmp_path, monkeypatch) -> Path:
     """An empty Keras home for this test. Keras reads $KERAS_HOME once, at import; the
-    module reads it at each call (as workbench.data does) and hands it to get_file."""
+    module reads it at each call (as workbench.running.data does) and hands it to get_file."""
     home = tmp_path / "keras"
     monkeypatch.setenv("KERAS_HOME", str(home))
     return home

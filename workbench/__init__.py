@@ -28,7 +28,7 @@ def run(lesson: str, *, seed: int = 0, dataset: str | None = None, out: str | No
     `step`: carry out that experiment of the lesson's guided path (its preset, changed by
     `params`) and judge its claims (`Result.claims`). Every run goes into the run history
     (`record`) and its training into TensorBoard logs (`tensorboard`), as in the CLI."""
-    from workbench import runner
+    from workbench.running import runner
 
     return runner.run(lesson, params, dataset=dataset, seed=seed, out=out, step=step,
                       models_dir=models_dir, on_event=on_event, cancel=cancel,

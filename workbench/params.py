@@ -17,9 +17,9 @@ import typing
 from dataclasses import dataclass
 from typing import Any, ClassVar, Iterable, Mapping
 
-from workbench.catalogue import tr
 from workbench.errors import BadInput
-from workbench.language import DEFAULT as EN
+from workbench.i18n.catalogue import ENGINE, Catalogue, of_package, tr
+from workbench.i18n.language import DEFAULT as EN
 
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
@@ -47,6 +47,11 @@ class Param:
     # What the hint says is allowed, when the bounds alone would say too much: a rule the
     # settings' check() adds ("0 or 2..10": one fold is not cross-validation).
     words: str | None = None
+    # Where its help line is translated: the declaring lesson's catalogue (the seed: the engine's).
+    texts: Catalogue = dataclasses.field(default=ENGINE, compare=False, repr=False)
+
+    def help_in(self, lang: str) -> str:
+        return self.texts(lang, self.help) if self.help else self.help
 
     def __post_init__(self):
         # A declaration whose own default is invalid is a programming error: fail at import.
@@ -250,5 +255,6 @@ def _params_of(cls: type) -> tuple[Param, ...]:
             raise TypeError(f"{cls.__name__}.{f.name}: a knob is int, float, bool, str or a tuple "
                             f"of one of them, not {kind!r}")
         rules = {k: v for k, v in f.metadata["rules"].items() if k != "preset"}
-        declared.append(Param(f.name, kind, f.default, f.metadata["help"], many=many, **rules))
+        declared.append(Param(f.name, kind, f.default, f.metadata["help"], many=many,
+                              texts=of_package(cls.__module__), **rules))
     return tuple(declared)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -25,10 +26,15 @@ from importlib import metadata, resources
 from typing import Any, Callable
 
 from workbench.errors import BadInput
-from workbench.language import pick
+from workbench.i18n.catalogue import Catalogue, of_package
+from workbench.i18n.language import pick
 from workbench.params import Param, Settings
 
 GROUP = "workbench.lessons"
+# Only the lessons of these distributions (comma-separated names, as pip lists them), when
+# set: a classroom that wants the built-in course alone, or a test suite that must not
+# change with whatever else is installed. Unset or empty: every installed lesson.
+PACKS_ENV = "WORKBENCH_PACKS"
 IMAGE_DATASETS = ("digits", "mnist", "fashion_mnist", "cifar10")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")  # ids name files (`knn.h5`) and CLI arguments
 
@@ -88,7 +94,6 @@ class Lesson:
     run: str = ""
     notes: str = ""
     notes_zh: str = ""  # its notes.zh.md: the same sections in Chinese (English where absent)
-    title_zh: str = ""
     keras_modules: tuple[str, ...] = ()  # modules that register this lesson's Keras classes
     datasets: tuple[str, ...] = IMAGE_DATASETS
     default_dataset: str = "digits"
@@ -108,7 +113,7 @@ class Lesson:
     mine_generator: str | None = None
     mine_generator_uses: tuple[str, ...] = ()
     # "module:NAME" of the exercises the learner writes (a sequence of
-    # `workbench.exercises.Exercise`); by convention the package's exercises.py, if any.
+    # `workbench.course.exercises.Exercise`); by convention the package's exercises.py, if any.
     exercises: str = ""
 
     def __post_init__(self):
@@ -129,8 +134,30 @@ class Lesson:
     def notes_in(self, lang: str) -> str:
         return pick(lang, self.notes, self.notes_zh)
 
+    @property
+    def package(self) -> str:
+        return self.settings.__module__
+
+    @property
+    def texts(self) -> Catalogue:
+        """The lesson's message catalogue (its package's locale/ folder): the words of its
+        title, path, claims and log lines in every language."""
+        return of_package(self.package)
+
     def title_in(self, lang: str) -> str:
-        return pick(lang, self.title, self.title_zh)
+        return self.texts(lang, self.title)
+
+    def summary_in(self, lang: str) -> str:
+        return self.texts(lang, self.summary)
+
+    def section_in(self, lang: str, section: str) -> str:
+        """A heading of notes.md (as a path's read step names it) as notes in `lang` word
+        it: the heading in the same place, since both files have the same sections."""
+        raw = self.notes_zh if lang == "zh" else ""  # as written (notes_in spaces it)
+        english, translated = headings(self.notes), headings(raw or self.notes)
+        if section not in english or len(english) != len(translated):
+            return section
+        return translated[english.index(section)]
 
     @property
     def params(self) -> tuple[Param, ...]:
@@ -147,6 +174,14 @@ class Lesson:
 
 
 NOTES, ZH_NOTES = "notes.md", "notes.zh.md"
+
+
+def headings(markdown: str) -> list[str]:
+    """The notes' headings, in order, as written (inline Markdown kept)."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt().parse(markdown)
+    return [tokens[i + 1].content.strip() for i, t in enumerate(tokens) if t.type == "heading_open"]
 
 
 def read_notes(package: str, filename: str = NOTES, *, missing_ok: bool = False) -> str:
@@ -184,6 +219,8 @@ def _discover() -> Catalog:
     found: dict[str, Lesson] = {}
     broken = []
     for entry in metadata.entry_points(group=GROUP):
+        if not _wanted(entry):
+            continue
         try:
             lesson = entry.load()
             if not isinstance(lesson, Lesson):
@@ -198,6 +235,18 @@ def _discover() -> Catalog:
             continue
         found[lesson.id] = lesson
     return Catalog(tuple(sorted(found.values(), key=lambda l: (l.position, l.id))), broken)
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()  # as PEP 503 compares distribution names
+
+
+def _wanted(entry: metadata.EntryPoint) -> bool:
+    chosen = {_canonical(n) for n in os.environ.get(PACKS_ENV, "").split(",") if n.strip()}
+    if not chosen:
+        return True
+    dist = getattr(entry, "dist", None)
+    return dist is not None and _canonical(dist.name) in chosen
 
 
 def _reason(exc: BaseException) -> str:

@@ -3,9 +3,7 @@
 from dataclasses import dataclass
 
 from lessons.backprop.key_results import HIGHLIGHTS
-from workbench.errors import BadInput
-from workbench.params import Settings, knob
-from workbench.registry import CurvePlot, Lesson
+from workbench.authoring import BadInput, CurvePlot, knob, Lesson, Settings
 
 
 @dataclass(frozen=True)
@@ -37,7 +35,6 @@ class BackpropSettings(Settings):
 LESSON = Lesson(
     id="backprop",
     title="Backpropagation",
-    title_zh="反向传播",
     summary="The chain rule on computational graphs: gates, staged backward passes, a "
             "two-layer net's gradients by hand checked against TensorFlow.",
     position=4,  # section 4, backpropagation and neural networks

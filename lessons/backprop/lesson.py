@@ -25,10 +25,10 @@ def run(p, ctx) -> None:
         builds = {"graph": scalar.neuron_staged, "sigmoid gate": scalar.neuron_one_gate}
         tf_build = scalar.neuron_tf
     output, leaves, _ = scalar.evaluate(builds["graph"], values)
+    # The drawing is names and numbers, the same in every language: one field of the message.
     ctx.log("the graph, from the output back to the inputs (forward value, then d f / d node):\n"
-            + "\n".join(scalar.tree(output)),
-            zh="计算图，从输出回溯到输入（先是前向值，然后是 d f / d node）：\n"
-               + "\n".join(scalar.tree(output)))
+            "{tree}",
+            tree="\n".join(scalar.tree(output)))
     ctx.metric("f", output.value)
     grads = {name: leaves[name].grad for name in values}
     for name, grad in grads.items():
@@ -41,24 +41,27 @@ def run(p, ctx) -> None:
     ctx.metric("max_error_vs_tensorflow", max(scalar.relative_error(grads[n], reference[n]) for n in values))
     ctx.metric("max_error_vs_finite_differences",
                max(scalar.relative_error(grads[n], numeric[n]) for n in values))
-    ctx.log("gradients: " + ", ".join(f"df/d{n} = {g:.4g}" for n, g in grads.items())
-            + f"; TensorFlow agrees to {ctx.metrics['max_error_vs_tensorflow']:.1e}, centred "
-            f"differences to {ctx.metrics['max_error_vs_finite_differences']:.1e}",
-            zh="梯度：" + "，".join(f"df/d{n} = {g:.4g}" for n, g in grads.items())
-               + f"；与 TensorFlow 相符，误差在 {ctx.metrics['max_error_vs_tensorflow']:.1e} 以内；"
-               f"与中心差分相符，误差在 {ctx.metrics['max_error_vs_finite_differences']:.1e} 以内")
+    checked = dict(tensorflow=ctx.metrics["max_error_vs_tensorflow"],
+                   differences=ctx.metrics["max_error_vs_finite_differences"],
+                   **{f"df_d{name}": grad for name, grad in grads.items()})
+    if p.example == "add_mul":
+        ctx.log("gradients: df/dx = {df_dx:.4g}, df/dy = {df_dy:.4g}, df/dz = {df_dz:.4g}; "
+                "TensorFlow agrees to {tensorflow:.1e}, centred differences to {differences:.1e}",
+                **checked)
+    else:
+        ctx.log("gradients: df/dw0 = {df_dw0:.4g}, df/dx0 = {df_dx0:.4g}, df/dw1 = {df_dw1:.4g}, "
+                "df/dx1 = {df_dx1:.4g}, df/dw2 = {df_dw2:.4g}; TensorFlow agrees to "
+                "{tensorflow:.1e}, centred differences to {differences:.1e}",
+                **checked)
     found = scalar.patterns()
     ctx.metric("gate_patterns", {f"{gate}.{k}": v for gate, g in found.items() for k, v in g.items()})
     ctx.log("gate patterns, upstream gradient 2 at a = 3, b = -4: add hands both 2 "
-            f"({found['add']['da']:g}, {found['add']['db']:g}); mul swaps ({found['mul']['da']:g} "
-            f"= 2 b, {found['mul']['db']:g} = 2 a); max routes ({found['max']['da']:g}, "
-            f"{found['max']['db']:g}); a used twice in a * a adds both paths "
-            f"({found['fan_out']['da']:g} = 2 x 3 + 2 x 3)",
-            zh="门的模式，上游梯度为 2，a = 3，b = -4 时：add 把 2 交给两个输入 "
-               f"({found['add']['da']:g}, {found['add']['db']:g})；mul 互换 ({found['mul']['da']:g} "
-               f"= 2 b, {found['mul']['db']:g} = 2 a)；max 路由 ({found['max']['da']:g}, "
-               f"{found['max']['db']:g})；a * a 中 a 被用了两次，两条路径的梯度相加 "
-               f"({found['fan_out']['da']:g} = 2 x 3 + 2 x 3)")
+            "({add_da:g}, {add_db:g}); mul swaps ({mul_da:g} = 2 b, {mul_db:g} = 2 a); max routes "
+            "({max_da:g}, {max_db:g}); a used twice in a * a adds both paths "
+            "({fan_out_da:g} = 2 x 3 + 2 x 3)",
+            add_da=found["add"]["da"], add_db=found["add"]["db"], mul_da=found["mul"]["da"],
+            mul_db=found["mul"]["db"], max_da=found["max"]["da"], max_db=found["max"]["db"],
+            fan_out_da=found["fan_out"]["da"])
     ctx.save(as_keras(p, values), variant=p.example)
 
 

@@ -12,7 +12,7 @@ import tensorflow as tf
 
 from lessons.backprop.scalar import FLOOR
 from lessons.common import relative_error
-from workbench.events import EpochEnd
+from workbench.authoring import EpochEnd
 
 JACOBIAN_SIZE = 8
 WIDE_LAYER = 4096
@@ -85,9 +85,8 @@ def run(p, ctx) -> None:
     ctx.metric("max_error_vs_tensorflow", max(errors.values()))
     ctx.metric("error_by_parameter", errors)
     ctx.log("hand-written backward pass vs tf.GradientTape on one batch: largest relative error "
-            + ", ".join(f"{n} {e:.1e}" for n, e in errors.items()),
-            zh="在一个批次上对比手写的反向传播与 tf.GradientTape：最大相对误差 "
-               + "，".join(f"{n} {e:.1e}" for n, e in errors.items()))
+            "w2 {w2:.1e}, b2 {b2:.1e}, w1 {w1:.1e}, b1 {b1:.1e}",
+            **errors)
     jacobian(ctx)
 
     # Train both from the same start on the same batches: the same updates, the same net.
@@ -120,12 +119,10 @@ def run(p, ctx) -> None:
     drift = max(float(np.max(np.abs(numpy_params[n] - w))) for n, w in
                 zip(("w1", "b1", "w2", "b2"), model.get_weights()))
     ctx.metric("weights_max_difference_after_training", drift)
-    ctx.log(f"after {p.epochs} epochs: test accuracy {ctx.metrics['numpy_test_accuracy']:.3f} with "
-            f"the hand-written gradients, {ctx.metrics['test_accuracy']:.3f} with Keras; the "
-            f"weights differ by at most {drift:.1e}",
-            zh=f"训练 {p.epochs} 轮后：手写梯度的测试集准确率为 "
-               f"{ctx.metrics['numpy_test_accuracy']:.3f}，Keras 的为 {ctx.metrics['test_accuracy']:.3f}；"
-               f"两边的权重最多相差 {drift:.1e}")
+    ctx.log("after {epochs} epochs: test accuracy {numpy:.3f} with the hand-written gradients, "
+            "{keras:.3f} with Keras; the weights differ by at most {drift:.1e}",
+            epochs=p.epochs, numpy=ctx.metrics["numpy_test_accuracy"],
+            keras=ctx.metrics["test_accuracy"], drift=drift)
     ctx.save(model, variant=p.example, history=history)
 
 
@@ -148,8 +145,7 @@ def jacobian(ctx) -> None:
     j = tape.jacobian(out, x).numpy()
     ctx.metric("relu_jacobian_off_diagonal_max", float(np.max(np.abs(j - np.diag(np.diag(j))))))
     ctx.metric("relu_jacobian_diagonal_matches", bool(np.array_equal(np.diag(j), (x.numpy() > 0) * 1.0)))
-    ctx.log(f"ReLU's Jacobian on {JACOBIAN_SIZE} inputs: diagonal ({' '.join(f'{v:g}' for v in np.diag(j))}), "
-            f"every other entry 0; at {WIDE_LAYER:,} units it would be {WIDE_LAYER ** 2:,} numbers",
-            zh=f"ReLU 在 {JACOBIAN_SIZE} 个输入上的雅可比矩阵：对角线为 "
-               f"({' '.join(f'{v:g}' for v in np.diag(j))})，其余元素都是 0；"
-               f"层宽 {WIDE_LAYER:,} 个单元时，它会有 {WIDE_LAYER ** 2:,} 个数")
+    ctx.log("ReLU's Jacobian on {size} inputs: diagonal ({diagonal}), every other entry 0; at "
+            "{width:,} units it would be {entries:,} numbers",
+            size=JACOBIAN_SIZE, diagonal=" ".join(f"{v:g}" for v in np.diag(j)), width=WIDE_LAYER,
+            entries=WIDE_LAYER ** 2)

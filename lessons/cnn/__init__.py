@@ -5,8 +5,7 @@ from dataclasses import dataclass
 from lessons.cnn.presets import PRESETS
 from lessons.common import OPTIMIZERS
 from lessons.cnn.key_results import HIGHLIGHTS
-from workbench.params import Settings, knob
-from workbench.registry import Architecture, Lesson
+from workbench.authoring import Architecture, knob, Lesson, Settings
 
 
 def _arch(name: str, builder: str, summary: str, input_shape=(224, 224, 3), classes=1000):
@@ -61,7 +60,6 @@ class CnnSettings(Settings):
 LESSON = Lesson(
     id="cnn",
     title="CNN classics",
-    title_zh="经典卷积神经网络",
     summary="LeNet, AlexNet, ZFNet, VGG, NiN, GoogLeNet: shapes, parameters and MACs layer by layer.",
     position=9,  # section 9, CNN case studies
     settings=CnnSettings,

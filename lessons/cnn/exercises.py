@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from lessons.checking import array, expect_close, expect_shape
-from workbench.exercises import Exercise, Failed
+from workbench.authoring import Exercise, Failed
 
 
 def conv_output_size(size, kernel, stride, pad):
@@ -101,7 +101,7 @@ EXERCISES = (
     An input `size` pixels wide, zero padding `pad` on each side, a `kernel`-wide window
     moved `stride` pixels at a time: (size - kernel + 2 pad) / stride + 1 positions,
     rounded down where the window does not fit evenly. AlexNet's conv1: 227, 11, 4, 0 -> 55.
-    """''', check_output_size, conv_output_size, title_zh="卷积输出尺寸的公式：窗口能放下多少次"),
+    """''', check_output_size, conv_output_size),
     Exercise("conv_forward_naive", "a convolution with loops, in Keras' layout",
              '''def conv_forward_naive(x, w, b, stride, pad):
     """The forward pass of a convolutional layer (Keras' Conv2D, padding by hand).
@@ -111,12 +111,12 @@ EXERCISES = (
     with `stride`. Returns (N, H', W', F) with H' = (H - KH + 2 pad) // stride + 1.
     out[n, i, j, f] = sum(window * w[:, :, :, f]) + b[f]: a cross-correlation, w not
     flipped. Hint: np.pad, then loop over output positions (i, j).
-    """''', check_conv, conv_forward_naive, title_zh="用循环实现卷积（Keras 的张量布局）"),
+    """''', check_conv, conv_forward_naive),
     Exercise("max_pool_forward_naive", "max pooling with loops",
              '''def max_pool_forward_naive(x, pool, stride):
     """Max pooling: each pool x pool window, moved by `stride`, keeps its largest value.
 
     x: (N, H, W, C); returns (N, (H - pool) // stride + 1, (W - pool) // stride + 1, C),
     channel by channel (no padding, like Keras' MaxPooling2D with padding="valid").
-    """''', check_pool, max_pool_forward_naive, title_zh="用循环实现最大池化"),
+    """''', check_pool, max_pool_forward_naive),
 )

@@ -9,9 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lessons.cnn import ARCHITECTURES
-from workbench import anatomy
-from workbench.anatomy import human, shape_text
-from workbench.notes_figures import table, update
+from workbench.authoring import anatomy_of, BYTES_PER_VALUE, human, shape_text, table, update
 
 NOTES = Path(__file__).with_name("notes.md")
 
@@ -29,15 +27,15 @@ def _mb(n_bytes: int) -> str:
 
 def lecture_comparison() -> list[tuple[str, str, str, str]]:
     """(figure, what the lecture says, what the model gives, why they differ or '')."""
-    alexnet = anatomy.anatomy_of("alexnet")
+    alexnet = anatomy_of("alexnet")
     conv1, fc6 = alexnet.layer("conv1"), alexnet.layer("fc6")
     conv1_weights = 96 * 11 * 11 * 3
-    vgg16 = anatomy.anatomy_of("vgg16")
-    vgg_values = vgg16.forward_activation_bytes // anatomy.BYTES_PER_VALUE
+    vgg16 = anatomy_of("vgg16")
+    vgg_values = vgg16.forward_activation_bytes // BYTES_PER_VALUE
     early = sum(layer.activations for layer in vgg16.layers if layer.name.startswith(("block1", "block2")))
-    googlenet = anatomy.anatomy_of("googlenet")
+    googlenet = anatomy_of("googlenet")
     classifier = googlenet.layer("predictions").params
-    naive, reduced = anatomy.anatomy_of("inception_naive"), anatomy.anatomy_of("inception_reduced")
+    naive, reduced = anatomy_of("inception_naive"), anatomy_of("inception_reduced")
     naive_out, reduced_out = naive.layers[-1], reduced.layers[-1]
     # The lecture's own terms, output positions x filters x window x input depth.
     positions = 28 * 28
@@ -79,7 +77,7 @@ def totals() -> list[tuple[str, str, str, str, str]]:
     """(architecture, input, parameters, MACs, forward activation memory) at full size."""
     rows = []
     for arch in ARCHITECTURES:
-        body = anatomy.anatomy_of(arch.name)
+        body = anatomy_of(arch.name)
         rows.append((arch.name, shape_text(arch.input_shape), f"{body.total_params:,}",
                      f"{body.total_macs:,}", human(body.forward_activation_bytes, "B")))
     return rows

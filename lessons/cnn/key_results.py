@@ -1,6 +1,8 @@
 """What the CNN's key numbers mean on a run."""
 
-from workbench.catalogue import tr
+from workbench.authoring import catalogue
+
+tr = catalogue(__name__)  # the lesson's words in the learner's language
 
 HIGHLIGHTS = (
     ("test_accuracy",

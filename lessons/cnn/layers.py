@@ -12,7 +12,7 @@ import keras
 import tensorflow as tf
 from keras import layers
 
-from workbench.errors import InputTooSmall
+from workbench.authoring import InputTooSmall
 
 
 def scaled(count: int, width: float) -> int:

@@ -18,8 +18,7 @@ from lessons.cnn.googlenet import AUXILIARY_LOSS_WEIGHT, googlenet, inference_mo
 from lessons.cnn.nin import nin
 from lessons.cnn.vgg import vgg11, vgg13, vgg16, vgg16c, vgg19
 from lessons.common import make_optimizer, random_shifter, resizer, split_accuracies
-from workbench import anatomy
-from workbench.errors import BadInput, InputTooSmall
+from workbench.authoring import Anatomy, architecture, BadInput, human, InputTooSmall, of_model, shape_text
 
 NETWORKS = {build.__name__: build for build in
             (lenet, alexnet, zfnet, vgg11, vgg13, vgg16c, vgg16, vgg19, nin, googlenet)}
@@ -33,10 +32,10 @@ def run(p: CnnSettings, ctx) -> None:
     shape = (size, size, data.image_shape[-1])
     model, outputs = training_model(p, shape, data.num_classes)
     auxiliary = outputs is not None
-    ctx.log(f"{p.arch} at width {p.width:g} on {size}x{size} images "
-            f"({data.image_shape[0]}x{data.image_shape[1]} {data.name} resized), {p.epochs} epochs",
-            zh=f"{p.arch}，宽度 {p.width:g}，输入 {size}x{size} 的图像（由 "
-               f"{data.image_shape[0]}x{data.image_shape[1]} 的 {data.name} 缩放而来），{p.epochs} 轮")
+    ctx.log("{arch} at width {width:g} on {size}x{size} images ({height}x{across} {dataset} "
+            "resized), {epochs} epochs",
+            arch=p.arch, width=p.width, size=size, height=data.image_shape[0],
+            across=data.image_shape[1], dataset=data.name, epochs=p.epochs)
 
     resized = resizer(size)
 
@@ -67,14 +66,18 @@ def run(p: CnnSettings, ctx) -> None:
         ctx.metric(name, accuracy)
     during = next(values[-1] for key, values in fit.history.items()
                   if key.endswith("accuracy") and not key.startswith("val"))
-    ctx.log(f"train_accuracy {ctx.metrics['train_accuracy']:.3f} scores the finished network on "
-            f"the training images as they are; the last epoch's {during:.3f} was averaged over "
-            + ("shifted copies, " if p.augment else "") + "while the weights were still moving",
-            zh=f"train_accuracy {ctx.metrics['train_accuracy']:.3f} 是训练完成的网络在原样的训练图像上的"
-               f"得分；最后一轮的 {during:.3f} 是" + ("在平移后的副本上、" if p.augment else "")
-               + "在权重仍在变化时平均得到的")
+    if p.augment:
+        ctx.log("train_accuracy {finished:.3f} scores the finished network on the training "
+                "images as they are; the last epoch's {during:.3f} was averaged over shifted "
+                "copies, while the weights were still moving",
+                finished=ctx.metrics["train_accuracy"], during=during)
+    else:
+        ctx.log("train_accuracy {finished:.3f} scores the finished network on the training "
+                "images as they are; the last epoch's {during:.3f} was averaged while the "
+                "weights were still moving",
+                finished=ctx.metrics["train_accuracy"], during=during)
 
-    report_anatomy(ctx, anatomy.of_model(kept, p.arch))
+    report_anatomy(ctx, of_model(kept, p.arch))
     report_first_conv(ctx, p.arch, kept)
     filters = first_layer_filters(kept)
     numbers = [str(i + 1) for i in range(len(filters))]
@@ -112,23 +115,20 @@ def _objective(outputs) -> dict:
             "metrics": {"predictions": ["accuracy"]}}
 
 
-def report_anatomy(ctx, body: anatomy.Anatomy) -> None:
+def report_anatomy(ctx, body: Anatomy) -> None:
     ctx.metric("params", body.total_params)
     ctx.metric("macs", body.total_macs)
     ctx.metric("forward_activation_bytes", body.forward_activation_bytes)
-    ctx.log(f"trained network: {anatomy.human(body.total_params)} parameters, "
-            f"{anatomy.human(body.total_macs)} MACs and {anatomy.human(body.forward_activation_bytes, 'B')} "
-            f"of activations per image; full size: workbench anatomy {body.arch}",
-            zh=f"训练出的网络：{anatomy.human(body.total_params)} 个参数，每张图像 "
-               f"{anatomy.human(body.total_macs)} 次 MAC、"
-               f"{anatomy.human(body.forward_activation_bytes, 'B')} 的激活值；"
-               f"完整尺寸：workbench anatomy {body.arch}")
+    ctx.log("trained network: {params} parameters, {macs} MACs and {activations} of "
+            "activations per image; full size: workbench anatomy {arch}",
+            params=human(body.total_params), macs=human(body.total_macs),
+            activations=human(body.forward_activation_bytes, "B"), arch=body.arch)
     ctx.metric("dense_params_share", body.share("params", {"Dense"}))
     heaviest = max(body.layers, key=lambda layer: layer.macs)
-    ctx.log(f"most MACs: {heaviest.name} ({heaviest.macs / body.total_macs:.0%}); "
-            f"parameters in fully connected layers: {body.share('params', {'Dense'}):.0%}",
-            zh=f"MAC 最多的层：{heaviest.name}（{heaviest.macs / body.total_macs:.0%}）；"
-               f"全连接层的参数占比：{body.share('params', {'Dense'}):.0%}")
+    ctx.log("most MACs: {layer} ({share:.0%}); parameters in fully connected layers: "
+            "{dense:.0%}",
+            layer=heaviest.name, share=heaviest.macs / body.total_macs,
+            dense=body.share("params", {"Dense"}))
 
 
 def report_first_conv(ctx, arch: str, kept) -> None:
@@ -136,17 +136,16 @@ def report_first_conv(ctx, arch: str, kept) -> None:
     architecture at full size: the paper's input and width 1 (AlexNet: 55x55x96 on
     227x227x3), built without its top, so that even VGG builds in a second."""
     here = [int(d) for d in _first_conv(kept).output.shape[1:]]
-    paper = anatomy.get(arch)
+    paper = architecture(arch)
     full = NETWORKS[arch](paper.input_shape, paper.classes, width=1.0, include_top=False)
     at_full_size = [int(d) for d in _first_conv(full).output.shape[1:]]
     del full
     ctx.metric("first_conv_output", here)
     ctx.metric("full_size_first_conv_output", at_full_size)
-    inputs = anatomy.shape_text(paper.input_shape)
-    ctx.log(f"first convolution's output: {anatomy.shape_text(here)} here; "
-            f"{anatomy.shape_text(at_full_size)} at full size ({inputs} input, width 1)",
-            zh=f"第一个卷积层的输出：这里是 {anatomy.shape_text(here)}；完整尺寸下（输入 {inputs}，"
-               f"宽度 1）是 {anatomy.shape_text(at_full_size)}")
+    inputs = shape_text(paper.input_shape)
+    ctx.log("first convolution's output: {here} here; {full} at full size ({inputs} input, "
+            "width 1)",
+            here=shape_text(here), full=shape_text(at_full_size), inputs=inputs)
 
 
 def _first_conv(model) -> keras.layers.Conv2D:

@@ -3,9 +3,7 @@
 from dataclasses import dataclass
 
 from lessons.knn.key_results import HIGHLIGHTS
-from workbench.errors import BadInput
-from workbench.params import Settings, knob
-from workbench.registry import Lesson
+from workbench.authoring import BadInput, knob, Lesson, Settings
 
 
 @dataclass(frozen=True)
@@ -31,7 +29,6 @@ class KnnSettings(Settings):
 LESSON = Lesson(
     id="knn",
     title="k-nearest neighbours",
-    title_zh="k 近邻",
     summary="L1/L2 distances three ways, k by cross-validation, the classifier as a Keras model.",
     position=2,  # the notes' section 2, image classification
     settings=KnnSettings,

@@ -11,7 +11,7 @@ import numpy as np
 
 from lessons.knn import distances
 from lessons.checking import expect_close, expect_shape, python_loops
-from workbench.exercises import Exercise, Failed
+from workbench.authoring import Exercise, Failed
 
 DISTANCE_DOC = '''
     """Euclidean (L2, not squared) distance between each row of X and each row of X_train.
@@ -101,15 +101,13 @@ EXERCISES = (
     Exercise("compute_distances_two_loops", "the L2 distance matrix with two Python loops",
              "def compute_distances_two_loops(X, X_train):" + DISTANCE_DOC + '''
     Hint: loop over i and j; np.sqrt(np.sum(diff ** 2)) for one pair.
-    """''', check_two_loops, compute_distances_two_loops,
-             title_zh="用两重 Python 循环计算 L2 距离矩阵"),
+    """''', check_two_loops, compute_distances_two_loops),
     Exercise("compute_distances_no_loops", "the same matrix with no Python loop, and fast",
              "def compute_distances_no_loops(X, X_train):" + DISTANCE_DOC + '''
     No for or while (the check reads your source). Hint: expand
     ||a - b||^2 = ||a||^2 - 2 a.b + ||b||^2; X @ X_train.T gives every a.b at once.
     Round-off can make a tiny square negative: clip at 0 before the square root.
-    """''', check_no_loops, compute_distances_no_loops,
-             title_zh="不用任何 Python 循环、快速地计算同一个矩阵"),
+    """''', check_no_loops, compute_distances_no_loops),
     Exercise("predict_labels", "each test image's label by a vote of its k nearest",
              '''def predict_labels(dists, y_train, k=1):
     """The label each test image gets from its k nearest training images.
@@ -118,6 +116,5 @@ EXERCISES = (
     Returns (N,) integer labels: the most common label among the k nearest; a tie goes
     to the smallest label. Hint: np.argsort, then np.bincount (its argmax takes the
     first, i.e. smallest, of equal counts).
-    """''', check_predict_labels, predict_labels,
-             title_zh="让最近的 k 个邻居投票，决定每张测试图像的标签"),
+    """''', check_predict_labels, predict_labels),
 )

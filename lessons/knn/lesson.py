@@ -14,7 +14,7 @@ import numpy as np
 
 from lessons.knn import KnnSettings, distances
 from lessons.knn.model import build_knn, predict_batch_size, predict_votes
-from workbench.errors import BadInput
+from workbench.authoring import BadInput
 
 # The two-loop distance costs one Python iteration per (test, train) pair: 100 test rows
 # against the digits' 1,078 training images take about 0.6 s, enough to see the gap. On a
@@ -35,10 +35,9 @@ def run(p: KnnSettings, ctx) -> None:
                        "drop --set metric=l1")
     if p.k > n_train:
         raise BadInput(f"k must be in 1..{n_train} (the training-set size); got {p.k}")
-    ctx.log(f"{data.name}: {n_train} training images of {dim} numbers; "
-            f"{len(x_val)} validation, {len(x_test)} test",
-            zh=f"{data.name}：{n_train} 张训练图像，每张 {dim} 个数；"
-               f"验证集 {len(x_val)} 张，测试集 {len(x_test)} 张")
+    ctx.log("{dataset}: {n_train} training images of {dim} numbers; {n_val} validation, "
+            "{n_test} test",
+            dataset=data.name, n_train=n_train, dim=dim, n_val=len(x_val), n_test=len(x_test))
     ctx.metric("n_train", n_train)
 
     time_distances(ctx, x_test[:timing_rows(x_test, x_train, p.metric)], x_train, p.metric)
@@ -60,12 +59,10 @@ def run(p: KnnSettings, ctx) -> None:
             ctx.metric("test_predict_seconds", round(time.perf_counter() - started, 4))
             test_predicted = predicted
         ctx.progress("predict", done, len(splits), accuracy=accuracy)
-    ctx.log(f"k={p.k} {p.metric}: test accuracy {ctx.metrics['test_accuracy']:.3f}, "
-            f"train {ctx.metrics['train_accuracy']:.3f} (with k=1 train accuracy is 1: "
-            "every training image is its own nearest neighbour)",
-            zh=f"k={p.k} {p.metric}：测试集准确率 {ctx.metrics['test_accuracy']:.3f}，"
-               f"训练集 {ctx.metrics['train_accuracy']:.3f}（k=1 时训练集准确率为 1："
-               "每张训练图像都是它自己的最近邻）")
+    ctx.log("k={k} {metric}: test accuracy {test:.3f}, train {train:.3f} (with k=1 train "
+            "accuracy is 1: every training image is its own nearest neighbour)",
+            k=p.k, metric=p.metric, test=ctx.metrics["test_accuracy"],
+            train=ctx.metrics["train_accuracy"])
 
     if ctx.mine:
         run_mine(ctx, p, x_train, y_train, x_test, y_test, test_predicted)
@@ -83,12 +80,10 @@ def run_mine(ctx, p: KnnSettings, x_train, y_train, x_test, y_test, keras_predic
     ctx.metric("mine_agreement", float(np.mean(predicted == keras_predicted)))
     ctx.metric("mine_seconds", round(time.perf_counter() - started, 4))
     m = ctx.metrics
-    ctx.log(f"your functions: test accuracy {m['mine_test_accuracy']:.3f} (the Keras model: "
-            f"{m['test_accuracy']:.3f}); same label as the Keras model for "
-            f"{m['mine_agreement']:.1%} of the test images, in {m['mine_seconds']:.3f} s",
-            zh=f"你的函数：测试集准确率 {m['mine_test_accuracy']:.3f}（Keras 模型："
-               f"{m['test_accuracy']:.3f}）；{m['mine_agreement']:.1%} 的测试图像与 Keras 模型"
-               f"给出的标签相同，用时 {m['mine_seconds']:.3f} s")
+    ctx.log("your functions: test accuracy {mine:.3f} (the Keras model: {keras:.3f}); same "
+            "label as the Keras model for {agreement:.1%} of the test images, in {seconds:.3f} s",
+            mine=m["mine_test_accuracy"], keras=m["test_accuracy"], agreement=m["mine_agreement"],
+            seconds=m["mine_seconds"])
 
 
 def timing_rows(test: np.ndarray, train: np.ndarray, metric: str) -> int:
@@ -116,12 +111,12 @@ def time_distances(ctx, test: np.ndarray, train: np.ndarray, metric: str) -> Non
     ctx.metric("distance_difference", difference)
     ctx.metric("distance_timing_rows", len(test))
     fastest = seconds["no_loops"] or 1e-9
-    ctx.log(f"{len(test)}x{len(train)} {metric} distances: two loops {seconds['two_loops']:.3f}s, "
-            f"one loop {seconds['one_loop']:.3f}s, no loops {seconds['no_loops']:.4f}s "
-            f"({seconds['two_loops'] / fastest:.0f}x faster); largest difference {difference:.2e}",
-            zh=f"{len(test)}x{len(train)} 的 {metric} 距离：两重循环 {seconds['two_loops']:.3f}s，"
-               f"一重循环 {seconds['one_loop']:.3f}s，无循环 {seconds['no_loops']:.4f}s"
-               f"（快 {seconds['two_loops'] / fastest:.0f} 倍）；最大差异 {difference:.2e}")
+    ctx.log("{rows}x{columns} {metric} distances: two loops {two_loops:.3f}s, one loop "
+            "{one_loop:.3f}s, no loops {no_loops:.4f}s ({speedup:.0f}x faster); largest "
+            "difference {difference:.2e}",
+            rows=len(test), columns=len(train), metric=metric, two_loops=seconds["two_loops"],
+            one_loop=seconds["one_loop"], no_loops=seconds["no_loops"],
+            speedup=seconds["two_loops"] / fastest, difference=difference)
 
 
 def vote(neighbour_labels: np.ndarray, num_classes: int) -> np.ndarray:
@@ -153,13 +148,15 @@ def cross_validate(ctx, x: np.ndarray, y: np.ndarray, p: KnnSettings, num_classe
     best = max(choices, key=lambda k: (round(np.mean(scores[k]), 12), -k))  # ties: the smaller k
     ctx.metric("cv_accuracy", table)
     ctx.metric("cv_best_k", best)
-    lines = [f"  k={k:>3}: {v['mean']:.3f} +/- {v['std']:.3f}" for k, v in table.items()]
-    ctx.log(f"{folds}-fold cross-validation ({p.metric}):\n" + "\n".join(lines)
-            + f"\n  best k = {best}" + ("" if best == p.k else
-                                        f" (this run uses k={p.k}; try --set k={best})"),
-            zh=f"{folds} 折交叉验证（{p.metric}）：\n" + "\n".join(lines)
-            + f"\n  最佳 k = {best}" + ("" if best == p.k else
-                                       f"（本次运行使用 k={p.k}；可试试 --set k={best}）"))
+    # The rows are numbers only, the same in every language: one field of the message.
+    rows = "\n".join(f"  k={k:>3}: {v['mean']:.3f} +/- {v['std']:.3f}" for k, v in table.items())
+    if best == p.k:
+        ctx.log("{folds}-fold cross-validation ({metric}):\n{rows}\n  best k = {best}",
+                folds=folds, metric=p.metric, rows=rows, best=best)
+    else:
+        ctx.log("{folds}-fold cross-validation ({metric}):\n{rows}\n  best k = {best} (this run "
+                "uses k={k}; try --set k={best})",
+                folds=folds, metric=p.metric, rows=rows, best=best, k=p.k)
 
 
 def show_neighbours(ctx, test_images, train_images, x_test, y_test, x_train, y_train, predicted,

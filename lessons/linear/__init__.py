@@ -4,8 +4,7 @@ from dataclasses import dataclass
 
 from lessons.common import OPTIMIZERS
 from lessons.linear.key_results import HIGHLIGHTS
-from workbench.params import Settings, knob
-from workbench.registry import CurvePlot, Lesson
+from workbench.authoring import CurvePlot, knob, Lesson, Settings
 
 
 @dataclass(frozen=True)
@@ -30,7 +29,6 @@ class LinearSettings(Settings):
 LESSON = Lesson(
     id="linear",
     title="Linear classifiers",
-    title_zh="线性分类器",
     summary="Multiclass SVM and softmax on f(x) = Wx + b; sanity checks, gradient checks, templates.",
     position=3,  # section 3, loss functions and optimisation
     settings=LinearSettings,

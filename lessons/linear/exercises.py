@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from lessons.checking import array, centred_difference, expect_close, expect_gradient
-from workbench.exercises import Exercise, Failed
+from workbench.authoring import Exercise, Failed
 
 DELTA = 1.0
 
@@ -107,12 +107,12 @@ EXERCISES = (
                  hints="L_i = sum over j != y_i of max(0, s_j - s_{y_i} + 1).\n"
                        "    dW: each violated margin adds X[i] to column j and subtracts it\n"
                        "    from column y_i; the regulariser adds 2 * reg * W."),
-             check_svm, svm_loss, title_zh="多类 SVM 损失（折叶损失）及其梯度，向量化实现"),
+             check_svm, svm_loss),
     Exercise("softmax_loss", "the softmax (cross-entropy) loss and its gradient, stable",
              "def softmax_loss(W, X, y, reg):" + SIGNATURE_DOC.format(
                  what="Softmax cross-entropy loss",
                  hints="L_i = -log(e^{s_{y_i}} / sum_j e^{s_j}). Must stay finite for scores\n"
                        "    in the thousands: subtract each row's max score before np.exp.\n"
                        "    dW = X.T @ (probabilities - one_hot(y)) / N + 2 * reg * W."),
-             check_softmax, softmax_loss, title_zh="softmax 交叉熵损失及其梯度，数值稳定"),
+             check_softmax, softmax_loss),
 )

@@ -1,7 +1,8 @@
 """What the linear classifier's key numbers mean on a run, worded from the numbers."""
 
-from workbench.catalogue import tr
-from workbench.formatting import number
+from workbench.authoring import catalogue, number
+
+tr = catalogue(__name__)  # the lesson's words in the learner's language
 
 
 def initial_loss(m, lang: str) -> str:

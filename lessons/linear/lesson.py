@@ -16,7 +16,7 @@ from lessons.common import make_optimizer, split_accuracies
 from lessons.linear import LinearSettings, checks
 from lessons.linear.losses import LOSSES
 from lessons.linear.model import build_linear
-from workbench.errors import BadInput
+from workbench.authoring import BadInput
 
 GRAD_CHECK_SAMPLES = 200
 # Training only ever lowers a sound run's loss; 100x its starting value means divergence.
@@ -49,10 +49,13 @@ def run(p: LinearSettings, ctx) -> None:
     expected = checks.expected_initial_loss(p.loss, data.num_classes, p.delta)
     ctx.metric("initial_loss", initial)
     ctx.metric("expected_initial_loss", expected)
-    ctx.log(f"initial {p.loss} loss {initial:.4f}; expected {expected:.4f} "
-            f"({'ln C' if p.loss == 'softmax' else '(C - 1) * delta'}, C = {data.num_classes})",
-            zh=f"初始 {p.loss} 损失 {initial:.4f}；预期 {expected:.4f}"
-               f"（{'ln C' if p.loss == 'softmax' else '(C - 1) * delta'}，C = {data.num_classes}）")
+    if p.loss == "softmax":
+        ctx.log("initial {loss} loss {initial:.4f}; expected {expected:.4f} (ln C, C = {classes})",
+                loss=p.loss, initial=initial, expected=expected, classes=data.num_classes)
+    else:
+        ctx.log("initial {loss} loss {initial:.4f}; expected {expected:.4f} ((C - 1) * delta, "
+                "C = {classes})",
+                loss=p.loss, initial=initial, expected=expected, classes=data.num_classes)
 
     model.compile(optimizer=make_optimizer(p.optimizer, p.learning_rate), loss=loss_fn,
                   metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
@@ -76,18 +79,19 @@ def run(p: LinearSettings, ctx) -> None:
     ctx.metric("grad_check_max_rel_error", check.max_rel_error)
     ctx.metric("grad_check_entries", check.entries)
     ctx.metric("grad_check_kinks", list(check.kinks))
-    kinks = (f"; {len(check.kinks)} entries straddle a hinge kink, not counted: "
-             f"{', '.join(check.kinks)}" if check.kinks else "")
-    kinks_zh = (f"；{len(check.kinks)} 个元素跨在折叶损失的折点上，未计入："
-                f"{', '.join(check.kinks)}" if check.kinks else "")
-    ctx.log(f"loss {final_data + final_reg:.4f} = data {final_data:.4f} + reg {final_reg:.4f}; "
-            f"test accuracy {ctx.metrics['test_accuracy']:.3f}; gradient check on {check.entries} "
-            f"entries of W (pixels that vary): largest relative error {check.max_rel_error:.1e}"
-            + kinks,
-            zh=f"损失 {final_data + final_reg:.4f} = 数据损失 {final_data:.4f} + 正则化损失 "
-               f"{final_reg:.4f}；测试集准确率 {ctx.metrics['test_accuracy']:.3f}；对 W 的 "
-               f"{check.entries} 个元素（取值有变化的像素）做梯度检查：最大相对误差 "
-               f"{check.max_rel_error:.1e}" + kinks_zh)
+    numbers = dict(loss=final_data + final_reg, data=final_data, reg=final_reg,
+                   test=ctx.metrics["test_accuracy"], entries=check.entries,
+                   error=check.max_rel_error)
+    if check.kinks:
+        ctx.log("loss {loss:.4f} = data {data:.4f} + reg {reg:.4f}; test accuracy {test:.3f}; "
+                "gradient check on {entries} entries of W (pixels that vary): largest relative "
+                "error {error:.1e}; {kinks} entries straddle a hinge kink, not counted: {names}",
+                kinks=len(check.kinks), names=", ".join(check.kinks), **numbers)
+    else:
+        ctx.log("loss {loss:.4f} = data {data:.4f} + reg {reg:.4f}; test accuracy {test:.3f}; "
+                "gradient check on {entries} entries of W (pixels that vary): largest relative "
+                "error {error:.1e}",
+                **numbers)
 
     templates = class_templates(model, data.image_shape)
     ctx.picture(f"learned templates: each class's row of W ({p.loss})",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from workbench.errors import WorkbenchError
+from workbench.authoring import WorkbenchError
 
 
 def train_with(their_loss, data, p, ctx, keras_loss_per_epoch: list[float]) -> None:
@@ -48,7 +48,6 @@ def train_with(their_loss, data, p, ctx, keras_loss_per_epoch: list[float]) -> N
     epochs = list(range(1, p.epochs + 1))
     ctx.chart(f"training loss per epoch: the Keras run and SGD on your {p.loss}_loss",
               "epoch", epochs, {"Keras": keras_loss_per_epoch, "yours": losses})
-    ctx.log(f"your {p.loss}_loss, minibatch SGD: final training loss {losses[-1]:.4f}, test accuracy "
-            f"{accuracy:.3f} (the Keras run: {ctx.metrics['test_accuracy']:.3f})",
-            zh=f"你的 {p.loss}_loss，小批量随机梯度下降：最终训练损失 {losses[-1]:.4f}，测试集准确率 "
-               f"{accuracy:.3f}（Keras 的结果：{ctx.metrics['test_accuracy']:.3f}）")
+    ctx.log("your {loss}_loss, minibatch SGD: final training loss {final:.4f}, test accuracy "
+            "{accuracy:.3f} (the Keras run: {keras:.3f})",
+            loss=p.loss, final=losses[-1], accuracy=accuracy, keras=ctx.metrics["test_accuracy"])

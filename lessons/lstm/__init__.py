@@ -4,8 +4,7 @@ from dataclasses import dataclass
 
 from lessons.lstm import corpus
 from lessons.lstm.key_results import HIGHLIGHTS
-from workbench.params import Settings, knob
-from workbench.registry import CurvePlot, Lesson
+from workbench.authoring import CurvePlot, knob, Lesson, Settings
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,6 @@ class LstmSettings(Settings):
 LESSON = Lesson(
     id="lstm",
     title="LSTM text generation",
-    title_zh="LSTM 文本生成",
     summary="Character-level stacked LSTM, truncated BPTT, gradient clipping, temperature sampling.",
     position=10,  # section 10, recurrent networks
     settings=LstmSettings,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from workbench.errors import BadInput
+from workbench.authoring import BadInput
 
 BUILTIN = "pydoc"  # the English prose of Python's own help topics: on every machine, offline
 VALIDATION_FRACTION = 0.1

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from lessons.checking import expect_close, expect_shape
-from workbench.exercises import Exercise, Failed
+from workbench.authoring import Exercise, Failed
 
 DRAWS = 20_000
 
@@ -121,7 +121,7 @@ EXERCISES = (
     gates side by side in Keras' order i, f, c, o (input, forget, cell candidate g,
     output): c_next = sigmoid(f) * c + sigmoid(i) * tanh(g);
     h_next = sigmoid(o) * tanh(c_next). Returns (h_next, c_next).
-    """''', check_lstm_step, lstm_step, title_zh="LSTM 的一步（Keras 的门顺序和权重布局）"),
+    """''', check_lstm_step, lstm_step),
     Exercise("sample", "the next character from the logits, at a temperature",
              '''def sample(logits, temperature, rng):
     """An index drawn with probabilities softmax(logits / temperature), as an int.
@@ -129,7 +129,7 @@ EXERCISES = (
     logits: (V,) unnormalised log-probabilities; temperature 0 means the most likely
     index (argmax), every time; rng: a numpy.random.Generator (use it, for repeatable
     draws). Low temperature sharpens the distribution, high flattens it.
-    """''', check_sample, sample, title_zh="在给定温度下，从 logits 中采样下一个字符"),
+    """''', check_sample, sample),
     Exercise("clip_by_global_norm", "gradient clipping by the global norm",
              '''def clip_by_global_norm(grads, clip_norm):
     """Rescale a list of gradient arrays so that their global norm is at most clip_norm.
@@ -138,5 +138,5 @@ EXERCISES = (
     clip_norm / max(global_norm, clip_norm): one factor for all, so the direction of the
     whole gradient is kept. Returns (clipped_list, global_norm), the norm before clipping,
     as tf.clip_by_global_norm does.
-    """''', check_clip, clip_by_global_norm, title_zh="按全局范数做梯度截断"),
+    """''', check_clip, clip_by_global_norm),
 )

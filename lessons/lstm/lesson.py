@@ -29,10 +29,10 @@ def run(p: LstmSettings, ctx) -> None:
     text = corpora.load(p.corpus, p.max_chars)
     x_train, y_train, x_val, y_val = corpora.split(text, p.seq_len)
     vocab = len(text.vocabulary)
-    ctx.log(f"corpus {text.name!r}: {len(text.text):,} characters, vocabulary of {vocab}; "
-            f"{len(x_train)} training and {len(x_val)} validation sequences of {p.seq_len}",
-            zh=f"语料 {text.name!r}：{len(text.text):,} 个字符，词表大小 {vocab}；"
-               f"{len(x_train)} 条训练序列和 {len(x_val)} 条验证集序列，每条长 {p.seq_len}")
+    ctx.log("corpus {name}: {chars:,} characters, vocabulary of {vocab}; {n_train} training and "
+            "{n_val} validation sequences of {seq_len}",
+            name=repr(text.name), chars=len(text.text), vocab=vocab, n_train=len(x_train),
+            n_val=len(x_val), seq_len=p.seq_len)
     ctx.metric("vocabulary_size", vocab)
     ctx.metric("uniform_loss", math.log(vocab))  # what a model that knows nothing scores
 
@@ -55,10 +55,10 @@ def run(p: LstmSettings, ctx) -> None:
     last = {name: values[-1] for name, values in fit.history.items()}
     for name in ("loss", "val_loss", "val_perplexity", "val_bits_per_char", "grad_norm"):
         ctx.metric(f"final_{name}", last[name])
-    ctx.log(f"validation loss {last['val_loss']:.3f} nats/char = {last['val_bits_per_char']:.3f} "
-            f"bits/char (perplexity {last['val_perplexity']:.2f}; knowing nothing: {vocab})",
-            zh=f"验证集损失 {last['val_loss']:.3f} nats/char = {last['val_bits_per_char']:.3f} "
-               f"bits/char（困惑度 {last['val_perplexity']:.2f}；一无所知时为 {vocab}）")
+    ctx.log("validation loss {loss:.3f} nats/char = {bits:.3f} bits/char (perplexity "
+            "{perplexity:.2f}; knowing nothing: {vocab})",
+            loss=last["val_loss"], bits=last["val_bits_per_char"],
+            perplexity=last["val_perplexity"], vocab=vocab)
     if 0.0 in samples.last:
         report_greedy_loop(ctx, samples.last[0.0])
     ctx.save(model, history=fit.history, vocabulary=text.vocabulary)
@@ -86,14 +86,12 @@ def report_greedy_loop(ctx, text: str) -> None:
     ctx.metric("greedy_loop_chars", covered)
     if period:
         stretch = text[-period:].replace("\n", " | ")
-        ctx.log(f"at T=0 the last sample ends in a loop: {stretch!r} ({period} characters) "
-                f"repeated over its last {covered} of {len(text)} characters",
-                zh=f"T=0 时最后一段采样以循环结尾：{stretch!r}（{period} 个字符）在它 {len(text)} "
-                   f"个字符的最后 {covered} 个里反复出现")
+        ctx.log("at T=0 the last sample ends in a loop: {stretch} ({period} characters) "
+                "repeated over its last {covered} of {length} characters",
+                stretch=repr(stretch), period=period, covered=covered, length=len(text))
     else:
         ctx.log("at T=0 the last sample does not end in a loop (no stretch repeated three "
-                "times at its end)",
-                zh="T=0 时最后一段采样没有以循环结尾（结尾没有哪一段连续重复三次）")
+                "times at its end)")
 
 
 class LanguageModelReport(keras.callbacks.Callback):
@@ -145,8 +143,8 @@ class EpochSamples(keras.callbacks.Callback):
             text = "".join(self.sampler.generate(prime, SAMPLE_LENGTH, temperature=t, seed=self.ctx.seed))
             self.last[t] = text
             lines.append(f"  T={t:g}: " + (prime + text).replace("\n", " | "))
-        self.ctx.log(f"epoch {epoch + 1} samples:\n" + "\n".join(lines),
-                     zh=f"第 {epoch + 1} 轮的采样：\n" + "\n".join(lines))
+        # The samples are the model's own text, the same in every language: one field.
+        self.ctx.log("epoch {epoch} samples:\n{samples}", epoch=epoch + 1, samples="\n".join(lines))
 
 
 def clip_demo(ctx, x, y, vocab: int, p: LstmSettings) -> None:
@@ -188,18 +186,17 @@ def clip_demo(ctx, x, y, vocab: int, p: LstmSettings) -> None:
     m = ctx.metrics
     rows = "\n".join(f"  {i + 1:>4} {norms['unclipped'][i]:>14.4g} {norms['clipped'][i]:>14.4g}"
                      for i in range(0, CLIP_DEMO_STEPS, 5))
-    ctx.log(f"clip demo: SimpleRNN, recurrent gain {CLIP_DEMO_GAIN:g}, SGD lr {CLIP_DEMO_LEARNING_RATE:g}, "
-            f"{CLIP_DEMO_STEPS} steps on the same batch\n  step  grad norm (no clip)  (clip {clipnorm:g})\n"
-            f"{rows}\n  longest step {m['clip_demo_unclipped_longest_step']:.3g} vs "
-            f"{m['clip_demo_clipped_longest_step']:.3g}; recurrent weight norm after "
-            f"{m['clip_demo_unclipped_recurrent_weight_norm']:.3g} vs "
-            f"{m['clip_demo_clipped_recurrent_weight_norm']:.3g}; final loss "
-            f"{m['clip_demo_unclipped_final_loss']:.3f} vs {m['clip_demo_clipped_final_loss']:.3f}",
-            zh=f"梯度截断演示：SimpleRNN，循环增益 {CLIP_DEMO_GAIN:g}，SGD 学习率 "
-               f"{CLIP_DEMO_LEARNING_RATE:g}，在同一批次上训练 {CLIP_DEMO_STEPS} 步\n"
-               f"  step  grad norm (no clip)  (clip {clipnorm:g})\n"
-               f"{rows}\n  最大步长：不截断 {m['clip_demo_unclipped_longest_step']:.3g}，截断 "
-               f"{m['clip_demo_clipped_longest_step']:.3g}；训练后循环权重的范数：不截断 "
-               f"{m['clip_demo_unclipped_recurrent_weight_norm']:.3g}，截断 "
-               f"{m['clip_demo_clipped_recurrent_weight_norm']:.3g}；最终损失：不截断 "
-               f"{m['clip_demo_unclipped_final_loss']:.3f}，截断 {m['clip_demo_clipped_final_loss']:.3f}")
+    # The table's rows are numbers only, the same in every language: one field of the message.
+    ctx.log("clip demo: SimpleRNN, recurrent gain {gain:g}, SGD lr {lr:g}, {steps} steps on the "
+            "same batch\n  step  grad norm (no clip)  (clip {clipnorm:g})\n{rows}\n  longest step "
+            "{unclipped_step:.3g} vs {clipped_step:.3g}; recurrent weight norm after "
+            "{unclipped_weights:.3g} vs {clipped_weights:.3g}; final loss {unclipped_loss:.3f} vs "
+            "{clipped_loss:.3f}",
+            gain=CLIP_DEMO_GAIN, lr=CLIP_DEMO_LEARNING_RATE, steps=CLIP_DEMO_STEPS,
+            clipnorm=clipnorm, rows=rows,
+            unclipped_step=m["clip_demo_unclipped_longest_step"],
+            clipped_step=m["clip_demo_clipped_longest_step"],
+            unclipped_weights=m["clip_demo_unclipped_recurrent_weight_norm"],
+            clipped_weights=m["clip_demo_clipped_recurrent_weight_norm"],
+            unclipped_loss=m["clip_demo_unclipped_final_loss"],
+            clipped_loss=m["clip_demo_clipped_final_loss"])

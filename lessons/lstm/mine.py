@@ -11,9 +11,7 @@ from typing import Callable, Iterator, Mapping
 import keras
 import numpy as np
 
-from workbench.errors import BadInput
-
-USES = ("lstm_step", "sample")
+from workbench.authoring import BadInput
 
 
 class MineSampler:

@@ -17,7 +17,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from workbench.errors import BadInput
+from workbench.authoring import BadInput
 
 CHUNK = 64  # characters per compiled call: small enough to stream, large enough to amortise
 
@@ -75,7 +75,7 @@ class Sampler:
                  seed: int = 0, chunk: int = CHUNK) -> Iterator[str]:
         """Yield the generated text (prime excluded) in chunks as it is produced.
 
-        The options arrive checked (`workbench.generation.OPTIONS`); top_k None: every character."""
+        The options arrive checked (`workbench.running.generation.OPTIONS`); top_k None: every character."""
         self.check_prime(prime)
         if not prime:  # no prime: start from a character drawn with the run's seed
             prime = self.vocabulary[np.random.default_rng(seed).integers(len(self.vocabulary))]

@@ -5,8 +5,7 @@ from dataclasses import dataclass
 from lessons.resnet.depths import CIFAR_EXAMPLES, IMAGENET_STAGES, resolve_block
 from lessons.resnet.schedules import SCHEDULES
 from lessons.resnet.key_results import HIGHLIGHTS
-from workbench.params import Settings, knob
-from workbench.registry import Architecture, CurvePlot, Lesson
+from workbench.authoring import Architecture, CurvePlot, knob, Lesson, Settings
 
 
 def _architectures():
@@ -77,7 +76,6 @@ class ResnetSettings(Settings):
 LESSON = Lesson(
     id="resnet",
     title="Residual networks",
-    title_zh="残差网络",
     summary="Basic and bottleneck blocks; why plain deep nets degrade and shortcuts do not.",
     position=9.5,  # section 9 again: ResNet closes the case studies
     settings=ResnetSettings,

@@ -7,7 +7,7 @@ ImageNet design (Table 1): the five depths the paper names, with the blocks it n
 
 from __future__ import annotations
 
-from workbench.errors import BadInput
+from workbench.authoring import BadInput
 
 LAYERS_PER_BLOCK = {"basic": 2, "bottleneck": 3}
 CIFAR_EXAMPLES = {"basic": (20, 32, 44, 56, 110), "bottleneck": (29, 47, 56, 110, 164)}

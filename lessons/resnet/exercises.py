@@ -9,7 +9,7 @@ import zlib
 import numpy as np
 
 from lessons.checking import expect_close
-from workbench.exercises import Exercise, Failed
+from workbench.authoring import Exercise, Failed
 
 
 def basic_block(x, filters, stride=1):
@@ -103,5 +103,5 @@ EXERCISES = (
     (stride 2 or C != filters), Conv2D(filters, 1, strides=stride, use_bias=False) and
     BatchNormalization (a projection). Then keras.layers.Add, then ReLU.
     Start with: from keras import layers
-    """''', check_basic_block, basic_block, needs_keras=True, title_zh="ResNet 的基本残差块（Keras 函数式 API）"),
+    """''', check_basic_block, basic_block, needs_keras=True),
 )

@@ -11,9 +11,7 @@ from pathlib import Path
 import keras
 
 from lessons.resnet import blocks
-from workbench import anatomy
-from workbench.anatomy import human, shape_text
-from workbench.notes_figures import table, update
+from workbench.authoring import anatomy_of, architecture, human, of_model, shape_text, table, update
 
 NOTES = Path(__file__).with_name("notes.md")
 
@@ -27,8 +25,8 @@ PAPER_FLOPS = {"resnet18": "1.8G", "resnet34": "3.6G", "resnet50": "3.8G", "resn
 def depth_rows() -> list[tuple[str, ...]]:
     rows = []
     for name, paper in {**PAPER_PARAMS, **PAPER_FLOPS}.items():
-        body, plain = anatomy.anatomy_of(name), anatomy.anatomy_of(name.replace("resnet", "plain"))
-        arch = anatomy.get(name)
+        body, plain = anatomy_of(name), anatomy_of(name.replace("resnet", "plain"))
+        arch = architecture(name)
         params_paper = paper if name in PAPER_PARAMS else ""
         flops_paper = paper if name in PAPER_FLOPS else ""
         rows.append((name, shape_text(arch.input_shape), params_paper,
@@ -43,7 +41,7 @@ def block_costs() -> list[tuple[str, ...]]:
     for label, build, filters in (("basic: two 3x3 convs, 256 filters", blocks.basic_block, 256),
                                   ("bottleneck: 1x1 64, 3x3 64, 1x1 256", blocks.bottleneck_block, 64)):
         x = keras.Input((28, 28, 256))
-        body = anatomy.of_model(keras.Model(x, build(x, filters, name="b")))
+        body = of_model(keras.Model(x, build(x, filters, name="b")))
         rows.append((label, f"{body.total_params:,}", f"{body.total_macs:,}"))
     return rows
 

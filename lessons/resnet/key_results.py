@@ -1,6 +1,8 @@
 """What ResNet's key numbers mean on a run, worded from the numbers themselves."""
 
-from workbench.catalogue import tr
+from workbench.authoring import catalogue
+
+tr = catalogue(__name__)  # the lesson's words in the learner's language
 
 
 def plain_loss(m, lang: str) -> str:

@@ -41,20 +41,26 @@ def run(p: ResnetSettings, ctx) -> None:
 
     error = identity_error(ctx.seed)
     ctx.metric("identity_max_error", error)
-    ctx.log(f"a basic block with its residual weights at zero: max |block(x) - relu(x)| = {error:g}",
-            zh=f"残差权重全为零的基本块：max |block(x) - relu(x)| = {error:g}")
+    ctx.log("a basic block with its residual weights at zero: max |block(x) - relu(x)| = {error:g}",
+            error=error)
 
     twins = p.twins()
     models = {twin: build(p, shape, data.num_classes, shortcut=twin == "residual") for twin in twins}
     if p.compare:
         copy_shared_weights(models["residual"], models["plain"])  # the very same starting weights
     probe = tf.image.resize(data.x_train[:PROBE_SIZE], (size, size)), data.y_train[:PROBE_SIZE]
-    ctx.log(f"{' and '.join(m.name for m in models.values())} at width {p.width:g} "
-            f"({', '.join(f'{m.count_params():,}' for m in models.values())} parameters); "
-            f"{data.name} at {size}x{size}",
-            zh=f"{' 和 '.join(m.name for m in models.values())}，宽度 {p.width:g}（参数量 "
-               f"{'，'.join(f'{m.count_params():,}' for m in models.values())}）；"
-               f"{data.name}，尺寸 {size}x{size}")
+    if p.compare:
+        plain, residual = models["plain"], models["residual"]
+        ctx.log("{plain} and {residual} at width {width:g} ({plain_params:,} and "
+                "{residual_params:,} parameters); {dataset} at {size}x{size}",
+                plain=plain.name, residual=residual.name, width=p.width,
+                plain_params=plain.count_params(), residual_params=residual.count_params(),
+                dataset=data.name, size=size)
+    else:
+        (model,) = models.values()
+        ctx.log("{network} at width {width:g} ({params:,} parameters); {dataset} at {size}x{size}",
+                network=model.name, width=p.width, params=model.count_params(), dataset=data.name,
+                size=size)
 
     own_metrics, histories = {}, {}
     for twin in twins:
@@ -135,24 +141,23 @@ def copy_shared_weights(source: keras.Model, target: keras.Model) -> None:
 
 def report_comparison(ctx) -> None:
     m = ctx.metrics
-    lines = ["epoch   plain: loss  acc    grad@stem   residual: loss  acc    grad@stem"]
     rows = zip(m["plain_loss_per_epoch"], m["plain_accuracy_per_epoch"], m["plain_first_conv_grad_norm"][1:],
                m["residual_loss_per_epoch"], m["residual_accuracy_per_epoch"],
                m["residual_first_conv_grad_norm"][1:])
-    for i, (pl, pa, pg, rl, ra, rg) in enumerate(rows, 1):
-        lines.append(f"{i:>5}   {pl:>11.4f}  {pa:.3f}  {pg:>9.3g}   {rl:>14.4f}  {ra:.3f}  {rg:>9.3g}")
-    ctx.log("\n".join(lines), zh="\n".join(lines))  # a table: the same in both languages
+    # The rows are numbers only, the same in every language; the heading is the message.
+    table = "\n".join(f"{i:>5}   {pl:>11.4f}  {pa:.3f}  {pg:>9.3g}   {rl:>14.4f}  {ra:.3f}  {rg:>9.3g}"
+                      for i, (pl, pa, pg, rl, ra, rg) in enumerate(rows, 1))
+    ctx.log("epoch   plain: loss  acc    grad@stem   residual: loss  acc    grad@stem\n{rows}",
+            rows=table)
     plain_grads, residual_grads = m["plain_grad_norms"], m["residual_grad_norms"]
     first, last = next(iter(residual_grads)), next(reversed(residual_grads))
-    ctx.log(f"gradient norm at initialisation, first conv ({first}) / last conv ({last}): "
-            f"plain {plain_grads[first]:.3g} / {plain_grads[last]:.3g}, "
-            f"residual {residual_grads[first]:.3g} / {residual_grads[last]:.3g}",
-            zh=f"初始化时的梯度范数，第一个卷积层（{first}）/ 最后一个卷积层（{last}）："
-               f"plain {plain_grads[first]:.3g} / {plain_grads[last]:.3g}，"
-               f"residual {residual_grads[first]:.3g} / {residual_grads[last]:.3g}")
+    ctx.log("gradient norm at initialisation, first conv ({first}) / last conv ({last}): "
+            "plain {plain_first:.3g} / {plain_last:.3g}, residual {residual_first:.3g} / "
+            "{residual_last:.3g}",
+            first=first, last=last, plain_first=plain_grads[first], plain_last=plain_grads[last],
+            residual_first=residual_grads[first], residual_last=residual_grads[last])
     better = "residual" if m["residual_final_train_loss"] < m["plain_final_train_loss"] else "plain"
     ctx.metric("trained_better", better)
-    ctx.log(f"the {better} net trained better: final training loss plain "
-            f"{m['plain_final_train_loss']:.4f}, residual {m['residual_final_train_loss']:.4f}",
-            zh=f"{better} 网络训练得更好：最终训练损失 plain "
-               f"{m['plain_final_train_loss']:.4f}，residual {m['residual_final_train_loss']:.4f}")
+    ctx.log("the {better} net trained better: final training loss plain {plain:.4f}, residual "
+            "{residual:.4f}",
+            better=better, plain=m["plain_final_train_loss"], residual=m["residual_final_train_loss"])

@@ -9,9 +9,7 @@ from dataclasses import dataclass
 
 from lessons.training.experiments import EXPERIMENTS
 from lessons.training.key_results import HIGHLIGHTS
-from workbench.errors import BadInput
-from workbench.params import Settings, knob
-from workbench.registry import Lesson
+from workbench.authoring import BadInput, knob, Lesson, Settings
 
 ACTIVATIONS = ("auto", "tanh", "relu", "sigmoid", "leaky_relu", "elu")
 
@@ -62,7 +60,6 @@ class TrainingSettings(Settings):
 LESSON = Lesson(
     id="training",
     title="Training neural networks",
-    title_zh="训练神经网络",
     summary="Initialisation, activations, batch norm, optimisers, regularisation: experiments "
             "that show why a net trains or does not.",
     position=6,  # sections 6 and 7 of the course, between linear classifiers and CNNs

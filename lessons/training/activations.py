@@ -88,12 +88,11 @@ def run(p, ctx) -> None:
     ctx.chart("dead ReLUs by layer: learning rate "
               f"{p.learning_rate:g} vs {high:g}", "layer", range(1, p.layers + 1),
               {f"lr {p.learning_rate:g}": census["relu"].dead[-1], f"lr {high:g}": reckless.dead[-1]})
-    ctx.log("final validation accuracy: " + ", ".join(f"{n} {a:.3f}" for n, a in final.items())
-            + f"; dead ReLUs at lr {p.learning_rate:g}: {ctx.metrics['dead_relu_fraction']:.2f}, "
-            f"at lr {high:g}: {ctx.metrics['dead_relu_fraction_high_lr']:.2f}",
-            zh="最终验证集准确率：" + "，".join(f"{n} {a:.3f}" for n, a in final.items())
-            + f"；死亡 ReLU 的比例：学习率 {p.learning_rate:g} 时 {ctx.metrics['dead_relu_fraction']:.2f}，"
-            f"学习率 {high:g} 时 {ctx.metrics['dead_relu_fraction_high_lr']:.2f}")
+    for name, accuracy in final.items():
+        ctx.log("{name}: final validation accuracy {accuracy:.3f}", name=name, accuracy=accuracy)
+    ctx.log("dead ReLUs at lr {rate:g}: {dead:.2f}, at lr {high:g}: {dead_high:.2f}",
+            rate=p.learning_rate, dead=ctx.metrics["dead_relu_fraction"], high=high,
+            dead_high=ctx.metrics["dead_relu_fraction_high_lr"])
     model, history = kept["relu"]
     for split, accuracy in split_accuracies(model, ctx).items():
         ctx.metric(split, accuracy)

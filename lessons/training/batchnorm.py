@@ -38,10 +38,11 @@ def run(p, ctx) -> None:
             loss = history["loss"][-1]
             final[name] = float(loss) if np.isfinite(loss) else "diverged"
             models[name] = (model, history)
-            ctx.log(f"{name}: final training loss " + (f"{loss:.4g}" if np.isfinite(loss) else
-                                                        "NaN: it diverged, and the fit stopped"),
-                    zh=f"{name}：最终训练损失 " + (f"{loss:.4g}" if np.isfinite(loss) else
-                                                  "NaN：训练发散，拟合已停止"))
+            if np.isfinite(loss):
+                ctx.log("{name}: final training loss {loss:.4g}", name=name, loss=float(loss))
+            else:
+                ctx.log("{name}: final training loss NaN: it diverged, and the fit stopped",
+                        name=name)
     ctx.metric("final_train_loss", final)
     ctx.metric("bn_gain_at_bad_init", _ratio(final["bad init"], final["bad init + BN"]))
     ctx.metric("bn_gain_at_high_lr", _ratio(final[f"lr {high:g}"], final[f"lr {high:g} + BN"]))
@@ -73,10 +74,7 @@ def train_vs_inference(ctx, model, batch) -> None:
                float(np.max(np.abs(before.mean(axis=0) - keras.ops.convert_to_numpy(bn.moving_mean)))))
     ctx.metric("bn_modes_max_difference", float(np.max(np.abs(training - inference))))
     ctx.log("BN on one batch: training mode leaves each unit with mean beta and spread gamma; "
-            f"inference uses the moving averages, which differ from this batch's mean by up to "
-            f"{ctx.metrics['bn_batch_mean_vs_moving_mean']:.3g}, so the outputs differ by up to "
-            f"{ctx.metrics['bn_modes_max_difference']:.3g}",
-            zh="在一个批次上看批量归一化（BN）：训练模式下每个单元的均值为 beta、标准差为 gamma；"
-               f"推理时使用滑动平均，它与这个批次的均值最多相差 "
-               f"{ctx.metrics['bn_batch_mean_vs_moving_mean']:.3g}，因此两种模式的输出最多相差 "
-               f"{ctx.metrics['bn_modes_max_difference']:.3g}")
+            "inference uses the moving averages, which differ from this batch's mean by up to "
+            "{mean_gap:.3g}, so the outputs differ by up to {modes_gap:.3g}",
+            mean_gap=ctx.metrics["bn_batch_mean_vs_moving_mean"],
+            modes_gap=ctx.metrics["bn_modes_max_difference"])

@@ -80,10 +80,8 @@ def run(p, ctx) -> None:
         model = mlp((p.units,), p.layers, p.units, activation, initializer=initializer(scale))
         stats[label(scale)] = s = layer_statistics(model, x, y)
         ctx.progress("initialisations", done, len(scales))
-        ctx.log(f"{label(scale):>9}: activation std by layer "
-                + " ".join(f"{v:.3g}" for v in s["std"]),
-                zh=f"{label(scale):>9}：各层激活值的标准差 "
-                   + " ".join(f"{v:.3g}" for v in s["std"]))
+        ctx.log("{scale:>9}: activation std by layer {stds}",
+                scale=label(scale), stds=" ".join(f"{v:.3g}" for v in s["std"]))
     report(ctx, p, activation, stats)
     symmetry(p, ctx, activation)
 
@@ -148,7 +146,6 @@ def symmetry(p, ctx, activation: str) -> None:
                     for k in hidden_kernels(model))
         ctx.metric(f"{name}_init_weights_moved", moved)
         ctx.metric(f"{name}_init_train_accuracy", split_accuracies(model, ctx)["train_accuracy"])
-        ctx.log(f"{name} init, one epoch: weights moved by up to {moved:.3g}, yet the units of "
-                f"each layer differ by {spread:.3g} (identical units learn identical things)",
-                zh=f"{name} 初始化，训练一轮：权重最多移动了 {moved:.3g}，但每层各单元之间只相差 "
-                   f"{spread:.3g}（相同的单元学到相同的东西）")
+        ctx.log("{name} init, one epoch: weights moved by up to {moved:.3g}, yet the units of "
+                "each layer differ by {spread:.3g} (identical units learn identical things)",
+                name=name, moved=moved, spread=spread)

@@ -1,7 +1,9 @@
 """What the training lesson's key numbers mean on a run, worded from the numbers: a
 sentence never says the signal survives beside a ratio that shows it fading."""
 
-from workbench.catalogue import tr
+from workbench.authoring import catalogue
+
+tr = catalogue(__name__)  # the lesson's words in the learner's language
 
 FADED = 0.1  # last layer's spread over the first's: below this the signal has faded
 BLOWN = 10.0  # above this it has blown up

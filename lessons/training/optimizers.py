@@ -71,10 +71,9 @@ def run(p, ctx) -> None:
     ctx.metric("bowl_sgd_loss_by_rate", {name: float(loss[-1]) for name, loss in demo.items()})
     ctx.chart("plain SGD on the bowl: loss by step (log scale)", "step", range(BOWL_STEPS + 1),
               demo, log_y=True)
-    ctx.log(f"on the bowl after {BOWL_STEPS} steps: " + ", ".join(
-        f"{name} {loss[-1]:.3g}" for name, loss in losses.items()),
-            zh=f"在碗形函数上走 {BOWL_STEPS} 步后的损失：" + "，".join(
-                f"{name} {loss[-1]:.3g}" for name, loss in losses.items()))
+    for name, loss in losses.items():
+        ctx.log("{name}: loss on the bowl after {steps} steps {loss:.3g}",
+                name=name, steps=BOWL_STEPS, loss=float(loss[-1]))
 
     data = ctx.images
     model = mlp(data.image_shape, p.layers, p.units, p.nonlinearity(), classes=data.num_classes)
@@ -93,8 +92,8 @@ def run(p, ctx) -> None:
     model.set_weights(weights)
     for split, accuracy in split_accuracies(model, ctx).items():
         ctx.metric(split, accuracy)
-    ctx.log(f"final training loss after {p.epochs} epochs: " + ", ".join(
-        f"{name} {loss:.4f}" for name, loss in final.items()) + f"; kept: {best}",
-            zh=f"{p.epochs} 轮后的最终训练损失：" + "，".join(
-                f"{name} {loss:.4f}" for name, loss in final.items()) + f"；保留：{best}")
+    for name, loss in final.items():
+        ctx.log("{name}: final training loss after {epochs} epochs {loss:.4f}",
+                name=name, epochs=p.epochs, loss=float(loss))
+    ctx.log("kept: {best}, the lowest final training loss", best=best)
     ctx.save(model, variant=p.experiment, history=history)

@@ -44,9 +44,7 @@ def run(p, ctx) -> None:
     s = statistics(source)
     if leak:
         ctx.log("warning: the statistics were computed with the validation and test images in "
-                "them; their scores now flatter the net (statistics_from = train is the rule)",
-                zh="警告：统计量的计算包含了验证集和测试集的图像；它们上的得分因此会高估网络"
-                   "（规则是 statistics_from = train）")
+                "them; their scores now flatter the net (statistics_from = train is the rule)")
     ctx.metric("statistics_leak", leak)
 
     centred = x_train - s["mean"]
@@ -65,10 +63,10 @@ def run(p, ctx) -> None:
     for k in (2, 10, 20):
         ctx.metric(f"variance_in_top_{k}_components", float(explained[k - 1]))
     ctx.metric("components_for_95_percent", int(np.searchsorted(explained, 0.95) + 1))
-    ctx.log(f"the top 10 of {len(explained)} directions hold {explained[9]:.1%} of the variance; "
-            f"{ctx.metrics['components_for_95_percent']} hold 95%",
-            zh=f"{len(explained)} 个方向中，前 10 个占方差的 {explained[9]:.1%}；"
-               f"{ctx.metrics['components_for_95_percent']} 个方向占 95%")
+    ctx.log("the top 10 of {directions} directions hold {share:.1%} of the variance; "
+            "{components} hold 95%",
+            directions=len(explained), share=float(explained[9]),
+            components=ctx.metrics["components_for_95_percent"])
 
     show, directions = slice(0, CLOUD_POINTS), s["eigenvectors"][:, :2]
     clouds = {"original": x_train[show] @ directions, "centred": centred[show] @ directions,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from lessons.common import accuracy_of, split_accuracies
 from lessons.training.nets import fit, mlp
 
 DROPOUT_PROBE = (2000, 100)  # ones through a Dropout layer, to count what it does
@@ -21,8 +22,8 @@ def run(p, ctx) -> None:
     data = ctx.images
     keep = min(p.train_size, len(data.x_train))
     x, y = data.x_train[:keep], data.y_train[:keep]
-    ctx.log(f"{keep} training images for a net of {p.layers}x{p.units} units: enough to memorise them",
-            zh=f"{keep} 张训练图像，网络有 {p.layers}x{p.units} 个单元：足以把它们全部记住")
+    ctx.log("{images} training images for a net of {layers}x{units} units: enough to memorise "
+            "them", images=keep, layers=p.layers, units=p.units)
     variants = {"none": (0.0, 0.0), "l2": (p.l2, 0.0), "dropout": (0.0, p.dropout),
                 "both": (p.l2, p.dropout)}
     scores = {}
@@ -37,14 +38,12 @@ def run(p, ctx) -> None:
         # wrong ones are given ever more certainty, so the validation loss climbs.
         ctx.metric(f"val_loss_{name}", s["val_loss"])
         ctx.metric(f"accuracy_gap_{name}", s["train_accuracy"] - s["val_accuracy"])
-        ctx.log(f"{name}: train accuracy {s['train_accuracy']:.3f}, validation "
-                f"{s['val_accuracy']:.3f}; loss train {s['train_loss']:.3f}, validation "
-                f"{s['val_loss']:.3f}",
-                zh=f"{name}：训练集准确率 {s['train_accuracy']:.3f}，验证集 {s['val_accuracy']:.3f}；"
-                   f"损失：训练集 {s['train_loss']:.3f}，验证集 {s['val_loss']:.3f}")
+        ctx.log("{name}: train accuracy {train_accuracy:.3f}, validation {val_accuracy:.3f}; "
+                "loss train {train_loss:.3f}, validation {val_loss:.3f}", name=name, **s)
     ctx.metric("scores", scores)
     dropout_scaling(ctx, p.dropout)
-    ctx.metric("test_accuracy", _scores(model, data.x_test, data.y_test)["accuracy"])
+    # Train and validation are in `scores` (train: the kept images, not the whole split).
+    ctx.metric("test_accuracy", split_accuracies(model, ctx)["test_accuracy"])
     ctx.save(model, variant=p.experiment, history=history)
 
 
@@ -52,7 +51,7 @@ def _scores(model, x, y) -> dict[str, float]:
     """Accuracy and mean cross-entropy on clean inputs, dropout off (inference mode)."""
     probabilities = model.predict(x, batch_size=512, verbose=0)
     loss = keras.ops.convert_to_numpy(keras.losses.sparse_categorical_crossentropy(y, probabilities))
-    return {"accuracy": float(np.mean(np.argmax(probabilities, axis=1) == y)),
+    return {"accuracy": accuracy_of(y, probabilities),
             "loss": float(np.mean(loss, dtype="float64"))}
 
 
@@ -66,9 +65,7 @@ def dropout_scaling(ctx, rate: float) -> None:
     ctx.metric("dropout_kept_value", float(kept.mean()) if kept.size else 0.0)
     ctx.metric("dropout_training_mean", float(training.mean()))
     ctx.metric("dropout_inference_max_change", float(np.max(np.abs(inference - ones))))
-    ctx.log(f"Dropout({rate:g}) on ones: {ctx.metrics['dropout_zeroed_fraction']:.3f} zeroed, the "
-            f"rest scaled to {ctx.metrics['dropout_kept_value']:.4g} = 1/(1 - {rate:g}); mean "
-            f"{ctx.metrics['dropout_training_mean']:.3f}; at inference nothing changes",
-            zh=f"随机失活层 Dropout({rate:g}) 作用于全一张量：{ctx.metrics['dropout_zeroed_fraction']:.3f} "
-               f"被置零，其余缩放为 {ctx.metrics['dropout_kept_value']:.4g} = 1/(1 - {rate:g})；均值 "
-               f"{ctx.metrics['dropout_training_mean']:.3f}；推理时什么都不变")
+    ctx.log("Dropout({rate:g}) on ones: {zeroed:.3f} zeroed, the rest scaled to {kept:.4g} = "
+            "1/(1 - {rate:g}); mean {mean:.3f}; at inference nothing changes",
+            rate=rate, zeroed=ctx.metrics["dropout_zeroed_fraction"],
+            kept=ctx.metrics["dropout_kept_value"], mean=ctx.metrics["dropout_training_mean"])

@@ -3,9 +3,7 @@
 from dataclasses import dataclass
 
 from lessons.transfer.key_results import HIGHLIGHTS
-from workbench.errors import BadInput
-from workbench.params import Settings, knob
-from workbench.registry import Lesson
+from workbench.authoring import BadInput, knob, Lesson, Settings
 
 STAGES = ("stage1", "stage2", "stage3")
 BACKBONES = ("resnet8", "mobilenetv2")
@@ -53,7 +51,6 @@ class TransferSettings(Settings):
 LESSON = Lesson(
     id="transfer",
     title="Transfer learning",
-    title_zh="迁移学习",
     summary="Reuse a network trained on one task for another with a handful of labels: frozen "
             "backbone, extracted features, fine-tuning, against training from scratch.",
     position=9.7,  # section 7's transfer learning, taught here once ResNet is known

@@ -15,8 +15,7 @@ import socket
 
 import keras
 
-from workbench.data import DOWNLOAD_TIMEOUT_S, keras_cache_dir
-from workbench.errors import BadInput
+from workbench.authoring import BadInput, DOWNLOAD_TIMEOUT_S, keras_cache_dir
 
 # The smallest MobileNetV2 (0.35 of the filters) at the smallest input size ImageNet weights
 # exist for: a pass over a few hundred images takes seconds, not minutes, on a 2-core CPU.
@@ -60,7 +59,7 @@ def imagenet_weights() -> str:
         return keras.utils.get_file(weights_name(), ORIGIN + weights_name(),
                                     cache_subdir="models", cache_dir=_keras_home())
     # URLError, HTTP errors, Keras' "URL fetch failure", a full disk: all one line.
-    except Exception as exc:  # noqa: BLE001  (as workbench.data's downloads)
+    except Exception as exc:  # noqa: BLE001  (as workbench.running.data's downloads)
         raise BadInput(
             f"MobileNetV2's ImageNet weights are not in the Keras cache and could not be "
             f"downloaded ({_why_not_downloaded(exc)}); put {weights_name()} into {models_dir()}"

@@ -1,6 +1,8 @@
 """What transfer learning's key numbers mean on a run, worded from the numbers."""
 
-from workbench.catalogue import tr
+from workbench.authoring import catalogue
+
+tr = catalogue(__name__)  # the lesson's words in the learner's language
 
 
 def scratch(m, lang: str) -> str:

@@ -74,10 +74,10 @@ def run(p: TransferSettings, ctx) -> None:
             scratch_runs.append(scratch.accuracy(test_x, test_y))
         curve["transfer (features)"].append(float(np.mean(transfer_runs)))
         curve["from scratch"].append(float(np.mean(scratch_runs)))
-        ctx.log(f"{shots} images per class, mean of {p.repeats} draws: transfer "
-                f"{np.mean(transfer_runs):.3f}, from scratch {np.mean(scratch_runs):.3f}",
-                zh=f"每类 {shots} 张图像，{p.repeats} 次随机抽取的平均：迁移学习 "
-                   f"{np.mean(transfer_runs):.3f}，从零训练 {np.mean(scratch_runs):.3f}")
+        ctx.log("{shots} images per class, mean of {repeats} draws: transfer {transfer:.3f}, "
+                "from scratch {scratch:.3f}",
+                shots=shots, repeats=p.repeats, transfer=float(np.mean(transfer_runs)),
+                scratch=float(np.mean(scratch_runs)))
     ctx.metric("accuracy_by_shots", {"images per class": list(p.shots), **curve})
     at = p.shots.index(p.compare_at)
     ctx.metric("transfer_test_accuracy", curve["transfer (features)"][at])
@@ -111,10 +111,9 @@ def pretrained_resnet8(p: TransferSettings, ctx) -> Reused:
     source = accuracy(network, *task(data.x_test, data.y_test, SOURCE))
     ctx.metric("source_test_accuracy", source)
     source_task = named(data.class_names, SOURCE)
-    ctx.log(f"pretrained ResNet-8 ({network.count_params():,} weights) on {len(y)} training "
-            f"images of {source_task}: test accuracy {source:.3f} on its own task",
-            zh=f"在 {source_task} 的 {len(y)} 张训练图像上预训练了 ResNet-8"
-               f"（{network.count_params():,} 个权重）：它在自己的任务上的测试集准确率为 {source:.3f}")
+    ctx.log("pretrained ResNet-8 ({weights:,} weights) on {images} training images of {task}: "
+            "test accuracy {accuracy:.3f} on its own task",
+            weights=network.count_params(), images=len(y), task=source_task, accuracy=source)
     cuts = {stage: cut(network, stage) for stage in STAGES}
     return Reused(
         cuts[p.cut],
@@ -130,10 +129,9 @@ def imagenet_mobilenet(p: TransferSettings, ctx) -> Reused:
     shape = ctx.images.image_shape
     weights = imagenet.imagenet_weights()
     backbone = imagenet.mobilenet_backbone(shape, weights=weights)
-    ctx.log(f"MobileNetV2 (alpha {imagenet.ALPHA}, {imagenet.SIZE}x{imagenet.SIZE} inputs, "
-            f"{backbone.count_params():,} weights) pretrained on ImageNet, from {weights}",
-            zh=f"在 ImageNet 上预训练的 MobileNetV2（alpha {imagenet.ALPHA}，输入 "
-               f"{imagenet.SIZE}x{imagenet.SIZE}，{backbone.count_params():,} 个权重），来自 {weights}")
+    ctx.log("MobileNetV2 (alpha {alpha}, {size}x{size} inputs, {weights:,} weights) pretrained "
+            "on ImageNet, from {path}",
+            alpha=imagenet.ALPHA, size=imagenet.SIZE, weights=backbone.count_params(), path=weights)
     return Reused(backbone, imagenet.mobilenet_backbone(shape, weights=None),
                   lambda: imagenet.unfreeze_top_block(backbone),
                   f"mobilenetv2 (alpha {imagenet.ALPHA}, {imagenet.SIZE}x{imagenet.SIZE}), "
@@ -182,14 +180,12 @@ def compare_modes(p, ctx, reused: Reused, train, test, pool, scratch):
                                      "(3) fine-tune": trainable_count(frozen.model),
                                      "from scratch": trainable_count(scratch.model)})
     m = ctx.metrics
-    ctx.log(f"{p.compare_at} images per class: (1) frozen {m['frozen_test_accuracy']:.3f}, (2) features "
-            f"{m['features_test_accuracy']:.3f} with epochs {m['features_speedup_per_epoch']:.1f}x "
-            f"faster, (3) fine-tuned {m['finetune_test_accuracy']:.3f}, from scratch "
-            f"{m['scratch_test_accuracy']:.3f} (mean of draws)",
-            zh=f"每类 {p.compare_at} 张图像：(1) 冻结骨干网络 {m['frozen_test_accuracy']:.3f}，"
-               f"(2) 特征 {m['features_test_accuracy']:.3f}（每轮快 {m['features_speedup_per_epoch']:.1f} 倍），"
-               f"(3) 微调后 {m['finetune_test_accuracy']:.3f}，从零训练 "
-               f"{m['scratch_test_accuracy']:.3f}（多次随机抽取的平均）")
+    ctx.log("{shots} images per class: (1) frozen {frozen:.3f}, (2) features {features:.3f} "
+            "with epochs {speedup:.1f}x faster, (3) fine-tuned {finetuned:.3f}, from scratch "
+            "{scratch:.3f} (mean of draws)",
+            shots=p.compare_at, frozen=m["frozen_test_accuracy"],
+            features=m["features_test_accuracy"], speedup=m["features_speedup_per_epoch"],
+            finetuned=m["finetune_test_accuracy"], scratch=m["scratch_test_accuracy"])
     history = {k: frozen_history[k] + finetune_history[k] for k in ("loss", "accuracy")}
     return frozen.model, history
 

@@ -13,6 +13,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from lessons.common import accuracy_of
 from lessons.resnet.networks import cifar_resnet
 
 DEPTH = 8  # ResNet-8: a stem and one basic block in each of the three stages
@@ -114,7 +115,7 @@ class Trainer:
 
 
 def accuracy(model: keras.Model, x, y) -> float:
-    return float(np.mean(np.argmax(model.predict(x, batch_size=512, verbose=0), axis=1) == y))
+    return accuracy_of(y, model.predict(x, batch_size=512, verbose=0))
 
 
 def bn_moving_means(model: keras.Model) -> list[np.ndarray]:

@@ -5,7 +5,7 @@ Three modes, one screen each: lessons (pick, read, set up, run, anatomy), models
 import time: the first screen is drawn from the lesson declarations alone, and
 TensorFlow is then imported in a background thread, so a run started a few seconds
 later does not wait for it. While the app runs, native stderr is diverted
-(`workbench.quiet`): TensorFlow's C++ logs never land on the screen.
+(`workbench.running.quiet`): TensorFlow's C++ logs never land on the screen.
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.screen import Screen
 
-from workbench import language, preferences
-from workbench.catalogue import tr
-from workbench.language import DEFAULT as EN
+from workbench.i18n import language
+from workbench.i18n.catalogue import tr
+from workbench.i18n.language import DEFAULT as EN
+from workbench.tui import preferences
 from workbench.tui.commands import WorkbenchCommands
 from workbench.tui.messages import BackendReady, post
 from workbench.tui.screens.generate import GenerateScreen
@@ -87,7 +88,7 @@ class WorkbenchApp(App):
 
     def __init__(self, models_dir: str | None = None, *, preload_tensorflow: bool = True) -> None:
         super().__init__()
-        from workbench import line_breaking
+        from workbench.i18n import line_breaking
 
         line_breaking.install()  # Chinese lines break between characters, never before a comma
         self.models_dir = models_dir
@@ -119,7 +120,7 @@ class WorkbenchApp(App):
 
     @work(thread=True, group="tensorflow", exit_on_error=False)
     def _load_tensorflow(self) -> None:
-        from workbench.quiet import import_tensorflow
+        from workbench.running.quiet import import_tensorflow
 
         try:
             tf = import_tensorflow()
@@ -211,7 +212,7 @@ DEBUG_LOG = "workbench-app.log"
 
 
 def run_app(models_dir: str | None = None) -> None:
-    from workbench.quiet import DEBUG, native_stderr_diverted
+    from workbench.running.quiet import DEBUG, native_stderr_diverted
 
     # In the middle of a drawn screen, C++ log lines would garble it: always divert them,
     # to a log file when debugging.

@@ -12,7 +12,7 @@ from typing import Any
 
 from textual.message import Message
 
-from workbench.events import Event
+from workbench.running.events import Event
 
 
 def post(target, message: Message) -> None:
@@ -50,7 +50,7 @@ class BackendReady(Message):
 
 @dataclass
 class AnatomyReady(Message):
-    """The `workbench.anatomy.Anatomy` of `built` (architecture, input shape or None for
+    """The `workbench.results.anatomy.Anatomy` of `built` (architecture, input shape or None for
     the paper's), or the reason it could not be built."""
 
     built: tuple

@@ -6,8 +6,7 @@ the app's first paint. The Keras code lives in `lesson.py`, named by `run`.
 
 from dataclasses import dataclass
 
-from workbench.params import Settings, knob
-from workbench.registry import Lesson
+from workbench.authoring import knob, Lesson, Settings
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ A path is a tuple `STEPS` in the package's path.py; the workbench finds it by th
 An experiment's claims are functions of the run's metrics, checked on the learner's run.
 """
 
-from workbench.guide import Compare, Experiment, Predict, Read, compares
+from workbench.authoring import Compare, compares, Experiment, Predict, Read
 
 STEPS = (
     Read("What a hidden layer adds", section="Two-layer network"),

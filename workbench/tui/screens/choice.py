@@ -9,9 +9,9 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from workbench.catalogue import tr
-from workbench.guide import LETTERS
-from workbench.language import DEFAULT as EN
+from workbench.course.guide import LETTERS
+from workbench.i18n.catalogue import tr
+from workbench.i18n.language import DEFAULT as EN
 
 
 

@@ -8,8 +8,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from workbench.catalogue import tr
-from workbench.language import DEFAULT as EN
+from workbench.i18n.catalogue import tr
+from workbench.i18n.language import DEFAULT as EN
 
 
 class ConfirmScreen(ModalScreen[bool]):

@@ -1,6 +1,6 @@
 """The generate screen: write text with a saved LSTM, streamed in as it is sampled.
 
-The same sampler and options as `workbench generate` (`workbench.generation`): the prime
+The same sampler and options as `workbench generate` (`workbench.running.generation`): the prime
 warms the state up, then each compiled call samples a chunk of characters that is shown
 at once. Loading a model and
 tracing its sampling loop takes seconds, so samplers are kept per file (and dropped
@@ -31,12 +31,13 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static, TextArea
 
-from workbench import generation, store
-from workbench.catalogue import tr
-from workbench.formatting import error_line
-from workbench.generation import OPTIONS
-from workbench.language import DEFAULT as EN
+from workbench.drawing.numbers import error_line
+from workbench.i18n.catalogue import tr
+from workbench.i18n.language import DEFAULT as EN
 from workbench.params import Param
+from workbench.results import store
+from workbench.running import generation
+from workbench.running.generation import OPTIONS
 from workbench.tui.messages import GenerationEnded, TextGenerated, post
 from workbench.tui.widgets.param_form import CheckValidator, FormField, ParamField
 

@@ -13,8 +13,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from workbench.catalogue import tr
-from workbench.language import DEFAULT as EN
+from workbench.i18n.catalogue import tr
+from workbench.i18n.language import DEFAULT as EN
 
 # Keys the widgets bring (Textual's own), worth knowing in this app; a screen whose
 # widgets differ declares its own `WIDGET_KEYS`.

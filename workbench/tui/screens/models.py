@@ -25,17 +25,19 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from workbench import generation, store, views
-from workbench.catalogue import tr
+from workbench.drawing import tables
+from workbench.drawing.numbers import error_line
 from workbench.errors import BadInput
-from workbench.formatting import error_line
-from workbench.language import DEFAULT as EN
+from workbench.i18n.catalogue import tr
+from workbench.i18n.language import DEFAULT as EN
+from workbench.results import store
+from workbench.running import generation
 from workbench.tui.screens.confirm import ConfirmScreen
 
 # Below this many columns the Inspect box goes under the list (the lesson screen's limit).
 NARROW = 140
 
-# One cell per column, from `views.model_row`'s (file, lesson, dataset, saved, key metric).
+# One cell per column, from `tables.model_row`'s (file, lesson, dataset, saved, key metric).
 CELLS = {"model": 0, "key metric": 4, "lesson": 1, "saved": 3, "dataset": 2}
 # The columns shown, the first set the width holds whole: the less telling ones go first.
 LAYOUTS = (("model", "key metric", "lesson", "saved", "dataset"),
@@ -49,7 +51,7 @@ class ModelsTable(DataTable):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
-        self.rows_shown: list[tuple[str, tuple[str, ...]]] = []  # (path, views.model_row)
+        self.rows_shown: list[tuple[str, tuple[str, ...]]] = []  # (path, tables.model_row)
         self.layout_shown: Sequence[str] = ()
 
     def room(self) -> int:
@@ -94,8 +96,8 @@ class Inspected:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         info = self.info
         if cell_len(str(info.path)) > options.max_width:
-            info = dataclasses.replace(info, path=Path(views.shown_path(info.path, self.folder)))
-        yield views.inspect_view(info)
+            info = dataclasses.replace(info, path=Path(tables.shown_path(info.path, self.folder)))
+        yield tables.inspect_view(info)
 
 
 class ModelsScreen(Screen):
@@ -142,7 +144,7 @@ class ModelsScreen(Screen):
         table = self.query_one(ModelsTable)
         selected = self.selected
         self.models = {str(info.path): info for info in store.list_models(self.folder)}
-        table.show([(path, views.model_row(info)) for path, info in self.models.items()])
+        table.show([(path, tables.model_row(info)) for path, info in self.models.items()])
         if not self.models:
             self.query_one("#model-info", Static).update(
                 tr(self.app.lang, "No saved models in {folder} yet.\n\nRun a lesson (l, then r): "

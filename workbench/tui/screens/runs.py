@@ -20,13 +20,15 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from workbench import history, path_views, runs_cli, views
-from workbench.catalogue import tr
-from workbench.formatting import number
-from workbench.language import DEFAULT as EN
+from workbench.drawing import guided_path
+from workbench.drawing import tables
+from workbench.drawing.numbers import number
+from workbench.i18n.catalogue import tr
+from workbench.i18n.language import DEFAULT as EN
+from workbench.results import history
 from workbench.tui.widgets.curves import Curves, Legend
 
-COLUMNS = ("", "run", "started", "lesson", "step", "outcome", "key result")
+COLUMNS = ("", *tables.RUN_COLUMNS)
 
 
 class SideBySide:
@@ -37,10 +39,10 @@ class SideBySide:
     whole place make it wider (the box then scrolls sideways)."""
 
     def __init__(self, runs: Sequence[history.RunRecord], metrics: Sequence[str]) -> None:
-        self.table = path_views.comparison_table(runs, metrics)
+        self.table = guided_path.comparison_table(runs, metrics)
         self.heads = [f"#{run.id}" + (f" step {run.step}" if run.step else "") for run in runs]
         self.rows = [(name, [number(run.params.get(name, "-")) for run in runs], "cyan")
-                     for name in path_views.differing_params(runs)]
+                     for name in guided_path.differing_params(runs)]
         self.rows += [(name, [number(run.metrics[name]) if name in run.metrics else "-"
                               for run in runs], "") for name in metrics]
         self.columns = [max([cell_len(head)] + [cell_len(values[i]) for _, values, _ in self.rows])
@@ -49,7 +51,7 @@ class SideBySide:
         self.values = sum(self.columns) + 2 * max(len(self.columns) - 1, 0)
 
     def _table_width(self, console: Console, options: ConsoleOptions) -> int:
-        return views.natural_width(console, self.table, options)
+        return tables.natural_width(console, self.table, options)
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         whole = self.names + 2 + self.values
@@ -122,12 +124,8 @@ class RunsScreen(Screen):
         row = table.cursor_row
         table.clear()
         for run in runs:
-            key = runs_cli.key_metric(run)
-            table.add_row("●" if run.id in self.marked else " ", f"#{run.id}",
-                          run.started[:16].replace("T", " "), run.lesson,
-                          str(run.step or ""), run.outcome,
-                          f"{key[0]} {number(key[1])}" if key else (run.message or "")[:40],
-                          key=str(run.id))
+            *cells, about = tables.run_row(run)
+            table.add_row("●" if run.id in self.marked else " ", *cells, about[:40], key=str(run.id))
         if runs:
             table.move_cursor(row=min(row or 0, len(runs) - 1))
         else:
@@ -167,11 +165,11 @@ class RunsScreen(Screen):
         """The marked runs (or the one under the cursor): curves overlaid, numbers side by side."""
         shown = [self.runs[i] for i in self.marked] or [r for r in [self._cursor_run()] if r]
         curves = self.query_one("#runs-curves", Curves)
-        curves.series = runs_cli.curves(shown, "loss")
+        curves.series = history.curves(shown, "loss")
         curves.replot()
         # Runs that train nothing per epoch (kNN, backprop's graphs) have no curve to draw:
         # their numbers take the whole width rather than sit beside an empty plot.
         self.query_one("#runs-curve-box").display = bool(curves.series) or not shown
         if shown:
             self.query_one("#runs-numbers", Static).update(
-                SideBySide(shown, path_views.scalar_metrics(shown)))
+                SideBySide(shown, guided_path.scalar_metrics(shown)))

@@ -1,7 +1,7 @@
 """The Anatomy tab: per layer, output shape, parameters and MACs of a lesson's network.
 
-The network is built at the paper's size by `workbench.anatomy`, in a thread, since
-building VGG takes seconds and TensorFlow, and drawn by `workbench.views`: the very table
+The network is built at the paper's size by `workbench.results.anatomy`, in a thread, since
+building VGG takes seconds and TensorFlow, and drawn by `workbench.drawing.tables`: the very table
 `workbench anatomy ARCH` prints, where the tab holds it whole. Where it does not, the
 big counts are written in units (1.85G for 1,849,688,064), then the type column gives
 way (`fitting_tables`); only a table too wide even then scrolls sideways. No number is cut. The tab follows
@@ -24,9 +24,9 @@ from textual.containers import Horizontal, ScrollableContainer, Vertical
 from textual.widgets import Input, Label, LoadingIndicator, Select, Static
 from textual.worker import get_current_worker
 
-from workbench import views
+from workbench.drawing import tables
+from workbench.drawing.numbers import error_line
 from workbench.errors import BadInput
-from workbench.formatting import error_line
 from workbench.registry import Lesson
 from workbench.tui.messages import AnatomyReady
 
@@ -40,9 +40,9 @@ def architecture_for(lesson: Lesson, values: dict[str, Any]) -> str | None:
 
 
 def compact_table(result, *, exact: tuple[str, ...] = (), types: bool = True) -> Table:
-    """`views.anatomy_table` with the counts not in `exact` written in units (K, M, G,
+    """`tables.anatomy_table` with the counts not in `exact` written in units (K, M, G,
     as the summary above it writes them), and without the type column if not `types`."""
-    from workbench.anatomy import human, shape_text
+    from workbench.results.anatomy import human, shape_text
 
     def count(column: str, n: int) -> str:
         return f"{n:,}" if column in exact else human(n)
@@ -69,7 +69,7 @@ def fitting_tables(result) -> list:
     units; then without the layer types (the names say most of it: block1_pool, c3);
     then the parameters in units too. Exact parameter counts are what the notes work out
     by hand (34,944 = 11 x 11 x 3 x 96 + 96), so they go last."""
-    return [views.anatomy_table(result),
+    return [tables.anatomy_table(result),
             compact_table(result, exact=("params",)),
             compact_table(result, exact=("params",), types=False),
             compact_table(result, types=False)]
@@ -88,7 +88,7 @@ class AnatomyView(Vertical):
         self.active = False  # analyse only while the tab is shown: building is not free
         self.input_shape: tuple[int, int, int] | None = None  # None: the paper's
         self.shown: tuple | None = None  # (architecture, input) whose table is on screen
-        self.anatomy = None  # the shown network's `workbench.anatomy.Anatomy`
+        self.anatomy = None  # the shown network's `workbench.results.anatomy.Anatomy`
         self.tables: list = []  # its tables, most exact first
         self._ready = False
 
@@ -114,7 +114,7 @@ class AnatomyView(Vertical):
         self.refresh_table()
 
     def _paper_input(self) -> str:
-        from workbench.anatomy import shape_text
+        from workbench.results.anatomy import shape_text
 
         chosen = next(a for a in self.lesson.architectures if a.name == self.arch)
         return f"{shape_text(chosen.input_shape)} (the paper's)"
@@ -128,7 +128,7 @@ class AnatomyView(Vertical):
         self._take_input(event.value)
 
     def _take_input(self, text: str) -> None:
-        from workbench.anatomy import parse_input
+        from workbench.results.anatomy import parse_input
 
         summary = self.query_one("#anatomy-summary", Static)
         try:
@@ -183,13 +183,13 @@ class AnatomyView(Vertical):
         self._analyze(*wanted)
 
     def _size_words(self) -> str:
-        from workbench.anatomy import shape_text
+        from workbench.results.anatomy import shape_text
 
         return shape_text(self.input_shape) if self.input_shape else "the paper's size"
 
     @work(thread=True, exclusive=True, group="anatomy")
     def _analyze(self, arch: str, input_shape) -> None:
-        from workbench import anatomy
+        from workbench.results import anatomy
 
         try:
             result = anatomy.anatomy_of(arch, input_shape)
@@ -215,7 +215,7 @@ class AnatomyView(Vertical):
         a = message.anatomy
         described = escape({x.name: x.summary for x in self.lesson.architectures}.get(a.arch, ""))
         summary.update(f"[b]{a.arch}[/b] at {self._size_words()}, random weights (the lesson trains "
-                       f"a narrower copy): {described}\n" + escape("\n".join(views.anatomy_summary(a))))
+                       f"a narrower copy): {described}\n" + escape("\n".join(tables.anatomy_summary(a))))
         self.anatomy, self.tables = a, fitting_tables(a)
         self._fit_table()
 
@@ -229,7 +229,7 @@ class AnatomyView(Vertical):
         scroll = self.query_one("#anatomy-scroll")
         # Inside the box, less a vertical scrollbar's width: a long table will have one.
         room = scroll.size.width - scroll.styles.scrollbar_size_vertical
-        fits = [t for t in self.tables if views.natural_width(self.app.console, t) <= room]
+        fits = [t for t in self.tables if tables.natural_width(self.app.console, t) <= room]
         chosen = fits[0] if fits else self.tables[-1]
         table = self.query_one("#anatomy-table", Static)
         if table.content is not chosen:

@@ -1,4 +1,4 @@
-"""Plots in the Run tab, drawn by `workbench.charts` (as the CLI draws its charts).
+"""Plots in the Run tab, drawn by `workbench.drawing.charts` (as the CLI draws its charts).
 
 `Curves`: training curves, one series per Keras log key, one point per epoch.
 `ChartView`: a lesson's `Chart` event (gradient norm by depth, say).
@@ -13,8 +13,8 @@ from typing import Callable
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from workbench import charts
-from workbench.events import Chart, EpochEnd
+from workbench.drawing import charts
+from workbench.running.events import Chart, EpochEnd
 
 
 class Legend(Static):

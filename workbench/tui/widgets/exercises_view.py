@@ -2,7 +2,7 @@
 last message; `e` edits the workspace file in $EDITOR, `c` checks, and saving the file
 checks again by itself (its modification time is watched once a second).
 
-Checks run in a thread worker through `workbench.exercises.check`, the same child
+Checks run in a thread worker through `workbench.course.exercises.check`, the same child
 processes as `workbench check`; the widget is updated from the worker's results only."""
 
 from __future__ import annotations
@@ -20,12 +20,10 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Label, ListItem, ListView, Static
 
-from workbench import exercises, language
-from workbench.catalogue import tr
-from workbench.language import DEFAULT as EN
+from workbench.course import exercises
+from workbench.i18n.catalogue import tr
+from workbench.i18n.language import DEFAULT as EN
 from workbench.registry import Lesson
-from workbench.tui.screens.confirm import ConfirmScreen
-
 
 
 def progress(rows) -> tuple[int, int]:
@@ -59,6 +57,15 @@ class ExercisesView(Vertical):
         def __init__(self, lesson_id: str, passed: int, total: int) -> None:
             super().__init__()
             self.lesson_id, self.passed, self.total = lesson_id, passed, total
+
+    class ConfirmStart(Message):
+        """Asks the learner before the workspace file is written: the screen puts up the
+        yes/no question (a widget puts up no screen itself) and calls `answered` with the
+        answer (True only for yes; False or None otherwise)."""
+
+        def __init__(self, question: str, yes: str, no: str, answered) -> None:
+            super().__init__()
+            self.question, self.yes, self.no, self.answered = question, yes, no, answered
 
     def __init__(self, lesson: Lesson, folder: Path, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="exercises-view")
@@ -128,7 +135,7 @@ class ExercisesView(Vertical):
         if not isinstance(item, ExerciseItem):
             return
         exercise = self.exercises[item.name_]
-        task = language.pick(getattr(self.app, "lang", "en"), exercise.title, exercise.title_zh)
+        task = exercises.title_in(self.lesson.id, exercise, getattr(self.app, "lang", "en"))
         message = item.row.message if item.row.status not in ("not started", "unchecked") else ""
         self.query_one(".exercise-detail", Static).update(
             f"[b]{escape(task)}[/b]  ({item.row.status})\n"
@@ -155,11 +162,11 @@ class ExercisesView(Vertical):
                 then()
 
         lang = self.lang
-        self.app.push_screen(ConfirmScreen(
+        self.post_message(self.ConfirmStart(
             tr(lang, "Write [b]{path}[/b] with the stubs of the {count} exercises of {lesson}?",
                path=escape(str(self.path)), count=len(self.exercises),
                lesson=escape(self.lesson.title_in(lang))),
-            yes=tr(lang, "Write"), no=tr(lang, "Not now")), answered)
+            yes=tr(lang, "Write"), no=tr(lang, "Not now"), answered=answered))
 
     def _edit(self) -> None:
         with self.app.suspend():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Label, ListItem, ListView
 
-from workbench.catalogue import tr
+from workbench.i18n.catalogue import tr
 from workbench.registry import Lesson
 
 

@@ -18,12 +18,12 @@ from textual.validation import ValidationResult, Validator
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, Switch
 
-from workbench import store
-from workbench.catalogue import tr
 from workbench.errors import BadInput
-from workbench.language import DEFAULT as EN
+from workbench.i18n.catalogue import ENGINE, Catalogue, tr
+from workbench.i18n.language import DEFAULT as EN
 from workbench.params import SEED, Param
 from workbench.registry import Lesson
+from workbench.results import store
 
 
 def lang_of(widget: Widget) -> str:
@@ -51,11 +51,14 @@ class FormField(Vertical):
 
     DEFAULT_CLASSES = "field"
 
-    def __init__(self, name: str, allowed: str, help: str, *, id: str) -> None:
+    def __init__(self, name: str, allowed: str, help: str, *, id: str,
+                 help_texts: Catalogue = ENGINE) -> None:
         super().__init__(id=id)
-        # English message ids where they are words ("choice"); a parameter's name, its
-        # bounds and the lesson's help line are shown as declared.
+        # English message ids where they are words ("choice"); a parameter's name and its
+        # bounds are shown as declared, its help line from `help_texts` (the lesson's
+        # catalogue for a lesson's knob).
         self.texts = (name, allowed, help)
+        self.help_texts = help_texts
 
     def compose(self) -> ComposeResult:
         name, allowed, help = self.shown_texts()
@@ -69,7 +72,7 @@ class FormField(Vertical):
     def shown_texts(self) -> tuple[str, str, str]:
         name, allowed, help = self.texts
         lang = lang_of(self)
-        return name, tr(lang, allowed), tr(lang, help) if help else help
+        return name, tr(lang, allowed), self.help_texts(lang, help) if help else help
 
     def show_language(self) -> None:
         _, allowed, help = self.shown_texts()
@@ -126,7 +129,7 @@ class ParamField(FormField):
 
     def __init__(self, param: Param, *, id: str | None = None) -> None:
         super().__init__(param.name, param.allowed() if not param.choices else tr(EN, "choice"),
-                         param.help, id=id or f"field-{param.name}")
+                         param.help, id=id or f"field-{param.name}", help_texts=param.texts)
         self.param = param
         self.default = param.default
 
@@ -266,7 +269,7 @@ class ParamForm(VerticalScroll):
     def planned_paths(self, settings=None, step: int | None = None) -> list:
         """The model files a run with these values writes (the valid fields, the rest
         at their defaults; `step`: as that path experiment); [] while the values cannot say."""
-        from workbench import runner
+        from workbench.running import runner
 
         try:
             settings = settings or self.lesson.settings(**self.valid_values()).with_presets()
@@ -291,7 +294,7 @@ class ParamForm(VerticalScroll):
     def validated(self):
         """A `runner.Request` ready to execute, or None after showing every reason the
         form cannot run inline."""
-        from workbench import runner
+        from workbench.running import runner
 
         checked = {f.param.name: f.checked() for f in [*self.fields, self.field("seed")]}
         out_ok, _ = self.query_one(OutField).checked()

@@ -1,5 +1,5 @@
 """The Path tab: a lesson's guided path, its steps with done marks, the current step
-highlighted and the highlighted step in full below (drawn by `workbench.path_views`, as
+highlighted and the highlighted step in full below (drawn by `workbench.drawing.guided_path`, as
 `workbench path` prints it). `enter` performs a step, `n`/`p` move to the next/previous,
 PageUp/PageDown scroll the step's text; what performing means (run, ask, open the notes)
 is the screen's, told by `Perform`. The hint above the steps names the keys that work
@@ -19,10 +19,11 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Label, ListItem, ListView, Static
 
-from workbench import guide, path_views
-from workbench.catalogue import tr
-from workbench.guide import StepState
-from workbench.language import DEFAULT as EN
+from workbench.course import guide
+from workbench.course.guide import StepState
+from workbench.drawing import guided_path
+from workbench.i18n.catalogue import tr
+from workbench.i18n.language import DEFAULT as EN
 
 # Where the focus is, for the hint: the steps, the step's text, the lesson list, elsewhere.
 FOCUS_PLACES = ("steps", "detail", "lessons", "elsewhere")
@@ -47,7 +48,7 @@ class StepItem(ListItem):
 
     @property
     def line(self) -> Text:
-        return path_views.step_line(self.state, self.lang, current=self.current)
+        return guided_path.step_line(self.state, self.lang, current=self.current)
 
     def _renderable(self) -> Table:
         return hanging(self.line, guide.title_of(self.state.step, self.lang))
@@ -157,7 +158,7 @@ class PathView(Vertical):
         if state is None:
             detail.update(tr(self.lang, "This lesson has no guided path."))
             return
-        detail.update(path_views.step_detail(state, self.lang, self.lesson_id,
+        detail.update(guided_path.step_detail(state, self.lang, self.lesson_id,
                                              compared=self.compared.get(state.n, ())))
         if state.n != self._shown:  # another step opens at its top; the same one stays put
             self._shown = state.n

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
-from workbench import pictures
-from workbench.events import Picture
+from workbench.drawing import pictures
+from workbench.running.events import Picture
 
 
 class PictureView(Widget):

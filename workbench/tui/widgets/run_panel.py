@@ -1,7 +1,7 @@
 """The Run tab: a run's progress, curves and log while it goes, then its results.
 
 It only draws: the screen starts and cancels runs, the worker posts `RunEvent`s and one
-`RunEnded` here. The metrics (the CLI's table, from `workbench.views`, or the same names
+`RunEnded` here. The metrics (the CLI's table, from `workbench.drawing.tables`, or the same names
 and values one under the other where the table does not fit) are filled from `Metric`
 events as they come and then replaced by the `Result`'s own metrics, which are what the
 CLI prints and the model keeps.
@@ -21,16 +21,17 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Collapsible, Label, ProgressBar, RichLog, Static
 
-from workbench import events, views
-from workbench.catalogue import tr
-from workbench.formatting import app_wording, epoch_line, metric_rows, numbers
-from workbench.progress import EpochCount
+from workbench.cli.progress import EpochCount
+from workbench.drawing import tables
+from workbench.drawing.numbers import app_wording, epoch_line, metric_rows, numbers
+from workbench.i18n.catalogue import tr
+from workbench.running import events
 from workbench.tui.messages import RunEnded, RunEvent
 from workbench.tui.widgets.curves import ChartView, Curves
 from workbench.tui.widgets.picture_view import PictureView
 
 if TYPE_CHECKING:
-    from workbench.runner import Request
+    from workbench.running.runner import Request
 
 
 def idle_text(lang: str) -> str:
@@ -65,12 +66,12 @@ def saved_line(path: str, models_dir, width: int, lang: str) -> str:
     if cell_len(path) <= width:
         return f"{heading}\n[b]{path}[/b]"
     return heading + "\n" + tr(lang, "[b]{path}[/b] in the models folder",
-                                path=views.shown_path(path, models_dir))
+                                path=tables.shown_path(path, models_dir))
 
 
 def artifact_line(event: events.Artifact, lang: str, models_dir) -> str:
     kind = {"model": tr(lang, "model"), "image": tr(lang, "image")}.get(event.kind, event.kind)
-    return tr(lang, "saved {kind}: {path}", kind=kind, path=views.shown_path(event.path, models_dir))
+    return tr(lang, "saved {kind}: {path}", kind=kind, path=tables.shown_path(event.path, models_dir))
 
 
 class Drawing(Vertical):
@@ -120,7 +121,7 @@ class RunPanel(VerticalScroll):
 
     @property
     def models_dir(self):
-        from workbench import store
+        from workbench.results import store
 
         return store.models_dir(getattr(self.app, "models_dir", None))
 
@@ -279,14 +280,14 @@ class RunPanel(VerticalScroll):
         """While the run goes, every metric in one list as it comes; at the end the
         single numbers there and each nested metric in a collapsed group of its own."""
         if not final:
-            self.query_one("#run-metrics", Static).update(views.metrics_list(metrics))
+            self.query_one("#run-metrics", Static).update(tables.metrics_list(metrics))
             return
-        single, groups = views.metric_groups(metrics)
-        self.query_one("#run-metrics", Static).update(views.metrics_list(single))
+        single, groups = tables.metric_groups(metrics)
+        self.query_one("#run-metrics", Static).update(tables.metrics_list(single))
         holder = self.query_one("#run-metric-groups")
         holder.remove_children()
         holder.mount_all(
-            Collapsible(Static(views.metrics_list(values), classes="metric-group"),
+            Collapsible(Static(tables.metrics_list(values), classes="metric-group"),
                         title=group_title(name, values, self.lang), collapsed=True, name=name)
             for name, values in groups.items())
 
@@ -323,11 +324,11 @@ class RunPanel(VerticalScroll):
         result, lang = self.result, self.lang
         if self.outcome != "done" or result is None or self._lesson is None:
             return
-        summary = views.highlights_view(self._lesson.highlights, result.metrics, lang)
+        summary = tables.highlights_view(self._lesson.highlights, result.metrics, lang)
         if result.step is not None:  # a path experiment: what it claimed, on this run, first
             from rich.console import Group
 
-            from workbench.path_views import claims_text
+            from workbench.drawing.guided_path import claims_text
 
             summary = Group(*claims_text(self._lesson, result, lang), summary)
         self.query_one("#run-summary", Static).update(summary)

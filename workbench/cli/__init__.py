@@ -1,0 +1,1 @@
+"""`workbench`: the command line, one module per group of commands."""

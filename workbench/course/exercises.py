@@ -1,0 +1,245 @@
+"""Exercises: the learner writes a lesson's key functions; the workbench checks them.
+
+A lesson declares its exercises beside its code (`lessons/<id>/exercises.py`, a list of
+`Exercise`); the engine knows none by name. The learner's functions live in a workspace
+file per lesson (`exercises/knn.py`), written first as stubs by `start`. Checking runs
+each exercise in a child process with a time limit (`workbench.course.exercise_child`), so an
+infinite loop, `sys.exit`, a crash or a huge allocation is that exercise's `timeout` or
+`error`, never a hung or crashed workbench.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+from workbench import files, registry
+from workbench.errors import BadInput
+
+WORKSPACE_ENV = "WORKBENCH_WORKSPACE"
+DEFAULT_WORKSPACE = "exercises"
+DEFAULT_TIMEOUT_S = 30.0
+STATUSES = ("pass", "fail", "todo", "error", "timeout")
+# How each status is marked, by the CLI and the app alike.
+MARKS = {"pass": "✓", "fail": "✗", "todo": "·", "error": "!", "timeout": "⏱",
+         "not started": " ", "unchecked": "?"}
+RECORD = ".checks.json"  # the last check of each exercise, for `workbench exercises`
+
+
+class Failed(AssertionError):
+    """A check that did not hold; the message teaches (which check, expected vs got)."""
+
+
+@dataclass(frozen=True)
+class Exercise:
+    name: str  # the function the learner writes, by this exact name
+    title: str  # the task in one line
+    stub: str  # `def ...:` and its docstring (shapes, conventions, hints); the body is added
+    check: Callable[[Callable], None]  # raises Failed, or returns: runs in the child
+    reference: Callable  # the lesson's own implementation: it passes
+    needs_keras: bool = False  # the child imports TensorFlow (slower; no memory limit)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    id: str
+    lesson: str
+    title: str
+    status: str  # one of STATUSES, or "not started" / "unchecked" when only listed
+    message: str = ""
+    seconds: float = 0.0
+
+
+def lesson_exercises(lesson_id: str) -> tuple[Exercise, ...]:
+    lesson = registry.get(lesson_id)
+    return tuple(registry.load(lesson.exercises)) if lesson.exercises else ()
+
+
+def title_in(lesson_id: str, exercise: Exercise, lang: str) -> str:
+    """The exercise's task in `lang`, from its lesson's catalogue."""
+    return registry.get(lesson_id).texts(lang, exercise.title)
+
+
+def catalogue() -> list[tuple[str, Exercise]]:
+    """(lesson id, exercise) for every lesson that has exercises, in course order."""
+    return [(lesson.id, exercise) for lesson in registry.lessons() if lesson.exercises
+            for exercise in lesson_exercises(lesson.id)]
+
+
+def workspace(folder: str | os.PathLike | None = None) -> Path:
+    return Path(folder or os.environ.get(WORKSPACE_ENV) or DEFAULT_WORKSPACE)
+
+
+def workspace_file(lesson_id: str, folder: Path) -> Path:
+    return folder / f"{lesson_id}.py"
+
+
+# -- start ---------------------------------------------------------------------------------
+
+def start(lesson_id: str, folder: Path, *, force: bool = False) -> Path:
+    """Write the lesson's stubs to `folder/<lesson>.py`. An existing file is the learner's
+    work: refused, unless `force`, which first keeps it as `<lesson>.py.1` (.2, ...)."""
+    exercises = lesson_exercises(lesson_id)
+    if not exercises:
+        with_some = ", ".join(sorted({lesson for lesson, _ in catalogue()}))
+        raise BadInput(f"lesson {lesson_id!r} has no exercises; these do: {with_some}")
+    target = workspace_file(lesson_id, folder)
+    if target.exists() and not force:
+        raise BadInput(f"{target} already exists and holds your work; nothing was changed "
+                       f"(--force keeps it as a numbered backup and writes fresh stubs)")
+    folder.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        backup = _free_backup_name(target)
+        target.rename(backup)
+    files.write_text(target, stub_file(lesson_id, exercises))
+    return target
+
+
+def _free_backup_name(target: Path) -> Path:
+    n = 1
+    while target.with_name(f"{target.name}.{n}").exists():
+        n += 1
+    return target.with_name(f"{target.name}.{n}")
+
+
+def stub_file(lesson_id: str, exercises: Sequence[Exercise]) -> str:
+    lesson = registry.get(lesson_id)
+    head = (f'"""Exercises of the lesson {lesson.id!r} ({lesson.title}).\n\n'
+            f"Write each function's body, then: workbench check {lesson.id}\n"
+            f'"""\n\nimport numpy as np\n')
+    bodies = [f"{exercise.stub.rstrip()}\n    raise NotImplementedError\n" for exercise in exercises]
+    return head + "\n\n" + "\n\n".join(bodies)
+
+
+# -- check ---------------------------------------------------------------------------------
+
+def resolve_targets(targets: Sequence[str]) -> list[tuple[str, Exercise]]:
+    """`knn` (every exercise of a lesson), `knn.predict_labels` (one), nothing (all)."""
+    everything = catalogue()
+    if not targets:
+        return everything
+    chosen = []
+    for target in targets:
+        lesson_id, _, name = target.partition(".")
+        registry.get(lesson_id)  # an unknown lesson: BadInput naming the known ones
+        matches = [(l, e) for l, e in everything if l == lesson_id and (not name or e.name == name)]
+        if not matches:
+            known = ", ".join(f"{l}.{e.name}" for l, e in everything if l == lesson_id)
+            raise BadInput(f"unknown exercise {target!r}; "
+                           + (f"{lesson_id} has {known}" if known else f"{lesson_id} has no exercises"))
+        chosen += [m for m in matches if m not in chosen]
+    return chosen
+
+
+def check(targets: Sequence[str], folder: Path, *, timeout: float = DEFAULT_TIMEOUT_S,
+          on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    """Check the learner's functions; each in a child process with `timeout` seconds."""
+    chosen = resolve_targets(targets)
+    for lesson_id in dict.fromkeys(l for l, _ in chosen):
+        if not workspace_file(lesson_id, folder).exists():
+            where = f" --workspace {folder}" if folder != workspace() else ""
+            raise BadInput(f"no {workspace_file(lesson_id, folder)}: write the stubs first with "
+                           f"`workbench exercises start {lesson_id}{where}`")
+    outcomes = []
+    for lesson_id, exercise in chosen:
+        outcome = check_one(lesson_id, exercise, workspace_file(lesson_id, folder), timeout)
+        outcomes.append(outcome)
+        if on_outcome:
+            on_outcome(outcome)
+    _record(folder, outcomes)
+    return outcomes
+
+
+def check_one(lesson_id: str, exercise: Exercise, path: Path, timeout: float) -> Outcome:
+    started = time.perf_counter()
+    command = [sys.executable, "-m", "workbench.course.exercise_child", lesson_id, exercise.name, str(path)]
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env,
+                              stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        status, message = "timeout", f"still running after {timeout:g} s (an endless loop?); stopped"
+    else:
+        status, message = _verdict(done)
+    return Outcome(f"{lesson_id}.{exercise.name}", lesson_id, exercise.title, status, message,
+                   round(time.perf_counter() - started, 3))
+
+
+def _verdict(done: subprocess.CompletedProcess) -> tuple[str, str]:
+    lines = done.stdout.strip().splitlines()
+    try:
+        verdict = json.loads(lines[-1])
+        return verdict["status"], verdict["message"]
+    except (IndexError, ValueError, KeyError, TypeError):
+        return "error", (f"the check stopped before giving a verdict (exit code {done.returncode}); "
+                         f"the function crashed the process or ended it")
+
+
+def _record(folder: Path, outcomes: list[Outcome]) -> None:
+    record = load_record(folder)
+    record.update({o.id: {"status": o.status, "message": o.message, "checked": time.time()}
+                   for o in outcomes})
+    try:
+        (folder / RECORD).write_text(json.dumps(record, indent=1), encoding="utf-8")
+    except OSError:
+        pass  # a read-only workspace: the listing will say "unchecked"
+
+
+def load_record(folder: Path) -> dict:
+    try:
+        record = json.loads((folder / RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def listing(folder: Path) -> list[Outcome]:
+    """Every exercise with its status in `folder`: the last check's, unless the file has
+    changed since ("unchecked"), or "not started" without a file."""
+    record = load_record(folder)
+    rows = []
+    for lesson_id, exercise in catalogue():
+        path = workspace_file(lesson_id, folder)
+        key = f"{lesson_id}.{exercise.name}"
+        last = record.get(key)
+        if not path.exists():
+            status, message = "not started", f"workbench exercises start {lesson_id}"
+        elif last and last.get("checked", 0) >= path.stat().st_mtime:
+            status, message = last["status"], last["message"]
+        else:
+            status, message = "unchecked", f"workbench check {key}"
+        rows.append(Outcome(key, lesson_id, exercise.title, status, message))
+    return rows
+
+
+def as_json(outcomes: list[Outcome]) -> dict:
+    return {"exercises": [{k: v for k, v in asdict(o).items() if k != "seconds"} for o in outcomes],
+            "passed": sum(o.status == "pass" for o in outcomes), "total": len(outcomes)}
+
+
+# -- the learner's functions in a run --------------------------------------------------------
+
+def mine_functions(lesson_id: str, names: Sequence[str], folder: Path, *,
+                   timeout: float = DEFAULT_TIMEOUT_S) -> dict[str, Callable]:
+    """The learner's functions `names` (what a `--mine` run uses), once each has passed
+    its check; BadInput naming the first that has not."""
+    if not names:
+        lessons = ", ".join(lesson.id for lesson in registry.lessons()
+                            if lesson.settings().mine_uses())
+        raise BadInput(f"lesson {lesson_id!r} does not run with your functions; --mine works with {lessons}")
+    outcomes = check([f"{lesson_id}.{name}" for name in names], folder, timeout=timeout)
+    for outcome in outcomes:
+        if outcome.status != "pass":
+            first_line = outcome.message.splitlines()[0] if outcome.message else ""
+            raise BadInput(f"--mine needs {outcome.id} to pass its check first; it is "
+                           f"{outcome.status}: {first_line}")
+    from workbench.course.exercise_child import learner_function
+
+    path = workspace_file(lesson_id, folder).resolve()
+    return {name: learner_function(path, name) for name in names}

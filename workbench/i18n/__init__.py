@@ -1,0 +1,1 @@
+"""The learner's language: choosing it, the message catalogues, and Chinese line breaking."""

@@ -1,0 +1,258 @@
+"""HDF5 models with their metadata: atomic saves, safe loads, a TF-free look inside.
+
+A workbench model is an ordinary Keras `.h5` file plus one root attribute, `workbench`,
+holding JSON (schema, lesson, params, dataset, metrics, history, versions, and what the
+model needs to be used again). Saving writes a temporary file in the target folder and
+renames it over the target, so Ctrl+C or a crash mid-save leaves the old model intact.
+Reading metadata and the layer table needs only h5py, so `models`/`inspect` are instant.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Collection
+
+from workbench import files
+from workbench.errors import BadInput
+
+SCHEMA_VERSION = 1
+ATTRIBUTE = "workbench"
+DEFAULT_MODELS_DIR = "saved_models"
+
+
+def models_dir(override: str | os.PathLike | None = None) -> Path:
+    """--models-dir, else $WORKBENCH_MODELS, else ./saved_models."""
+    return Path(override or os.environ.get("WORKBENCH_MODELS") or DEFAULT_MODELS_DIR)
+
+
+def check_writable_target(path: Path) -> None:
+    """Refuse a target we could not write, before any work is done."""
+    if path.suffix != ".h5":
+        raise BadInput(f"--out must name an .h5 file, got {str(path)!r}")
+    if path.is_dir():
+        raise BadInput(f"--out {str(path)!r} is a folder; name a file ending in .h5")
+    folder = path.parent
+    if folder.exists() and not folder.is_dir():
+        raise BadInput(f"cannot write {str(path)!r}: {str(folder)!r} is not a folder")
+    existing = next((p for p in [folder, *folder.parents] if p.exists()), Path("."))
+    if not existing.is_dir():
+        raise BadInput(f"cannot write {str(path)!r}: {str(existing)!r} is not a folder")
+    # Permission bits do not tell (root passes every access() check, yet /proc takes no
+    # new file): create and remove a file where the save will create its own.
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".workbench-probe-", dir=existing)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise BadInput(f"cannot write {str(path)!r}: {str(existing)!r} does not take new files "
+                       f"({exc.strerror or exc})") from None
+    if path.exists() and not os.access(path, os.W_OK):
+        raise BadInput(f"cannot write {str(path)!r}: the file is read-only")
+
+
+def model_file_name(text: str) -> str | None:
+    """A model's file name as typed in the app ("mine" or "mine.h5"): the name with its
+    .h5, or None when blank (the lesson's own name). Names only: the models folder is
+    where the app keeps and lists models."""
+    name = text.strip()
+    if not name:
+        return None
+    if "/" in name or "\\" in name or name in (".", ".."):
+        raise BadInput(f"a file name, without folders: {name!r}")
+    if name.startswith("."):
+        raise BadInput(f"a visible file name, not starting with '.': {name!r}")
+    if Path(name).suffix and Path(name).suffix != ".h5":
+        raise BadInput(f"models are .h5 files; {name!r} ends in {Path(name).suffix!r}")
+    return name if name.endswith(".h5") else f"{name}.h5"
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for dist in ("tensorflow", "keras", "keras-workbench"):
+        try:
+            found[dist] = version(dist)
+        except PackageNotFoundError:
+            pass
+    return found
+
+
+def save_model(model, path: str | os.PathLike, metadata: dict[str, Any]) -> Path:
+    """Save `model` to `path` with `metadata` in the root attribute; atomically."""
+    import h5py
+
+    path = Path(path)
+    record = {
+        "schema": SCHEMA_VERSION,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "versions": _versions(),
+        **metadata,
+    }
+    with files.replacing(path, ".h5") as tmp:  # Keras picks its writer by the suffix
+        model.save(str(tmp))
+        with h5py.File(tmp, "r+") as f:
+            f.attrs[ATTRIBUTE] = json.dumps(record, default=_jsonable)
+    return path
+
+
+def save_png(pixels, path: str | os.PathLike) -> Path:
+    """A grayscale (H, W) or colour (H, W, 3) image in [0, 1] as a PNG; atomically."""
+    import numpy as np
+    from PIL import Image
+
+    path = Path(path)
+    array = np.clip(np.asarray(pixels, dtype="float64"), 0.0, 1.0)
+    if array.ndim == 3 and array.shape[-1] == 1:
+        array = array[..., 0]
+    with files.replacing(path, ".png") as tmp:
+        Image.fromarray((array * 255).round().astype("uint8")).save(tmp, format="PNG")
+    return path
+
+
+def _jsonable(value: Any) -> Any:
+    """numpy scalars and arrays in metrics become plain JSON numbers and lists."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"cannot store {type(value).__name__} in model metadata")
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    name: str
+    type: str
+    params: int
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    path: Path
+    metadata: dict[str, Any]  # empty for a Keras model not saved by the workbench
+    layers: tuple[LayerInfo, ...]
+
+    @property
+    def lesson(self) -> str | None:
+        return self.metadata.get("lesson")
+
+    @property
+    def total_params(self) -> int:
+        return sum(layer.params for layer in self.layers)
+
+
+def describe(path: str | os.PathLike) -> ModelInfo:
+    """Metadata and layer table of an .h5 model, read with h5py alone."""
+    import h5py
+
+    path = Path(path)
+    if not path.exists():
+        raise BadInput(f"{str(path)!r} does not exist")
+    if path.is_dir():
+        raise BadInput(f"{str(path)!r} is a folder, not an .h5 model")
+    try:
+        f = h5py.File(path, "r")
+    except OSError:
+        raise BadInput(f"{str(path)!r} is not an HDF5 file (corrupt, truncated or another format)") from None
+    with f:
+        if "model_config" not in f.attrs:
+            raise BadInput(f"{str(path)!r} is an HDF5 file but not a Keras model")
+        try:
+            config = json.loads(_text(f.attrs["model_config"]))
+            metadata = json.loads(_text(f.attrs[ATTRIBUTE])) if ATTRIBUTE in f.attrs else {}
+            weights = f.get("model_weights")
+            layers = tuple(
+                # registered classes are stored as "package>Class"; the table shows the class
+                LayerInfo(layer["config"]["name"], layer["class_name"].split(">")[-1],
+                          _count_params(weights, layer["config"]["name"]))
+                for layer in config["config"]["layers"]
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise BadInput(f"{str(path)!r} is a damaged Keras model ({exc})") from None
+    return ModelInfo(path, metadata, layers)
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def _count_params(weights, layer_name: str) -> int:
+    import h5py
+
+    if weights is None or layer_name not in weights:
+        return 0
+    total = 0
+
+    def visit(_name, node):
+        nonlocal total
+        if isinstance(node, h5py.Dataset):
+            total += int(node.size)
+
+    weights[layer_name].visititems(visit)
+    return total
+
+
+def load_model(path: str | os.PathLike, *, lessons: Collection[str] | None = None):
+    """Load a workbench model with Keras (safe_mode on); with `lessons`, only a model of
+    one of those lessons is accepted."""
+    info = describe(path)
+    if lessons is not None and info.lesson not in lessons:
+        what = f"a {info.lesson!r} model" if info.lesson else "not a workbench model"
+        wanted = " or ".join(repr(lesson) for lesson in lessons) or "another kind of"
+        raise BadInput(f"{str(info.path)!r} is {what}; this needs a {wanted} model")
+    from workbench.running.quiet import import_tensorflow
+
+    import_tensorflow()  # importing Keras registers the lessons' classes (see workbench/__init__)
+    import keras
+
+    try:
+        model = keras.models.load_model(info.path, safe_mode=True, compile=False)
+    except Exception as exc:
+        raise BadInput(f"{str(info.path)!r} could not be loaded as a Keras model ({exc})") from None
+    return model, info
+
+
+def pictures_of(path: str | os.PathLike) -> list[Path]:
+    """The PNGs a saved model lists as its own (beside it); [] for no or an unreadable file."""
+    path = Path(path)
+    try:
+        names = describe(path).metadata.get("pictures", []) if path.exists() else []
+    except BadInput:
+        return []
+    return [path.parent / name for name in names]
+
+
+def delete_model(path: str | os.PathLike) -> list[Path]:
+    """Remove a model and the pictures it lists; the paths removed."""
+    removed = [p for p in [*pictures_of(path), Path(path)] if p.exists()]
+    for p in removed:
+        p.unlink()
+    return removed
+
+
+def list_models(folder: str | os.PathLike | None = None) -> list[ModelInfo]:
+    """Every readable .h5 model in the models folder, newest first; unreadable files skipped."""
+    folder = models_dir(folder)
+    found = []
+    for path in sorted(folder.glob("*.h5")) if folder.is_dir() else []:
+        if path.name.startswith("."):  # an unfinished save of another process
+            continue
+        try:
+            found.append(describe(path))
+        except BadInput:
+            continue
+    return sorted(found, key=lambda info: info.metadata.get("created", ""), reverse=True)
+
+
+def key_metric(metadata: dict[str, Any]) -> tuple[str, Any] | None:
+    """The number a learner compares models by: the one its lesson declares (`key_metric`
+    in the metadata, or the installed lesson's declaration for older files)."""
+    from workbench import registry
+
+    lesson = registry.find(metadata.get("lesson"))
+    name = metadata.get("key_metric") or (lesson.key_metric if lesson else "test_accuracy")
+    metrics = metadata.get("metrics", {})
+    return (name, metrics[name]) if name in metrics else None
