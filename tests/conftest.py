@@ -87,3 +87,20 @@ def refused_before_any_work(lesson_id: str, setting: str, folder: Path) -> str:
     assert proc.returncode == 2, proc.stderr
     assert not folder.exists() or list(folder.iterdir()) == []
     return one_line_error(proc)
+
+
+def solved_source(lesson_id: str) -> str:
+    """A learner's file whose functions are the lesson's own, each a `def` of the file (as
+    the no-loops check reads them) that calls the lesson's implementation."""
+    import inspect
+
+    from workbench.course import exercises
+
+    lines = [f"from lessons.{lesson_id} import exercises as _lessons_own\n"]
+    for exercise in exercises.lesson_exercises(lesson_id):
+        params = inspect.signature(exercise.reference).parameters.values()
+        passed = ", ".join(p.name if p.default is inspect.Parameter.empty else f"{p.name}={p.name}"
+                           for p in params)
+        lines.append(f"def {exercise.name}({', '.join(map(str, params))}):\n"
+                     f"    return _lessons_own.{exercise.name}({passed})\n")
+    return "\n".join(lines)

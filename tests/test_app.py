@@ -30,7 +30,7 @@ from workbench.tui.messages import TextGenerated
 from workbench.tui.widgets.anatomy_view import architecture_for
 from workbench.tui.widgets.run_panel import RunPanel
 import workbench
-from tests.conftest import kept_files, recorded_outcomes
+from tests.conftest import kept_files, recorded_outcomes, solved_source
 
 SIZE = (140, 44)
 TINY_LSTM = {"max_chars": 3000, "epochs": 1, "units": 8, "layers": 1, "seq_len": 16,
@@ -918,7 +918,9 @@ async def test_the_exercises_tab_starts_edits_and_checks(models_dir, tmp_path, m
     monkeypatch.setenv("WORKBENCH_WORKSPACE", str(workspace))
     # The "editor" writes the lesson's own functions into the file, as a learner would.
     editor = tmp_path / "editor.sh"
-    editor.write_text('#!/bin/sh\necho "from lessons.knn.exercises import *" > "$1"\n')
+    solved = tmp_path / "solved.py"
+    solved.write_text(solved_source("knn"))
+    editor.write_text(f'#!/bin/sh\ncp "{solved}" "$1"\n')
     editor.chmod(0o755)
     monkeypatch.setenv("EDITOR", str(editor))
     monkeypatch.delenv("VISUAL", raising=False)

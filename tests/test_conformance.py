@@ -94,3 +94,22 @@ def test_the_kit_names_default_settings_that_fail_their_own_check(monkeypatch):
 def test_the_kit_runs_from_the_command_line(capsys):
     assert conformance.main(["knn"]) == 0
     assert capsys.readouterr().out.strip() == "knn: keeps every rule"
+
+
+def test_the_kit_names_an_exercise_whose_check_never_calls_or_fails_its_reference(monkeypatch):
+    from workbench.course import exercises
+    from workbench.course.exercises import Failed
+
+    knn = registry.get("knn")
+    (first, second, *rest) = exercises.lesson_exercises("knn")
+
+    def refuses(function):
+        raise Failed("always")
+
+    lazy = dataclasses.replace(first, check=lambda function: None)  # passes anything
+    strict = dataclasses.replace(second, check=refuses)
+    monkeypatch.setattr(exercises, "lesson_exercises", lambda lesson_id: (lazy, strict, *rest))
+    assert conformance.exercise_problems(knn) == [
+        f"exercise {first.name!r}: its check never calls the function (an unwritten one is not 'todo')",
+        f"exercise {second.name!r}: the lesson's own implementation does not pass its check (fail: always)",
+        f"exercise {second.name!r}: its check never calls the function (an unwritten one is not 'todo')"]

@@ -1,6 +1,7 @@
 """Exercises: every check passes the lesson's own implementation, fails the classic
 mistakes with a message that names them, and calls an unwritten stub `todo`; the learner's
-code runs isolated (time limit, exits, crashes); the workspace file is never clobbered."""
+code runs isolated (time limit, exits, crashes); the workspace file is never clobbered.
+How the sandbox keeps the verdict out of the learner's reach: tests/test_sandbox.py."""
 
 from __future__ import annotations
 
@@ -12,9 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import one_line_error, run_cli
+from conftest import one_line_error, run_cli, solved_source
 from workbench import registry
-from workbench.course import exercise_child
 from workbench.course import exercises
 
 IDS = [f"{lesson}.{e.name}" for lesson, e in exercises.catalogue()]
@@ -240,14 +240,15 @@ def test_the_catalogue_is_declared_by_the_lessons():
 @pytest.mark.parametrize("exercise_id", IDS)
 def test_the_lessons_own_implementation_passes(exercise_id):
     ex = exercise(exercise_id)
-    ex.check(ex.reference)  # raises Failed otherwise
+    assert exercises.judge(ex, ex.local(ex.reference)) == ("pass", "every check passed")
 
 
 @pytest.mark.parametrize("exercise_id", IDS)
 def test_the_stub_is_todo(exercise_id, tmp_path):
     lesson = exercise_id.split(".")[0]
     path = exercises.start(lesson, tmp_path)
-    assert exercise_child.verdict(exercise(exercise_id), path.resolve()) == (
+    outcome = exercises.check_one(lesson, exercise(exercise_id), path, timeout=60)
+    assert (outcome.status, outcome.message) == (
         "todo", "not written yet: the body still raises NotImplementedError")
 
 
@@ -256,9 +257,9 @@ def test_the_stub_is_todo(exercise_id, tmp_path):
                          ids=[f"{i}: {m[0]}" for i, ms in MISTAKES.items() for m in ms])
 def test_classic_mistakes_fail_and_are_named(exercise_id, mistake, source, message, tmp_path):
     path = learner_file(tmp_path, exercise_id.split(".")[0], source)
-    status, said = exercise_child.verdict(exercise(exercise_id), path.resolve())
-    assert status == "fail", (mistake, said)
-    assert message in said, said
+    outcome = exercises.check_one(exercise_id.split(".")[0], exercise(exercise_id), path, timeout=60)
+    assert outcome.status == "fail", (mistake, outcome.message)
+    assert message in outcome.message, outcome.message
 
 
 def test_start_writes_stubs_and_never_clobbers_the_learners_file(tmp_path):
@@ -295,7 +296,7 @@ def test_check_exit_codes_json_and_the_listing(tmp_path):
         "workbench: error: unknown exercise 'knn.nope'; knn has knn.compute_distances_two_loops, "
         "knn.compute_distances_no_loops, knn.predict_labels")
     # The lesson's own functions, handed in as the learner's: everything passes, exit 0.
-    learner_file(folder, "knn", "from lessons.knn.exercises import *\n")
+    learner_file(folder, "knn", solved_source("knn"))
     learner_file(folder, "linear", "from lessons.linear.exercises import svm_loss\n"
                                    "def softmax_loss(W, X, y, reg):\n    raise NotImplementedError\n")
     passing = run_cli("check", "knn", "--workspace", str(folder), "--json")
@@ -353,7 +354,7 @@ def test_the_learners_code_cannot_hang_or_crash_the_workbench(case, tmp_path):
     (outcome,) = exercises.check(["knn.predict_labels"], tmp_path, timeout=3)
     assert outcome.status == status, outcome
     assert message in outcome.message, outcome.message
-    assert "exercise_child" not in outcome.message and "workbench/" not in outcome.message
+    assert "sandbox_child" not in outcome.message and "workbench/" not in outcome.message
 
 
 # -- the lessons' own implementations against Keras and TensorFlow -------------------------
@@ -414,7 +415,7 @@ def solved(tmp_path_factory) -> Path:
     """A workspace whose functions are the lessons' own: every exercise passes."""
     folder = tmp_path_factory.mktemp("solved")
     for lesson in ("knn", "linear", "cnn", "resnet", "lstm"):
-        (folder / f"{lesson}.py").write_text(f"from lessons.{lesson}.exercises import *\n")
+        (folder / f"{lesson}.py").write_text(solved_source(lesson))
     return folder
 
 

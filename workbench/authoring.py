@@ -9,7 +9,11 @@ A lesson is a package with:
 - `notes.md` (and `notes.zh.md`): the notes, by section;
 - `path.py` (optional): `STEPS`, the guided path (`Read`, `Predict`, `Experiment` with
   its `Claim`s, `Compare`, `ExerciseStep`);
-- `exercises.py` (optional): `EXERCISES`, the functions the learner writes;
+- `exercises.py` (optional): `EXERCISES`, the functions the learner writes. A check
+  runs in the workbench and calls the learner's function, which runs in a sandbox: its
+  arguments and results cross as data (numbers, text, tuples, lists, dicts, NumPy arrays
+  and generators); `Exercise.harness` runs beside it for anything else, and
+  `LearnerRaised` is what the learner's code raised there;
 - `locale/<lang>/LC_MESSAGES/messages.po`: its words in other languages. Every text is
   written in English; `texts = catalogue(__name__)` gives the lesson's catalogue, and
   `texts(lang, "{n} images", n=3)` the text in `lang`. Steps, claims, knob help lines,
@@ -25,6 +29,7 @@ from __future__ import annotations
 from workbench.course.claims import (Claim, MissingMetric, Verdict, compares, finite, near,
                                      ordered, scalar, value)
 from workbench.course.exercises import Exercise, Failed
+from workbench.course.sandbox import LearnerRaised
 from workbench.course.guide import Compare, ExerciseStep, Experiment, Predict, Read
 from workbench.course.notes_figures import table, update
 from workbench.drawing.numbers import number
@@ -48,7 +53,7 @@ __all__ = [
     "Read", "Predict", "Experiment", "Compare", "ExerciseStep",
     "Claim", "Verdict", "MissingMetric", "compares", "ordered", "near", "value", "scalar", "finite",
     # exercises
-    "Exercise", "Failed",
+    "Exercise", "Failed", "LearnerRaised",
     # words and numbers
     "Catalogue", "catalogue", "number",
     # figures in the notes, computed by the code

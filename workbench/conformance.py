@@ -157,7 +157,18 @@ def exercise_problems(lesson: registry.Lesson) -> list[str]:
     for e in found:
         if not re.search(rf"^def {re.escape(e.name)}\(", e.stub.strip(), re.M):
             problems.append(f"exercise {e.name!r}: its stub does not define {e.name}()")
+        verdict = exercise_defs.judge(e, e.local(e.reference))
+        if verdict[0] != "pass":
+            problems.append(f"exercise {e.name!r}: the lesson's own implementation does not pass "
+                            f"its check ({verdict[0]}: {verdict[1].splitlines()[0] if verdict[1] else ''})")
+        if exercise_defs.judge(e, e.local(_unwritten))[0] != "todo":
+            problems.append(f"exercise {e.name!r}: its check never calls the function (an unwritten "
+                            f"one is not 'todo')")
     return problems
+
+
+def _unwritten(*args, **kwargs):
+    raise NotImplementedError
 
 
 def problems(lesson: registry.Lesson | str, languages=None) -> list[str]:

@@ -65,19 +65,26 @@ def check_lstm_step(function) -> None:
     expect_close(h_next, want_h, "h_next", rtol=1e-6)
 
 
+def draws(sample_function, logits, temperature, seed, count):
+    """`count` indices from the learner's `sample`, one generator throughout: the harness,
+    run beside their function (20,000 calls there, one here)."""
+    rng = np.random.default_rng(seed)
+    return np.array([int(sample_function(logits.copy(), temperature, rng)) for _ in range(count)])
+
+
 def check_sample(function) -> None:
+    """`function` is `draws` around the learner's `sample`."""
     logits = np.array([1.0, 2.0, 0.5, 3.0])
-    for _ in range(3):
-        got = function(logits.copy(), 0, np.random.default_rng(0))
-        if int(got) != 3:
-            raise Failed(f"temperature 0 must pick the largest logit (index 3) every time; got {got}")
+    greedy = np.asarray(function(logits, 0, 0, 3))
+    if greedy.shape != (3,) or not np.all(greedy == 3):
+        raise Failed(f"temperature 0 must pick the largest logit (index 3) every time; got "
+                     f"{greedy.tolist()}")
     for temperature in (0.5, 1.0, 2.0):
-        rng = np.random.default_rng(1)
-        draws = np.array([int(function(logits, temperature, rng)) for _ in range(DRAWS)])
-        if draws.min() < 0 or draws.max() >= len(logits):
-            raise Failed(f"drew index {draws.max() if draws.max() >= len(logits) else draws.min()}, "
+        drawn = expect_shape(function(logits, temperature, 1, DRAWS), (DRAWS,), "the draws").astype(int)
+        if drawn.min() < 0 or drawn.max() >= len(logits):
+            raise Failed(f"drew index {drawn.max() if drawn.max() >= len(logits) else drawn.min()}, "
                          f"outside 0..{len(logits) - 1}")
-        freq = np.bincount(draws, minlength=len(logits)) / DRAWS
+        freq = np.bincount(drawn, minlength=len(logits)) / DRAWS
         want = softmax(logits / temperature)
         gap = np.abs(freq - want).max()
         # 5 standard deviations of a frequency over DRAWS draws: a right sampler fails 1 in 10^6.
@@ -129,7 +136,7 @@ EXERCISES = (
     logits: (V,) unnormalised log-probabilities; temperature 0 means the most likely
     index (argmax), every time; rng: a numpy.random.Generator (use it, for repeatable
     draws). Low temperature sharpens the distribution, high flattens it.
-    """''', check_sample, sample),
+    """''', check_sample, sample, harness=draws),
     Exercise("clip_by_global_norm", "gradient clipping by the global norm",
              '''def clip_by_global_norm(grads, clip_norm):
     """Rescale a list of gradient arrays so that their global norm is at most clip_norm.

@@ -1,6 +1,8 @@
-"""The residual network's exercise: the basic block, in Keras' functional API. Checked by
-building it beside the lesson's own block, giving both the same weights, and comparing
-their outputs; and by zeroing its residual branch, which must leave relu(x)."""
+"""The residual network's exercise: the basic block, in Keras' functional API. The
+learner's block is built in the sandbox and comes back as the model's JSON (`built`);
+here it is rebuilt from Keras' own layers only, put beside the lesson's block with the
+same weights and their outputs compared; and its residual branch is zeroed, which must
+leave relu(x)."""
 
 from __future__ import annotations
 
@@ -37,16 +39,38 @@ def _same_weights(model) -> None:
         variable.assign(value.astype("float32"))
 
 
+def built(block, shape, filters, stride) -> str:
+    """The harness, beside the learner's code: their block as a model, in JSON."""
+    return _model(block, tuple(shape), filters, stride).to_json()
+
+
 def _build(function, shape, filters, stride, what):
+    import keras
+
+    from workbench.authoring import LearnerRaised
+
     try:
-        return _model(function, shape, filters, stride)
-    except NotImplementedError:
-        raise
-    except (ValueError, TypeError) as exc:
-        hint = (": when the block changes the shape, the shortcut must too, a 1x1 convolution "
-                "with the block's stride and a BatchNormalization (a projection)"
-                if stride != 1 or filters != shape[-1] else "")
-        raise Failed(f"{what} could not be built ({type(exc).__name__}: {str(exc).splitlines()[0]}){hint}") from None
+        description = function(shape, filters, stride)
+    except LearnerRaised as exc:
+        if exc.type_name not in ("ValueError", "TypeError"):
+            raise
+        raise Failed(f"{what} could not be built ({str(exc).splitlines()[-1]}){_shape_hint(shape, filters, stride)}") from None
+    except (ValueError, TypeError) as exc:  # the lesson's own tests call the block here
+        raise Failed(f"{what} could not be built ({type(exc).__name__}: {str(exc).splitlines()[0]})"
+                     f"{_shape_hint(shape, filters, stride)}") from None
+    if not isinstance(description, str):
+        raise Failed(f"{what}: the block did not give a Keras model")
+    try:  # safe mode: Keras' own layers only, no Lambda, nothing that runs code
+        return keras.models.model_from_json(description)
+    except Exception as exc:  # noqa: BLE001  (a custom layer, a Lambda, a garbled description)
+        raise Failed(f"{what}: the block uses something other than Keras' built-in layers "
+                     f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})") from None
+
+
+def _shape_hint(shape, filters, stride) -> str:
+    return (": when the block changes the shape, the shortcut must too, a 1x1 convolution "
+            "with the block's stride and a BatchNormalization (a projection)"
+            if stride != 1 or filters != shape[-1] else "")
 
 
 def check_basic_block(function) -> None:
@@ -103,5 +127,5 @@ EXERCISES = (
     (stride 2 or C != filters), Conv2D(filters, 1, strides=stride, use_bias=False) and
     BatchNormalization (a projection). Then keras.layers.Add, then ReLU.
     Start with: from keras import layers
-    """''', check_basic_block, basic_block, needs_keras=True),
+    """''', check_basic_block, basic_block, needs_keras=True, harness=built),
 )

@@ -256,6 +256,8 @@ def cmd_run(args) -> int:
                              tensorboard=args.tensorboard, cancel=cancel)
     finally:
         view.close()
+        if mine is not None:
+            mine.close()  # the sandbox running the learner's functions, and all it started
     if args.json:
         _print_json(result.to_dict())
         return 0

@@ -2,25 +2,25 @@
 
 A lesson declares its exercises beside its code (`lessons/<id>/exercises.py`, a list of
 `Exercise`); the engine knows none by name. The learner's functions live in a workspace
-file per lesson (`exercises/knn.py`), written first as stubs by `start`. Checking runs
-each exercise in a child process with a time limit (`workbench.course.exercise_child`), so an
-infinite loop, `sys.exit`, a crash or a huge allocation is that exercise's `timeout` or
-`error`, never a hung or crashed workbench.
+file per lesson (`exercises/knn.py`), written first as stubs by `start`. Checking starts a
+sandbox per exercise (`workbench.course.sandbox`): the learner's code runs there, on
+inputs the check chooses, and the check compares what comes back with the lesson's own
+answer here, so an endless loop, `sys.exit`, a crash, a huge allocation or a forged
+verdict is that exercise's `timeout` or `error`, never a pass or a hung workbench.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
 from workbench import files, registry
-from workbench.errors import BadInput
+from workbench.course import sandbox
+from workbench.errors import BadInput, WorkbenchError
 
 WORKSPACE_ENV = "WORKBENCH_WORKSPACE"
 DEFAULT_WORKSPACE = "exercises"
@@ -41,9 +41,20 @@ class Exercise:
     name: str  # the function the learner writes, by this exact name
     title: str  # the task in one line
     stub: str  # `def ...:` and its docstring (shapes, conventions, hints); the body is added
-    check: Callable[[Callable], None]  # raises Failed, or returns: runs in the child
+    check: Callable[[Callable], None]  # raises Failed, or returns: runs in the workbench
     reference: Callable  # the lesson's own implementation: it passes
-    needs_keras: bool = False  # the child imports TensorFlow (slower; no memory limit)
+    needs_keras: bool = False  # the sandbox imports TensorFlow (slower; 8 GiB, not 4)
+    # Runs beside the learner's function, in the sandbox: harness(their_function, *args)
+    # is what the check's calls reach, for what cannot cross as data (a Keras model is
+    # sent as its JSON; 20,000 draws are made there, not one call each).
+    harness: Callable | None = None
+
+    def local(self, function: Callable) -> Callable:
+        """`function` as the check sees it, called in this process (the lesson's tests)."""
+        if self.harness is None:
+            return function
+        harness = self.harness
+        return lambda *args, **kwargs: harness(function, *args, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -157,28 +168,42 @@ def check(targets: Sequence[str], folder: Path, *, timeout: float = DEFAULT_TIME
 
 
 def check_one(lesson_id: str, exercise: Exercise, path: Path, timeout: float) -> Outcome:
+    """One exercise: the learner's code in a sandbox, the check here."""
     started = time.perf_counter()
-    command = [sys.executable, "-m", "workbench.course.exercise_child", lesson_id, exercise.name, str(path)]
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    if exercise.needs_keras:
+        from workbench.running.quiet import import_tensorflow
+
+        import_tensorflow()  # the check rebuilds the learner's model here
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env,
-                              stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        status, message = "timeout", f"still running after {timeout:g} s (an endless loop?); stopped"
-    else:
-        status, message = _verdict(done)
+        with sandbox.Sandbox(path, [exercise.name], lesson=lesson_id, keras=exercise.needs_keras,
+                             timeout=timeout) as box:
+            status, message = judge(exercise, box.function(exercise.name, harness=True))
+    except sandbox.TimedOut as stopped:
+        status, message = "timeout", str(stopped)
+    except sandbox.NotWritten as todo:
+        status, message = "todo", str(todo)
+    except sandbox.SandboxFault as fault:  # the file did not import, or the name is missing
+        status, message = "error", str(fault)
     return Outcome(f"{lesson_id}.{exercise.name}", lesson_id, exercise.title, status, message,
                    round(time.perf_counter() - started, 3))
 
 
-def _verdict(done: subprocess.CompletedProcess) -> tuple[str, str]:
-    lines = done.stdout.strip().splitlines()
+def judge(exercise: Exercise, function: Callable) -> tuple[str, str]:
+    """The verdict of `exercise.check` on `function`: pass only when the check ends."""
     try:
-        verdict = json.loads(lines[-1])
-        return verdict["status"], verdict["message"]
-    except (IndexError, ValueError, KeyError, TypeError):
-        return "error", (f"the check stopped before giving a verdict (exit code {done.returncode}); "
-                         f"the function crashed the process or ended it")
+        exercise.check(function)
+    except NotImplementedError:  # sandbox.NotWritten, or a stub called in this process
+        return "todo", "not written yet: the body still raises NotImplementedError"
+    except Failed as failure:
+        return "fail", str(failure)
+    except sandbox.TimedOut as stopped:
+        return "timeout", str(stopped)
+    except sandbox.SandboxFault as fault:
+        return "error", str(fault)
+    except Exception as exc:  # noqa: BLE001  (what came back broke a check: never a pass)
+        return "error", (f"the check could not use what {exercise.name} returned "
+                         f"({type(exc).__name__}: {exc})")
+    return "pass", "every check passed"
 
 
 def _record(folder: Path, outcomes: list[Outcome]) -> None:
@@ -225,10 +250,44 @@ def as_json(outcomes: list[Outcome]) -> dict:
 
 # -- the learner's functions in a run --------------------------------------------------------
 
+class MineFailed(WorkbenchError):
+    """A learner's function failed during a `--mine` run: one line, the run stops."""
+
+
+class MineFunctions(dict):
+    """The learner's functions for a `--mine` run, by name, each called in one sandbox
+    that lives as long as this (a context manager: `close` ends it)."""
+
+    def __init__(self, box: sandbox.Sandbox, names: Sequence[str]):
+        super().__init__({name: _reporting(box.function(name)) for name in names})
+        self.box = box
+
+    def close(self) -> None:
+        self.box.close()
+
+    def __enter__(self) -> "MineFunctions":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+def _reporting(function: sandbox.LearnerFunction) -> Callable:
+    def call(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except sandbox.SandboxFault as fault:
+            first = str(fault).splitlines()[-1] if str(fault) else type(fault).__name__
+            raise MineFailed(f"your {function.__name__} failed during the run: {first}") from None
+    call.__name__ = function.__name__
+    return call
+
+
 def mine_functions(lesson_id: str, names: Sequence[str], folder: Path, *,
-                   timeout: float = DEFAULT_TIMEOUT_S) -> dict[str, Callable]:
+                   timeout: float = DEFAULT_TIMEOUT_S) -> MineFunctions:
     """The learner's functions `names` (what a `--mine` run uses), once each has passed
-    its check; BadInput naming the first that has not."""
+    its check; BadInput naming the first that has not. They run in a sandbox, never in
+    this process; `timeout` bounds each call."""
     if not names:
         lessons = ", ".join(lesson.id for lesson in registry.lessons()
                             if lesson.settings().mine_uses())
@@ -239,7 +298,5 @@ def mine_functions(lesson_id: str, names: Sequence[str], folder: Path, *,
             first_line = outcome.message.splitlines()[0] if outcome.message else ""
             raise BadInput(f"--mine needs {outcome.id} to pass its check first; it is "
                            f"{outcome.status}: {first_line}")
-    from workbench.course.exercise_child import learner_function
-
-    path = workspace_file(lesson_id, folder).resolve()
-    return {name: learner_function(path, name) for name in names}
+    box = sandbox.Sandbox(workspace_file(lesson_id, folder), names, timeout=timeout, per_call=True)
+    return MineFunctions(box, names)
