@@ -290,3 +290,26 @@ def test_arguments_changed_in_place_are_changed_for_the_caller(tmp_path):
     np.testing.assert_array_equal(x, [0.0, 4.0, 8.0])  # doubled twice, there and so here
     assert state == {"seen": 2}
     assert draws == [int(here.integers(1000)) for _ in range(2)]  # the caller's generator moved on
+
+
+def test_one_exercise_ending_the_process_does_not_cost_the_others(tmp_path):
+    folder = tmp_path / "ws"
+    folder.mkdir()
+    (folder / "knn.py").write_text(solved_source("knn") + textwrap.dedent("""
+        import os
+        def compute_distances_two_loops(X, X_train):
+            os._exit(3)
+        """))
+    outcomes = exercises.check(["knn"], folder, timeout=20)
+    assert [o.status for o in outcomes] == ["error", "pass", "pass"]
+    assert "(exit code 3)" in outcomes[0].message
+
+
+def test_a_file_that_never_imports_costs_one_timeout_not_one_per_exercise(tmp_path):
+    folder = tmp_path / "ws"
+    folder.mkdir()
+    (folder / "knn.py").write_text("while True:\n    pass\n")
+    started = time.monotonic()
+    outcomes = exercises.check(["knn"], folder, timeout=2)
+    assert [o.status for o in outcomes] == ["timeout"] * 3
+    assert time.monotonic() - started < 5  # one wait of 2 s; three would be 6

@@ -150,7 +150,7 @@ def resolve_targets(targets: Sequence[str]) -> list[tuple[str, Exercise]]:
 
 def check(targets: Sequence[str], folder: Path, *, timeout: float = DEFAULT_TIMEOUT_S,
           on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-    """Check the learner's functions; each in a child process with `timeout` seconds."""
+    """Check the learner's functions: a sandbox per lesson, `timeout` seconds per exercise."""
     chosen = resolve_targets(targets)
     for lesson_id in dict.fromkeys(l for l, _ in chosen):
         if not workspace_file(lesson_id, folder).exists():
@@ -158,34 +158,76 @@ def check(targets: Sequence[str], folder: Path, *, timeout: float = DEFAULT_TIME
             raise BadInput(f"no {workspace_file(lesson_id, folder)}: write the stubs first with "
                            f"`workbench exercises start {lesson_id}{where}`")
     outcomes = []
-    for lesson_id, exercise in chosen:
-        outcome = check_one(lesson_id, exercise, workspace_file(lesson_id, folder), timeout)
-        outcomes.append(outcome)
-        if on_outcome:
-            on_outcome(outcome)
+    for lesson_id in dict.fromkeys(l for l, _ in chosen):
+        group = [e for l, e in chosen if l == lesson_id]
+        with LessonChecker(lesson_id, workspace_file(lesson_id, folder), group, timeout) as checker:
+            for exercise in group:
+                outcomes.append(checker.outcome(exercise))
+                if on_outcome:
+                    on_outcome(outcomes[-1])
     _record(folder, outcomes)
     return outcomes
 
 
 def check_one(lesson_id: str, exercise: Exercise, path: Path, timeout: float) -> Outcome:
-    """One exercise: the learner's code in a sandbox, the check here."""
-    started = time.perf_counter()
-    if exercise.needs_keras:
-        from workbench.running.quiet import import_tensorflow
+    with LessonChecker(lesson_id, path, [exercise], timeout) as checker:
+        return checker.outcome(exercise)
 
-        import_tensorflow()  # the check rebuilds the learner's model here
-    try:
-        with sandbox.Sandbox(path, [exercise.name], lesson=lesson_id, keras=exercise.needs_keras,
-                             timeout=timeout) as box:
-            status, message = judge(exercise, box.function(exercise.name, harness=True))
-    except sandbox.TimedOut as stopped:
-        status, message = "timeout", str(stopped)
-    except sandbox.NotWritten as todo:
-        status, message = "todo", str(todo)
-    except sandbox.SandboxFault as fault:  # the file did not import, or the name is missing
-        status, message = "error", str(fault)
-    return Outcome(f"{lesson_id}.{exercise.name}", lesson_id, exercise.title, status, message,
-                   round(time.perf_counter() - started, 3))
+
+class LessonChecker:
+    """A lesson's exercises checked in one sandbox (the file imported once), each with its
+    own `timeout`; a sandbox that an exercise ended is started again for the next. A file
+    that cannot be imported gives every exercise the same error, found once."""
+
+    def __init__(self, lesson_id: str, path: Path, exercises: Sequence[Exercise], timeout: float):
+        self.lesson_id, self.path, self.timeout = lesson_id, path, timeout
+        self.names = [e.name for e in exercises]
+        self.keras = any(e.needs_keras for e in exercises)
+        self.box: sandbox.Sandbox | None = None
+        self.unloadable: sandbox.SandboxFault | None = None
+
+    def outcome(self, exercise: Exercise) -> Outcome:
+        started = time.perf_counter()
+        status, message = self._verdict(exercise)
+        return Outcome(f"{self.lesson_id}.{exercise.name}", self.lesson_id, exercise.title, status,
+                       message, round(time.perf_counter() - started, 3))
+
+    def _verdict(self, exercise: Exercise) -> tuple[str, str]:
+        try:
+            box = self._sandbox()
+        except sandbox.SandboxFault as fault:  # the file does not import, or never finishes
+            self.unloadable = fault
+            return _status_of(fault), str(fault)
+        box.allow(self.timeout)
+        try:
+            function = box.function(exercise.name, harness=True)
+        except sandbox.Missing as missing:
+            return "error", str(missing)
+        return judge(exercise, function)
+
+    def _sandbox(self) -> sandbox.Sandbox:
+        if self.unloadable is not None:
+            raise self.unloadable
+        if self.box is None or self.box.closed:
+            if self.keras:
+                from workbench.running.quiet import import_tensorflow
+
+                import_tensorflow()  # the checks rebuild the learner's models here
+            self.box = sandbox.Sandbox(self.path, self.names, lesson=self.lesson_id, keras=self.keras,
+                                       timeout=self.timeout)
+        return self.box
+
+    def __enter__(self) -> "LessonChecker":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self.box is not None:
+            self.box.close()
+
+
+def _status_of(fault: sandbox.SandboxFault) -> str:
+    return ("timeout" if isinstance(fault, sandbox.TimedOut) else
+            "todo" if isinstance(fault, sandbox.NotWritten) else "error")
 
 
 def judge(exercise: Exercise, function: Callable) -> tuple[str, str]:
@@ -196,10 +238,8 @@ def judge(exercise: Exercise, function: Callable) -> tuple[str, str]:
         return "todo", "not written yet: the body still raises NotImplementedError"
     except Failed as failure:
         return "fail", str(failure)
-    except sandbox.TimedOut as stopped:
-        return "timeout", str(stopped)
     except sandbox.SandboxFault as fault:
-        return "error", str(fault)
+        return _status_of(fault), str(fault)
     except Exception as exc:  # noqa: BLE001  (what came back broke a check: never a pass)
         return "error", (f"the check could not use what {exercise.name} returned "
                          f"({type(exc).__name__}: {exc})")

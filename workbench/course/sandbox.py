@@ -99,6 +99,14 @@ class Sandbox:
             raise self._garbled("no greeting")
         self.found = set(hello["ready"])
 
+    def allow(self, seconds: float) -> None:
+        """A fresh time budget: the next exercise's."""
+        self.timeout = self.left = seconds
+
+    @property
+    def closed(self) -> bool:
+        return not self._finalizer.alive
+
     def function(self, name: str, *, harness: bool = False) -> "LearnerFunction":
         if name not in self.found:
             raise Missing(f"{self.path.name} has no function named {name}")
