@@ -75,6 +75,26 @@ def centred_difference(f, x: np.ndarray, h: float = 1e-5) -> np.ndarray:
 LOOPS = (ast.For, ast.While, ast.AsyncFor, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
+def centred_differences(f, value: np.ndarray, dout, h: float = 1e-5) -> np.ndarray:
+    """d sum(f(value) * dout) / d value, one entry at a time, in float64, as CS231n's
+    eval_numerical_gradient_array computes it: the outputs' difference times dout, so an
+    entry that changes no output gets exactly 0. For an f of several outputs (a tuple),
+    `dout` is a tuple too, and the sum runs over them all."""
+    douts = dout if isinstance(dout, tuple) else (dout,)
+    outputs = (lambda v: f(v)) if isinstance(dout, tuple) else (lambda v: (f(v),))
+    value = np.array(value, dtype=np.float64, copy=True)
+    grad = np.zeros_like(value)
+    for index in np.ndindex(value.shape):
+        saved = value[index]
+        value[index] = saved + h
+        up = outputs(value)
+        value[index] = saved - h
+        down = outputs(value)
+        value[index] = saved
+        grad[index] = sum(np.sum((u - d) * g) for u, d, g in zip(up, down, douts)) / (2 * h)
+    return grad
+
+
 def python_loops(function) -> list[int]:
     """Lines of `function` with a Python loop (for, while, a comprehension), counting the
     functions of the same file it calls. A learner's function is read from its file, never

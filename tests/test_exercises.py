@@ -16,6 +16,7 @@ import pytest
 from conftest import one_line_error, run_cli, solved_source
 from workbench import registry
 from workbench.course import exercises
+from workbench.errors import BadInput
 
 IDS = [f"{lesson}.{e.name}" for lesson, e in exercises.catalogue()]
 
@@ -230,11 +231,27 @@ def learner_file(folder: Path, lesson: str, source: str) -> Path:
 def test_the_catalogue_is_declared_by_the_lessons():
     assert IDS == ["knn.compute_distances_two_loops", "knn.compute_distances_no_loops",
                    "knn.predict_labels", "linear.svm_loss", "linear.softmax_loss",
-                   "cnn.conv_output_size", "cnn.conv_forward_naive", "cnn.max_pool_forward_naive",
-                   "resnet.basic_block", "lstm.lstm_step", "lstm.sample", "lstm.clip_by_global_norm"]
+                   "backprop.affine_forward", "backprop.affine_backward", "backprop.relu_forward",
+                   "backprop.relu_backward", "backprop.two_layer_loss",
+                   "training.batchnorm_forward", "training.batchnorm_backward",
+                   "training.dropout_forward", "training.dropout_backward", "training.sgd_momentum",
+                   "training.rmsprop", "training.adam",
+                   "cnn.conv_output_size", "cnn.conv_forward_naive", "cnn.conv_backward_naive",
+                   "cnn.max_pool_forward_naive", "cnn.max_pool_backward_naive", "resnet.basic_block",
+                   "transfer.build_transfer_model", "lstm.lstm_step", "lstm.lstm_step_backward",
+                   "lstm.sample", "lstm.clip_by_global_norm"]
     assert registry.get("knn").exercises == "lessons.knn.exercises:EXERCISES"
-    assert registry.get("training").exercises == ""  # none: no empty file to start
-    assert set(MISTAKES) == set(IDS)
+    assert {lesson.id for lesson in registry.lessons() if lesson.exercises} == {i.split(".")[0] for i in IDS}
+    # Every exercise has classic mistakes that its check is proved to catch: here, or in
+    # the test file of the lesson's newer exercises.
+    from tests import (test_exercises_backprop, test_exercises_layers, test_exercises_training,
+                       test_exercises_transfer)
+
+    elsewhere = ({f"backprop.{name}" for name in test_exercises_backprop.MISTAKES}
+                 | {f"training.{name}" for name in test_exercises_training.MISTAKES}
+                 | set(test_exercises_layers.MISTAKES)
+                 | ({"transfer.build_transfer_model"} if test_exercises_transfer.MISTAKES else set()))
+    assert set(MISTAKES) | elsewhere == set(IDS)
 
 
 @pytest.mark.parametrize("exercise_id", IDS)
@@ -281,8 +298,18 @@ def test_start_writes_stubs_and_never_clobbers_the_learners_file(tmp_path):
     forced = run_cli("exercises", "start", "knn", "--workspace", str(folder), "--force")
     assert forced.returncode == 0
     assert (folder / "knn.py.1").read_bytes() == mine and path.read_text() == source
-    assert one_line_error(run_cli("exercises", "start", "training", "--workspace", str(folder))) == (
-        "workbench: error: lesson 'training' has no exercises; these do: cnn, knn, linear, lstm, resnet")
+
+
+
+def test_start_refuses_a_lesson_without_exercises(tmp_path, monkeypatch):
+    """Every lesson here has some; a pack's lesson may have none."""
+    monkeypatch.setattr(exercises, "lesson_exercises",
+                        lambda lesson_id: () if lesson_id == "training" else ("some",))
+    with pytest.raises(BadInput) as refused:
+        exercises.start("training", tmp_path)
+    assert str(refused.value) == ("lesson 'training' has no exercises; these do: backprop, cnn, "
+                                  "knn, linear, lstm, resnet, transfer")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_check_exit_codes_json_and_the_listing(tmp_path):
@@ -424,16 +451,16 @@ def test_knn_and_linear_run_with_the_learners_functions(solved, tmp_path):
     from workbench.running import runner
 
     request = runner.prepare("knn", {"folds": 0}, None, 0)
-    functions = exercises.mine_functions("knn", request.settings.mine_uses(), solved)
-    assert set(functions) == {"compute_distances_no_loops", "predict_labels"}
-    m = runner.execute(request, models_dir=tmp_path, mine=functions).metrics
+    with exercises.mine_functions("knn", request.settings.mine_uses(), solved) as functions:
+        assert set(functions) == {"compute_distances_no_loops", "predict_labels"}
+        m = runner.execute(request, models_dir=tmp_path, mine=functions).metrics
     assert m["mine_test_accuracy"] == m["test_accuracy"] and m["mine_agreement"] == 1.0
 
     seen = []
     request = runner.prepare("linear", {"epochs": 4}, None, 0)
-    functions = exercises.mine_functions("linear", request.settings.mine_uses(), solved)
-    assert set(functions) == {"softmax_loss"}
-    m = runner.execute(request, models_dir=tmp_path, mine=functions, on_event=seen.append).metrics
+    with exercises.mine_functions("linear", request.settings.mine_uses(), solved) as functions:
+        assert set(functions) == {"softmax_loss"}
+        m = runner.execute(request, models_dir=tmp_path, mine=functions, on_event=seen.append).metrics
     losses = m["mine_loss_per_epoch"]
     assert len(losses) == 4 and losses[-1] < losses[0] < 2.5  # from about ln 10, downhill
     assert abs(m["mine_test_accuracy"] - m["test_accuracy"]) < 0.05
@@ -452,7 +479,13 @@ def test_mine_refuses_until_the_exercises_pass(tmp_path):
     assert not (tmp_path / "m").exists()
     other = run_cli("run", "cnn", "--mine", "--workspace", str(folder))
     assert one_line_error(other) == ("workbench: error: lesson 'cnn' does not run with your "
-                                     "functions; --mine works with knn, linear")
+                                     "functions; --mine works with knn, linear, backprop "
+                                     "(example=network), training (experiment=batchnorm|optimizers)")
+    not_this_experiment = run_cli("run", "training", "--mine", "--workspace", str(folder))
+    assert one_line_error(not_this_experiment) == (
+        "workbench: error: lesson 'training' does not run with your functions with these "
+        "settings; --mine works with knn, linear, backprop (example=network), training "
+        "(experiment=batchnorm|optimizers)")
 
 
 def test_generate_with_the_learners_lstm_step_and_sample(solved, tmp_path):

@@ -69,8 +69,12 @@ def test_an_older_file_migrates_forward_and_keeps_its_runs(tmp_path, monkeypatch
     monkeypatch.setattr(history, "MIGRATIONS", history.MIGRATIONS + ("ALTER TABLE runs ADD COLUMN note TEXT",))
     monkeypatch.setattr(history, "SCHEMA_VERSION", len(history.MIGRATIONS))
     newer = history.History(path)
+    assert newer.get(kept).metrics == {"test_accuracy": 0.5}  # read as it is: a reader writes nothing
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+    newer.answer("knn", 1, 0)  # the first write takes it forward
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 3
         assert "note" in [row[1] for row in db.execute("PRAGMA table_info(runs)")]
     assert newer.get(kept).metrics == {"test_accuracy": 0.5}
 
@@ -82,7 +86,7 @@ def test_a_file_from_a_newer_workbench_is_left_alone(tmp_path):
         db.execute("PRAGMA user_version = 99")
     found = history.open_history(tmp_path)
     assert isinstance(found, history.Unavailable)
-    assert "written by a newer workbench (schema 99, this one reads up to 1)" in found.reason
+    assert "written by a newer workbench (schema 99, this one reads up to 2)" in found.reason
 
 
 def _record_many(path, lesson, count):
@@ -262,7 +266,7 @@ def test_a_history_from_a_newer_workbench_is_warned_about_and_left_as_it_was(mod
     result = workbench.run("knn", folds=0, max_train=200, on_event=seen.append)
     warnings = [e.text for e in seen if isinstance(e, Log) and e.level == "warning"]
     assert warnings == [f"warning: this run is not in the run history: {path} was written by a "
-                        "newer workbench (schema 7, this one reads up to 1)"]
+                        "newer workbench (schema 7, this one reads up to 2)"]
     assert result.run_id is None and (models_dir / "knn.h5").exists()
     with sqlite3.connect(path) as db:  # (WAL: the bytes move between files; the contents stay)
         assert db.execute("PRAGMA user_version").fetchone()[0] == 7

@@ -313,3 +313,16 @@ def test_a_file_that_never_imports_costs_one_timeout_not_one_per_exercise(tmp_pa
     outcomes = exercises.check(["knn"], folder, timeout=2)
     assert [o.status for o in outcomes] == ["timeout"] * 3
     assert time.monotonic() - started < 5  # one wait of 2 s; three would be 6
+
+
+def test_a_sandbox_started_early_is_not_timed_out_for_waiting_on_the_workbench(tmp_path):
+    """The next lesson's sandbox imports while this one's checks run; a long wait on the
+    workbench's side is not the learner's time."""
+    path = tmp_path / "quick.py"
+    path.write_text("def double(x):\n    return 2 * x\n")
+    box = sandbox.Sandbox(path, ["double"], timeout=1)
+    try:
+        time.sleep(1.5)  # the workbench busy elsewhere, past the sandbox's whole budget
+        assert box.function("double")(21) == 42
+    finally:
+        box.close()

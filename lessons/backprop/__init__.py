@@ -10,7 +10,8 @@ from workbench.authoring import BadInput, CurvePlot, knob, Lesson, Settings
 class BackpropSettings(Settings):
     example: str = knob("add_mul", "add_mul: f = (x + y) z, the lecture's first graph; neuron: "
                         "f = sigmoid(w0 x0 + w1 x1 + w2), gate by gate; network: a two-layer net "
-                        "whose backward pass is written out in NumPy, checked and trained",
+                        "whose backward pass is written out in NumPy, checked and trained (with "
+                        "--mine, also with your two_layer_loss)",
                         choices=("add_mul", "neuron", "network"))
     x: float = knob(-2.0, "add_mul: the input x")
     y: float = knob(5.0, "add_mul: the input y")
@@ -21,6 +22,12 @@ class BackpropSettings(Settings):
     epochs: int = knob(20, "network: passes over the training split", low=1, high=10_000)
     learning_rate: float = knob(0.1, "network: SGD step size", above=0.0, high=10.0)
     batch_size: int = knob(64, "network: images per step", low=1, high=65_536)
+
+    def mine_uses(self) -> tuple[str, ...]:
+        """The network trains with your two_layer_loss and checks your four pieces chained."""
+        if self.example != "network":
+            return ()
+        return ("affine_forward", "affine_backward", "relu_forward", "relu_backward", "two_layer_loss")
 
     def check(self) -> None:
         if len(self.weights) != 3:

@@ -47,4 +47,6 @@ HIGHLIGHTS = (
     ("numpy_test_accuracy",
      lambda m, lang: tr(lang, "network: the net trained with the hand-written gradients")),
     ("test_accuracy", keras_accuracy),
+    ("mine_test_accuracy", lambda m, lang: tr(lang, "--mine: the net trained with your "
+                                                    "two_layer_loss, tested with your pieces")),
 )

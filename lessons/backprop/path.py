@@ -1,10 +1,12 @@
 """The guided path through backpropagation: the lecture's two scalar graphs, whose
 gradients are known by hand, then a two-layer net whose backward pass is written out and
-checked against tf.GradientTape. The scalar runs take a second, the net a few."""
+checked against tf.GradientTape, then the learner's own pieces of it. The scalar runs
+take a second, the net a few."""
 
 from __future__ import annotations
 
-from workbench.authoring import Claim, Compare, compares, Experiment, number, Predict, Read, value
+from workbench.authoring import (Claim, Compare, compares, ExerciseStep, Experiment, number, Predict,
+    Read, value)
 
 EXACT = 1e-9  # float64 gradients of a handful of gates: equal up to round-off
 LECTURE_DIGITS = 0.005  # the lecture's neuron gradients are quoted to two decimals
@@ -104,7 +106,7 @@ STEPS = (
             compares("max_error_vs_tensorflow", "<", 1e-7,
                      "The NumPy backward pass matches tf.GradientTape on every parameter (relative "
                      "error below 1e-7, in float64)",
-                     "A stage of the backward pass in lessons/backprop/network.py was changed: "
+                     "A stage of the backward pass in lessons/backprop/layers.py was changed: "
                      "error_by_parameter names the parameter whose gradient is off"),
             compares("weights_max_difference_after_training", "<", 1e-4,
                      "Trained from one start on the same batches, the hand-written and the Keras "
@@ -118,5 +120,14 @@ STEPS = (
         ),
         look_for="The relative error per parameter, then the two training curves lying on top "
                  "of each other.",
+    ),
+    Read("Each piece's backward pass", "Each piece's backward pass, with its shapes (the exercises)"),
+    ExerciseStep(
+        "Write the backward passes",
+        "affine_forward, affine_backward, relu_forward, relu_backward and two_layer_loss, as in "
+        "CS231n's assignment 2: 'workbench exercises start backprop', then 'workbench check "
+        "backprop'; once they pass, 'workbench run backprop --set example=network --mine' "
+        "checks your four pieces chained and your two_layer_loss against tf.GradientTape, then "
+        "trains a third copy of the net with your gradients beside the other two.",
     ),
 )

@@ -1,5 +1,6 @@
 """The guided path through the CNN classics: the output-size rule on AlexNet's first layer,
-where a network keeps its parameters, and what a bigger network buys on the digits.
+where a network keeps its parameters, what a bigger network buys on the digits, and the
+learner's own convolution and max pool, forward and backward.
 AlexNet (at 1/8 width, 8 epochs) and LeNet-5 (15 epochs) train in under half a minute each
 on 2 CPU cores."""
 
@@ -119,10 +120,12 @@ STEPS = (
         "fully connected layers, and costs several times its MACs, spent in the convolutions. "
         "On the digits the two score about the same: size pays only when the task needs it.",
     ),
+    Read("The backward passes", "The backward passes, with their shapes (the exercises)"),
     ExerciseStep(
-        "Write the output-size rule, a convolution and a max pool",
-        "conv_output_size, conv_forward_naive and max_pool_forward_naive, with loops as in "
-        "CS231n's assignment 2 (channels last, Keras' layout): 'workbench exercises start cnn', "
-        "then 'workbench check cnn'.",
+        "Write the output-size rule, a convolution and a max pool, forward and backward",
+        "conv_output_size, conv_forward_naive, conv_backward_naive, max_pool_forward_naive and "
+        "max_pool_backward_naive, with loops as in CS231n's assignment 2 (channels last, Keras' "
+        "layout; each backward pass takes the forward pass's inputs): 'workbench exercises start "
+        "cnn', then 'workbench check cnn'.",
     ),
 )

@@ -1,7 +1,9 @@
 """The linear classifier's exercises (CS231n assignment 1): the SVM and softmax losses
 with their gradients, vectorised. Checked against the lesson's own NumPy versions
-(themselves tested against its Keras losses) on random and extreme scores; the gradient
-by centred differences in float64, as CS231n checks it."""
+(themselves tested against its Keras losses) on random scores and, for the softmax, on
+scores near 1000, where np.exp overflows unless each row is shifted by its max (the
+solution CS231n's notes teach passes there); the gradient by centred differences in
+float64, as CS231n checks it."""
 
 from __future__ import annotations
 
@@ -76,18 +78,35 @@ def check_svm(function) -> None:
     _check(function, svm_loss, "svm_loss")
 
 
+def _scores_near(rng, level=1000.0):
+    """W, X, y whose scores all lie near `level` (1000: e^1000 is inf in float64), each row
+    spread over a few units, as CS231n's bias trick makes them: X's last column is 1 and
+    W's last row holds each class's offset. np.exp overflows on such scores; shifted by
+    their row's max (CS231n's notes) they lose nothing, no probability underflows."""
+    W, X, y = _case(rng)
+    X[:, -1] = 1.0
+    W = W * 100
+    W[-1] = level + np.array([0.0, 1.0, -1.0, 0.5])
+    return W, X, y
+
+
 def check_softmax(function) -> None:
     _check(function, softmax_loss, "softmax_loss")
-    W, X, y = _case(np.random.default_rng(1), scale=1e5)  # scores in the thousands
-    W = W * 10
+    W, X, y = _scores_near(np.random.default_rng(1))
+    scores = X @ W
+    what = f"softmax_loss with scores near 1000 (from {scores.min():.0f} to {scores.max():.0f})"
     with np.errstate(all="ignore"):
-        loss, dW = _loss_and_gradient(function, W, X, y, 0.0, "softmax_loss, large scores")
+        loss, dW = _loss_and_gradient(function, W, X, y, 0.0, what)
     want, want_dW = softmax_loss(W, X, y, 0.0)
     if not np.isfinite(loss) or not np.all(np.isfinite(array(dW, "dW"))):
-        raise Failed(f"with scores in the thousands (up to {np.abs(X @ W).max():.0f}) the loss is "
-                     f"{loss}: np.exp overflows; subtract each row's largest score first "
-                     f"(the probabilities do not change)")
-    expect_close(loss, want, "softmax_loss with scores in the thousands", rtol=1e-6)
+        what_went = (f"the loss is {loss}" if not np.isfinite(loss) else "dW is not finite")
+        how = ("np.exp(1000) is inf, and inf / inf is nan" if np.isnan(loss) else
+               "np.exp(1000) is inf, and so is its log" if np.isinf(loss) else
+               "np.exp(1000) is inf, and the probabilities built from it are nan")
+        raise Failed(f"{what}: {what_went}: np.exp overflows ({how}). Subtract each row's largest "
+                     f"score before np.exp: the probabilities do not change, and the largest term "
+                     f"becomes e^0 = 1")
+    expect_close(loss, want, what, rtol=1e-6)
     expect_gradient(dW, want_dW, "dW", threshold=1e-6)
 
 
@@ -112,7 +131,9 @@ EXERCISES = (
              "def softmax_loss(W, X, y, reg):" + SIGNATURE_DOC.format(
                  what="Softmax cross-entropy loss",
                  hints="L_i = -log(e^{s_{y_i}} / sum_j e^{s_j}). Must stay finite for scores\n"
-                       "    in the thousands: subtract each row's max score before np.exp.\n"
+                       "    near 1000, where np.exp overflows: subtract each row's max score\n"
+                       "    before np.exp. Log-sum-exp goes further: log p = s - max -\n"
+                       "    log(sum_j e^{s_j - max}) stays finite even where p underflows to 0.\n"
                        "    dW = X.T @ (probabilities - one_hot(y)) / N + 2 * reg * W."),
              check_softmax, softmax_loss),
 )

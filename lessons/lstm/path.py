@@ -130,10 +130,12 @@ STEPS = (
         "5: the cell state, updated by addition, keeps it in bounds, and clipping is a safety net "
         "it does not need here. The vanilla RNN of the demo is where clipping matters.",
     ),
+    Read("The step's backward pass", "The step's backward pass, with its shapes (the exercises)"),
     ExerciseStep(
-        "Write an LSTM step, sampling and clipping",
-        "lstm_step, sample and clip_by_global_norm: 'workbench exercises start lstm', then "
-        "'workbench check lstm'; once they pass, 'workbench generate saved_models/lstm.h5 "
-        "--mine' writes text with your step and your sampler.",
+        "Write an LSTM step and its backward pass, sampling and clipping",
+        "lstm_step, lstm_step_backward (it takes the step's inputs), sample and "
+        "clip_by_global_norm: 'workbench exercises start lstm', then 'workbench check lstm'; once "
+        "they pass, 'workbench generate saved_models/lstm.h5 --mine' writes text with your step "
+        "and your sampler.",
     ),
 )

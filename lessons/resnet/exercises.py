@@ -68,16 +68,45 @@ def _build(function, shape, filters, stride, what):
 
 
 def _shape_hint(shape, filters, stride) -> str:
-    return (": when the block changes the shape, the shortcut must too, a 1x1 convolution "
-            "with the block's stride and a BatchNormalization (a projection)"
-            if stride != 1 or filters != shape[-1] else "")
+    if not _changes_shape(shape, filters, stride):
+        return ""
+    how = (f"stride {stride} and {shape[-1]} -> {filters} channels" if stride != 1 and filters != shape[-1]
+           else f"stride {stride}" if stride != 1 else f"{shape[-1]} -> {filters} channels")
+    return (f": this block changes the shape ({how}), so the shortcut must too, a 1x1 convolution "
+            f"with the block's stride and `filters` filters and a BatchNormalization (a "
+            f"projection), whenever stride != 1 or the channels change")
+
+
+def _shortcut_hint(model, reference, shape, filters, stride) -> str:
+    import keras
+
+    def convs(m):
+        return sum(isinstance(layer, keras.layers.Conv2D) for layer in m.layers)
+
+    if convs(model) > convs(reference):
+        return (": a projection where the shape is kept; the shortcut is then x itself, "
+                "which is what lets the block start as the identity")
+    if convs(model) < convs(reference):
+        return _shape_hint(shape, filters, stride)
+    return ""
+
+
+# Every configuration of the basic block: the shape kept (the identity shortcut), and each
+# way of changing it, by stride, by channels or by both (a projection on the shortcut).
+CONFIGURATIONS = (((8, 8, 16), 16, 1, "an identity block, 16 -> 16 filters, stride 1"),
+                  ((8, 8, 16), 16, 2, "a block that halves the size, 16 -> 16 filters, stride 2"),
+                  ((8, 8, 16), 32, 1, "a block that widens, 16 -> 32 filters, stride 1"),
+                  ((8, 8, 16), 32, 2, "a downsampling block, 16 -> 32 filters, stride 2"))
+
+
+def _changes_shape(shape, filters, stride) -> bool:
+    return stride != 1 or filters != shape[-1]
 
 
 def check_basic_block(function) -> None:
     import keras
 
-    for shape, filters, stride, what in (((8, 8, 16), 16, 1, "an identity block, 16 -> 16 filters"),
-                                         ((8, 8, 16), 32, 2, "a downsampling block, 16 -> 32, stride 2")):
+    for shape, filters, stride, what in CONFIGURATIONS:
         model = _build(function, shape, filters, stride, what)
         reference = _model(basic_block, shape, filters, stride)
         out_shape = tuple(model.output.shape[1:])
@@ -88,11 +117,13 @@ def check_basic_block(function) -> None:
             raise Failed(f"{what}: a convolution has a bias; use_bias=False, the BatchNormalization "
                          f"after it adds its own shift")
         if model.count_params() != reference.count_params():
+            shortcut = _shortcut_hint(model, reference, shape, filters, stride)
             raise Failed(f"{what}: {model.count_params():,} weights, expected "
                          f"{reference.count_params():,} (conv3x3-BN-ReLU-conv3x3-BN"
-                         + (", and a 1x1 conv + BN on the shortcut)" if stride != 1 else ")"))
+                         + (", and a 1x1 conv + BN on the shortcut)" if _changes_shape(shape, filters, stride)
+                            else ", the shortcut x itself)") + shortcut)
         x = np.random.default_rng(0).normal(size=(2, *shape)).astype("float32")
-        if stride == 1:
+        if not _changes_shape(shape, filters, stride):
             _expect_identity_when_residual_is_zero(model, convs, x)
         _same_weights(model)
         _same_weights(reference)

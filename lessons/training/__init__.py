@@ -12,6 +12,9 @@ from lessons.training.key_results import HIGHLIGHTS
 from workbench.authoring import BadInput, knob, Lesson, Settings
 
 ACTIVATIONS = ("auto", "tanh", "relu", "sigmoid", "leaky_relu", "elu")
+# The exercises each experiment runs with under `--mine` (the others run with none).
+MINE_USES = {"batchnorm": ("batchnorm_forward", "batchnorm_backward"),
+             "optimizers": ("sgd_momentum", "rmsprop", "adam")}
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,9 @@ class TrainingSettings(Settings):
     def check(self) -> None:
         if self.layers == 1:
             raise BadInput("layers must be 0 (the experiment's) or 2..30; got 1")
+
+    def mine_uses(self) -> tuple[str, ...]:
+        return MINE_USES.get(self.experiment, ())
 
     def saves(self) -> tuple[str, ...]:
         return (self.experiment,)

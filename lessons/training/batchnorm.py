@@ -5,6 +5,10 @@ BN normalises each unit over the batch, then scales and shifts it by two learned
 numbers, so the next layer sees a unit-scale signal whatever the weights did to it. In
 training it uses the batch's own mean and variance; at inference the moving averages
 collected during training, so one image's answer does not depend on its batch-mates.
+
+With `--mine`, the learner's batchnorm_forward and batchnorm_backward are compared with
+the trained net's first BN layer, then used to train the bad-init net in NumPy
+(lessons/training/mine.py).
 """
 
 from __future__ import annotations
@@ -26,13 +30,14 @@ def run(p, ctx) -> None:
         "bad init": (keras.initializers.RandomNormal(stddev=BAD_STD), p.learning_rate),
         f"lr {high:g}": (keras.initializers.HeNormal(), high),
     }
-    final, models = {}, {}
+    final, models, starts = {}, {}, {}
     for case, (start, rate) in cases.items():
         for batchnorm in (False, True):
             ctx.check_cancelled()
             name = f"{case} + BN" if batchnorm else case
             model = mlp(data.image_shape, p.layers, p.units, activation, initializer=start,
                         batchnorm=batchnorm, classes=data.num_classes)
+            starts[name] = model.get_weights()  # where --mine starts the learner's twin
             history = fit(model, keras.optimizers.SGD(rate, momentum=0.9), p, ctx, series=name,
                           divergence_fails=False)
             loss = history["loss"][-1]
@@ -50,6 +55,11 @@ def run(p, ctx) -> None:
     train_vs_inference(ctx, model, data.x_train[:p.batch_size])
     for split, accuracy in split_accuracies(model, ctx).items():
         ctx.metric(split, accuracy)
+    if ctx.mine:
+        from lessons.training.mine import batchnorm_with
+
+        batchnorm_with(ctx.mine, ctx, p, model, starts["bad init + BN"],
+                       {name: models[name][1]["loss"] for name in ("bad init", "bad init + BN")})
     ctx.save(model, variant=p.experiment, history=history)
 
 

@@ -31,7 +31,12 @@ def dead_high_lr(m, lang: str) -> str:
 
 
 def bn_gain(m, name: str, lang: str) -> str:
-    helped = m[name] > 1
+    gain = m[name]
+    if isinstance(gain, str):  # one of the two diverged: batchnorm._ratio names which
+        return (tr(lang, "the plain net diverged and the one with BN did not: BN trained better")
+                if gain == "only the plain net diverged" else
+                tr(lang, "the net with BN diverged: BN did not help here"))
+    helped = gain > 1
     if name == "bn_gain_at_bad_init":
         return (tr(lang, "final training loss without BN over with BN, at a bad init: above 1, "
                          "BN trained better")

@@ -5,6 +5,9 @@ On f(w) = (w0^2 + 100 w1^2) / 2 the gradient points across the valley far more t
 along it: plain SGD zigzags across and crawls along; momentum builds speed along the
 valley while the zigzags cancel; AdaGrad and RMSProp divide each coordinate's step by its
 gradients' size, so both directions move alike; Adam does both.
+
+With `--mine`, the learner's sgd_momentum, rmsprop and adam take the same bowl beside
+Keras' and train the same net from the same start (lessons/training/mine.py).
 """
 
 from __future__ import annotations
@@ -85,6 +88,13 @@ def run(p, ctx) -> None:
         history = fit(model, make(p.learning_rate or rate), p, ctx, series=name)
         final[name] = history["loss"][-1]
         kept[name] = (model.get_weights(), history)
+    if ctx.mine:
+        from lessons.training.mine import optimizers_with
+
+        optimizers_with(ctx.mine, ctx, p, start=start, keras_paths=paths, bowl_rates=BOWL_RATES,
+                        rates={name: p.learning_rate or rate for name, (_, rate) in OPTIMIZERS.items()},
+                        keras_losses={name: history["loss"] for name, (_, history) in kept.items()},
+                        start_point=START, curvature=CURVATURE, steps=BOWL_STEPS)
     ctx.metric("final_train_loss", final)
     best = min(final, key=final.get)
     ctx.metric("best_optimizer", best)

@@ -5,8 +5,8 @@ on two cores."""
 
 from __future__ import annotations
 
-from workbench.authoring import (Claim, Compare, compares, Experiment, MissingMetric, near, number,
-    ordered, Predict, Read, value)
+from workbench.authoring import (Claim, Compare, compares, ExerciseStep, Experiment, MissingMetric,
+    near, number, ordered, Predict, Read, value)
 
 BOWL_START_LOSS = 0.5 * (8.0 ** 2 + 100 * 1.0 ** 2)  # the bowl at (-8, 1): 82
 DROPOUT = 0.5
@@ -231,5 +231,11 @@ STEPS = (
                   "survivors 1/(1 - p)"),
         ),
         look_for="Per variant, training against validation accuracy and loss.",
+    ),
+    ExerciseStep(
+        "Write batch norm, dropout and the update rules",
+        "Seven functions of CS231n's assignment 2: 'workbench exercises start training', then "
+        "'workbench check training'; once they pass, the batchnorm and optimizers experiments "
+        "run with yours beside Keras' (--mine).",
     ),
 )

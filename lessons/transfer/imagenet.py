@@ -15,6 +15,7 @@ import socket
 
 import keras
 
+from lessons.transfer.modes import unfreeze_from
 from workbench.authoring import BadInput, DOWNLOAD_TIMEOUT_S, keras_cache_dir
 
 # The smallest MobileNetV2 (0.35 of the filters) at the smallest input size ImageNet weights
@@ -111,15 +112,8 @@ def _load(backbone: keras.Model, path: str) -> None:
 def unfreeze_top_block(backbone: keras.Model) -> None:
     """Fine-tuning's setting for this backbone: only the convolutions of MobileNetV2's last
     inverted-residual block (block_16) and of its final 1x1 conv (Conv_1) train; every
-    BatchNormalization layer stays frozen."""
-    backbone.trainable = True
-    for layer in backbone.layers:
-        layer.trainable = (_in_top_block(layer.name)
-                           and not isinstance(layer, keras.layers.BatchNormalization))
-
-
-def _in_top_block(name: str) -> bool:
-    return name.startswith("block_16_") or name == "Conv_1"
+    BatchNormalization layer stays frozen. They are the last layers: from block_16's first on."""
+    unfreeze_from(backbone, "block_16_expand")
 
 
 def _why_not_downloaded(exc: Exception) -> str:

@@ -43,11 +43,26 @@ def head(features: int, classes: int, name: str = "head") -> keras.Model:
 
 
 def classifier(backbone: keras.Model, top: keras.Model, name: str) -> keras.Model:
-    """Image -> backbone -> head. The backbone always runs in inference mode, so its
-    BatchNormalization layers keep the statistics of the source task, even while some of
-    its weights train (Keras' rule for fine-tuning)."""
+    """Image -> backbone -> head, the backbone called with training=False, as Keras'
+    transfer-learning guide asks. In Keras 3 that alone does not keep BatchNormalization in
+    inference mode: `fit` passes training=True to every layer of the model, nested ones
+    included. What keeps the source task's statistics is that every BatchNormalization
+    layer stays frozen (trainable False runs it in inference mode), as the modes leave them."""
     image = keras.Input(backbone.input_shape[1:], name="image")
     return keras.Model(image, top(backbone(image, training=False)), name=name)
+
+
+def build_transfer_model(backbone: keras.Model, classes: int,
+                         trainable_from: str | None = None) -> keras.Model:
+    """The notes' modes as one model: image -> `backbone` (images to a feature vector) ->
+    a new softmax head of `classes`. Without `trainable_from` the backbone is frozen and
+    only the head trains, as in (1) and (2); with it, fine-tuning (3): the backbone's layer
+    of that name and the layers after it train too, BatchNormalization excepted."""
+    if trainable_from is None:
+        backbone.trainable = False
+    else:
+        unfreeze_from(backbone, trainable_from)
+    return classifier(backbone, head(backbone.output_shape[-1], classes), "transfer")
 
 
 def trainable_count(model: keras.Model) -> int:
@@ -126,16 +141,30 @@ def largest_change(before: list[np.ndarray], after: list[np.ndarray]) -> float:
     return max(float(np.max(np.abs(a - b))) for a, b in zip(after, before))
 
 
+def unfreeze_from(backbone: keras.Model, first: str) -> None:
+    """Fine-tuning's setting: the backbone's layer named `first` and every layer after it
+    train, except BatchNormalization layers, which stay frozen; the layers before it stay
+    frozen. ValueError when the backbone has no layer of that name."""
+    names = [layer.name for layer in backbone.layers]
+    if first not in names:
+        raise ValueError(f"the backbone {backbone.name!r} has no layer named {first!r}")
+    start = names.index(first)
+    # The model's own flag too: while it is False, backbone.trainable_weights is empty
+    # (a model around it still trains the layers whose own flags are True).
+    backbone.trainable = True
+    for at, layer in enumerate(backbone.layers):
+        layer.trainable = at >= start and not isinstance(layer, keras.layers.BatchNormalization)
+
+
 def unfreeze_top_block(backbone: keras.Model, stage: str) -> None:
     """Fine-tuning's setting: only the convolutions of the backbone's last block train;
     every BatchNormalization layer stays frozen."""
-    # Layers come in the order they were built: the stage's last block is the last named.
+    # Layers come in the order they were built: the stage's last block is the last named,
+    # and only the flattening (no weights) comes after it.
     last = [layer.name.split("_")[1] for layer in backbone.layers
             if layer.name.startswith(f"{stage}_block")][-1]
-    backbone.trainable = True
-    for layer in backbone.layers:
-        layer.trainable = (layer.name.startswith(f"{stage}_{last}_")
-                           and not isinstance(layer, keras.layers.BatchNormalization))
+    unfreeze_from(backbone, next(layer.name for layer in backbone.layers
+                                 if layer.name.startswith(f"{stage}_{last}_")))
 
 
 def _batch_norms(model: keras.Model):

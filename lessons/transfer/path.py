@@ -10,8 +10,8 @@ minutes: a bigger source task, 10,000 images pretrained for 3 epochs."""
 
 from __future__ import annotations
 
-from workbench.authoring import (Claim, Compare, compares, Experiment, finite, MissingMetric,
-    number, ordered, Predict, Read, scalar, value)
+from workbench.authoring import (Claim, Compare, compares, ExerciseStep, Experiment, finite,
+    MissingMetric, number, ordered, Predict, Read, scalar, value)
 
 QUICK = {"shots": (2, 10), "compare_at": 10, "repeats": 1, "pretrain_epochs": 8, "epochs": 25,
          "finetune_epochs": 10}
@@ -88,8 +88,8 @@ STEPS = (
                   "accuracy",
                   frozen_agrees_with_features,
                   "The two heads no longer start from the same weights or see the same batches, "
-                  "or the backbone ran in training mode (BatchNorm statistics moving) while (1) "
-                  "trained"),
+                  "or a BatchNormalization layer of the backbone was left trainable (its statistics "
+                  "moving) while (1) trained"),
             Claim("(1) and (2) train the same weights, the head's alone: fewer than training "
                   "the same network from scratch",
                   head_alone_trains,
@@ -129,8 +129,10 @@ STEPS = (
             compares("finetune_bn_moving_mean_change", "==", 0.0,
                      "Fine-tuning the top block leaves every BatchNorm moving mean where "
                      "pretraining left it (largest change 0)",
-                     "The backbone was called in training mode (training=True) while fine-tuning, "
-                     "so its BatchNorm layers updated their averages from a handful of new images"),
+                     "A BatchNormalization layer of the backbone was unfrozen for fine-tuning: "
+                     "Keras 3 runs a trainable one in training mode inside fit, training=False on "
+                     "the backbone's call or not, so it updated its averages from a handful of new "
+                     "images"),
         ),
         look_for="accuracy_by_cut (a head on each stage's features, the same images), and how "
                  "many fewer weights the head trains here.",
@@ -174,7 +176,8 @@ STEPS = (
                   "accuracy, here too",
                   frozen_agrees_with_features,
                   "The two heads no longer start from the same weights or see the same batches, "
-                  "or the backbone ran in training mode while (1) trained"),
+                  "or a BatchNormalization layer of the backbone was left trainable while (1) "
+                  "trained"),
         ),
         look_for="The pretraining line (its accuracy on the clothes), then the curve: 2 and 10 "
                  "images per class, transfer against scratch.",
@@ -188,5 +191,12 @@ STEPS = (
         "On the digits the two stay within noise of each other; on Fashion-MNIST transfer leads "
         "by several points. The method did not change: the source task grew and the new task "
         "got harder for its 50 images.",
+    ),
+    ExerciseStep(
+        "Build the transfer model",
+        "build_transfer_model: a new softmax head on a pretrained backbone called with "
+        "training=False, the backbone frozen, or fine-tuned from a named layer on with every "
+        "BatchNormalization layer kept frozen: 'workbench exercises start transfer', then "
+        "'workbench check transfer'.",
     ),
 )

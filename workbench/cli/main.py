@@ -182,7 +182,9 @@ def _fail(line: str, code: int) -> int:
 
 
 def _print_json(obj: Any) -> None:
-    print(json.dumps(obj, indent=2))
+    from workbench.drawing.numbers import json_safe
+
+    print(json.dumps(json_safe(obj), indent=2, allow_nan=False))  # strict JSON: NaN as null
 
 
 def _console(min_width: int = 0):

@@ -9,7 +9,10 @@ from typing import Sequence
 
 from workbench import files, registry
 from workbench.drawing import tables
+from workbench.drawing.numbers import json_safe
 from workbench.errors import BadInput
+from workbench.i18n.catalogue import tr
+from workbench.i18n.language import DEFAULT as EN
 from workbench.results import history
 
 
@@ -63,6 +66,19 @@ def _param(value) -> str:
     return ",".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
+def _print_json(obj) -> None:
+    """Strict JSON: a metric that is NaN or infinite is written null."""
+    print(json.dumps(json_safe(obj), indent=2, ensure_ascii=False, allow_nan=False))
+
+
+def warn_unreadable(record) -> None:
+    """One line on stderr for each run the listing had to leave out."""
+    for reason in record.unreadable.values():
+        sys.stderr.write("workbench: warning: " + tr(EN, "{problem}; the other runs are listed",
+                                                     problem=reason) + "\n")
+    sys.stderr.flush()
+
+
 def cmd_runs(args) -> int:
     record = history.strict(args.models_dir)
     words = list(args.words)
@@ -70,8 +86,9 @@ def cmd_runs(args) -> int:
         if args.lesson:
             registry.get(args.lesson)  # an unknown lesson is a typo, not an empty list
         runs = record.runs(args.lesson)
+        warn_unreadable(record)
         if args.json:
-            print(json.dumps({"runs": [summary_row(r) for r in runs]}, indent=2, ensure_ascii=False))
+            _print_json({"runs": [summary_row(r) for r in runs]})
         elif not runs:
             print("no runs yet; 'workbench run knn' makes one")
         else:
@@ -96,7 +113,7 @@ def cmd_runs(args) -> int:
     if args.png and not lines:
         raise BadInput(f"no per-epoch {key!r} to plot in these runs (kNN does not train)")
     if args.json:
-        print(json.dumps({"runs": [r.to_dict() for r in runs]}, indent=2, ensure_ascii=False))
+        _print_json({"runs": [r.to_dict() for r in runs]})
     else:
         _print_runs(runs, lines, key)
     if args.png:
@@ -121,7 +138,8 @@ def _print_runs(runs, lines, key: str) -> None:
             console.print(run.message)
         console.print(tables.metrics_view(run.metrics))
         for claim in run.claims:
-            console.print(f"{'✓' if claim['holds'] else '✗'} {claim['text']}: {claim['measured']}")
+            console.print(f"{'✓' if claim.get('holds') else '✗'} {claim.get('text', '?')}: "
+                          f"{claim.get('measured', '?')}")
         if run.model_path:
             console.print(f"model: {run.model_path}")
     else:

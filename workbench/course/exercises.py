@@ -11,6 +11,7 @@ verdict is that exercise's `timeout` or `error`, never a pass or a hung workbenc
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -158,13 +159,18 @@ def check(targets: Sequence[str], folder: Path, *, timeout: float = DEFAULT_TIME
             raise BadInput(f"no {workspace_file(lesson_id, folder)}: write the stubs first with "
                            f"`workbench exercises start {lesson_id}{where}`")
     outcomes = []
-    for lesson_id in dict.fromkeys(l for l, _ in chosen):
-        group = [e for l, e in chosen if l == lesson_id]
-        with LessonChecker(lesson_id, workspace_file(lesson_id, folder), group, timeout) as checker:
-            for exercise in group:
+    with contextlib.ExitStack() as stack:
+        checkers = [stack.enter_context(LessonChecker(lesson_id, workspace_file(lesson_id, folder),
+                                                      [e for l, e in chosen if l == lesson_id], timeout))
+                    for lesson_id in dict.fromkeys(l for l, _ in chosen)]
+        for checker, following in zip(checkers, [*checkers[1:], None]):
+            if following is not None:
+                following.start()  # its file imports while this lesson's checks run
+            for exercise in checker.exercises:
                 outcomes.append(checker.outcome(exercise))
                 if on_outcome:
                     on_outcome(outcomes[-1])
+            checker.close()
     _record(folder, outcomes)
     return outcomes
 
@@ -181,6 +187,7 @@ class LessonChecker:
 
     def __init__(self, lesson_id: str, path: Path, exercises: Sequence[Exercise], timeout: float):
         self.lesson_id, self.path, self.timeout = lesson_id, path, timeout
+        self.exercises = list(exercises)
         self.names = [e.name for e in exercises]
         self.keras = any(e.needs_keras for e in exercises)
         self.box: sandbox.Sandbox | None = None
@@ -205,24 +212,31 @@ class LessonChecker:
             return "error", str(missing)
         return judge(exercise, function)
 
+    def start(self) -> None:
+        """The sandbox started, its file importing; `outcome` waits for it."""
+        if self.unloadable is None and (self.box is None or self.box.closed):
+            self.box = sandbox.Sandbox(self.path, self.names, lesson=self.lesson_id, keras=self.keras,
+                                       timeout=self.timeout)
+
     def _sandbox(self) -> sandbox.Sandbox:
         if self.unloadable is not None:
             raise self.unloadable
-        if self.box is None or self.box.closed:
-            if self.keras:
-                from workbench.running.quiet import import_tensorflow
+        self.start()
+        if self.keras:  # while the sandbox imports TensorFlow too
+            from workbench.running.quiet import import_tensorflow
 
-                import_tensorflow()  # the checks rebuild the learner's models here
-            self.box = sandbox.Sandbox(self.path, self.names, lesson=self.lesson_id, keras=self.keras,
-                                       timeout=self.timeout)
-        return self.box
+            import_tensorflow()  # the checks rebuild the learner's models here
+        return self.box.ready()
+
+    def close(self) -> None:
+        if self.box is not None:
+            self.box.close()
 
     def __enter__(self) -> "LessonChecker":
         return self
 
     def __exit__(self, *exc_info) -> None:
-        if self.box is not None:
-            self.box.close()
+        self.close()
 
 
 def _status_of(fault: sandbox.SandboxFault) -> str:
@@ -323,15 +337,37 @@ def _reporting(function: sandbox.LearnerFunction) -> Callable:
     return call
 
 
+def mine_lessons() -> list[str]:
+    """Where `--mine` works: `knn`, or `training (experiment=batchnorm|optimizers)` for a
+    lesson whose settings decide."""
+    found = []
+    for lesson in registry.lessons():
+        if lesson.settings().mine_uses():
+            found.append(lesson.id)
+        elif settings := _mine_settings(lesson):
+            found.append(f"{lesson.id} ({', '.join(settings)})")
+    return found
+
+
+def _mine_settings(lesson) -> list[str]:
+    """`name=a|b` for each choice setting whose values `a`, `b` make a `--mine` run."""
+    said = []
+    for param in lesson.params:
+        chosen = [c for c in param.choices or () if lesson.settings(**{param.name: c}).mine_uses()]
+        if chosen:
+            said.append(f"{param.name}={'|'.join(chosen)}")
+    return said
+
+
 def mine_functions(lesson_id: str, names: Sequence[str], folder: Path, *,
                    timeout: float = DEFAULT_TIMEOUT_S) -> MineFunctions:
     """The learner's functions `names` (what a `--mine` run uses), once each has passed
     its check; BadInput naming the first that has not. They run in a sandbox, never in
     this process; `timeout` bounds each call."""
     if not names:
-        lessons = ", ".join(lesson.id for lesson in registry.lessons()
-                            if lesson.settings().mine_uses())
-        raise BadInput(f"lesson {lesson_id!r} does not run with your functions; --mine works with {lessons}")
+        raise BadInput(f"lesson {lesson_id!r} does not run with your functions"
+                       f"{' with these settings' if _mine_settings(registry.get(lesson_id)) else ''}; "
+                       f"--mine works with {', '.join(mine_lessons())}")
     outcomes = check([f"{lesson_id}.{name}" for name in names], folder, timeout=timeout)
     for outcome in outcomes:
         if outcome.status != "pass":

@@ -25,8 +25,6 @@ import weakref
 from pathlib import Path
 from typing import Any, Sequence
 
-from workbench.course import wire
-
 MEMORY_LIMIT_BYTES = 4 << 30  # address space for the NumPy exercises
 # TensorFlow's import alone reserves about 2 GiB of address space on the CPU; the GPU's
 # driver far more, so the sandbox never sees a GPU (the exercises' models are tiny).
@@ -90,14 +88,25 @@ class Sandbox:
         os.set_blocking(self._requests, False)
         self._finalizer = weakref.finalize(self, _end, self.process, self.token, self.scratch,
                                            (self._requests, self._answers))
-        try:
-            hello = self._answer(time.monotonic())
-        except BaseException:
-            self.close()
-            raise
-        if not isinstance(hello.get("ready"), list):
-            raise self._garbled("no greeting")
-        self.found = set(hello["ready"])
+        self._spawned = time.monotonic()
+        self.found: set[str] | None = None  # known once the file has imported (`ready`)
+
+    def ready(self) -> "Sandbox":
+        """Waits for the file's import, within `timeout` of the start: SandboxFault if it
+        raised, TimedOut if it is still importing. Started early, a sandbox imports while
+        the workbench does other work (the previous lesson's checks, its own imports)."""
+        if self.found is None:
+            try:
+                self.left = self.timeout - (time.monotonic() - self._spawned)
+                hello = self._answer(time.monotonic())
+            except BaseException:
+                self.close()
+                raise
+            if not isinstance(hello.get("ready"), list):
+                raise self._garbled("no greeting")
+            self.found = set(hello["ready"])
+            self.left = self.timeout  # the import had its own; the calls get theirs
+        return self
 
     def allow(self, seconds: float) -> None:
         """A fresh time budget: the next exercise's."""
@@ -108,11 +117,13 @@ class Sandbox:
         return not self._finalizer.alive
 
     def function(self, name: str, *, harness: bool = False) -> "LearnerFunction":
-        if name not in self.found:
+        if name not in self.ready().found:
             raise Missing(f"{self.path.name} has no function named {name}")
         return LearnerFunction(self, name, harness)
 
     def call(self, name: str, args: tuple, kwargs: dict, *, harness: bool = False) -> Any:
+        from workbench.course import wire  # NumPy: not before the app's first frame
+
         started = time.monotonic()
         if self.per_call:
             self.left = self.timeout
@@ -132,8 +143,7 @@ class Sandbox:
 
         view = memoryview(data)
         while view:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([], [self._requests], [], left)[1]:
+            if not select.select([], [self._requests], [], max(0.0, deadline - time.monotonic()))[1]:
                 self._fail_timeout()
             try:
                 written = os.write(self._requests, view[:1 << 20])
@@ -144,6 +154,8 @@ class Sandbox:
             view = view[written:]
 
     def _answer(self, started: float) -> dict:
+        from workbench.course import wire
+
         try:
             answer = wire.receive(self._answers, started + self.left)
         except TimeoutError:

@@ -153,10 +153,9 @@ def read_exactly(fd: int, count: int, deadline: float | None) -> bytearray | Non
     (a `time.monotonic()` value; None waits for ever)."""
     data = bytearray()
     while len(data) < count:
-        if deadline is not None:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([fd], [], [], left)[0]:
-                raise TimeoutError
+        # What has arrived is read even past the deadline: the deadline bounds waiting.
+        if deadline is not None and not select.select([fd], [], [], max(0.0, deadline - time.monotonic()))[0]:
+            raise TimeoutError
         chunk = os.read(fd, min(count - len(data), 1 << 20))
         if not chunk:
             return None

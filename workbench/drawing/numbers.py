@@ -2,18 +2,53 @@
 
 from __future__ import annotations
 
+import errno
 import re
 from typing import Any, Iterator, Mapping
 
 from workbench.errors import WorkbenchError
 
+_NO_SPACE = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+
+
+def disk_full(exc: BaseException | None) -> OSError | bool:
+    """Whether `exc` (or an exception it was raised from) is a full disk or quota: an
+    OSError with ENOSPC (returned, for its file name), SQLite's SQLITE_FULL, or the words
+    of the operating system that TensorFlow's file writers and HDF5 pass on."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in _NO_SPACE:
+            return exc
+        if getattr(exc, "sqlite_errorname", None) == "SQLITE_FULL" or "No space left on device" in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
 
 def error_line(exc: BaseException) -> str:
     """The one line a failure is shown as: the CLI's stderr, the app's status line."""
+    full = disk_full(exc) if not isinstance(exc, WorkbenchError) else False
+    if full:
+        where = getattr(full, "filename", None)
+        return ("workbench: error: no space left on device" + (f" for {where}" if where else "")
+                + " (free some space or use --models-dir)")
     if isinstance(exc, WorkbenchError):
         return f"workbench: {exc}" if exc.exit_code == 130 else f"workbench: error: {exc}"
     return (f"workbench: internal error: {type(exc).__name__}: {exc} "
             "(set WORKBENCH_DEBUG=1 for the traceback)")
+
+
+def json_safe(value: Any) -> Any:
+    """`value` with every NaN and infinity as None: strict JSON has no such numbers, and
+    `json.dumps` would write NaN and Infinity, which strict parsers reject."""
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return None
+    if isinstance(value, dict):
+        return {key: json_safe(v) for key, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
 
 
 def number(value: Any) -> str:

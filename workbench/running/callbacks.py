@@ -8,6 +8,7 @@ own: `model.fit(...).history`.
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import threading
@@ -19,6 +20,7 @@ from tensorboard.compat.proto import event_pb2, summary_pb2
 from tensorboard.plugins.scalar.summary_v2 import scalar_pb
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
+from workbench.drawing.numbers import disk_full
 from workbench.errors import BadInput, Cancelled
 from workbench.running.events import EpochEnd, Event, Progress, Stage
 
@@ -128,11 +130,18 @@ class EpochTensorBoard(keras.callbacks.Callback):
     Keras' callback goes through TensorFlow's summary ops: writer resources pushed and
     popped around every evaluation, and a few eager ops per scalar. On a model whose
     epoch takes 70 ms that was a tenth of the fit; building the same records here costs
-    about 20 microseconds a scalar, and the writer's own thread does the file work."""
+    about 20 microseconds a scalar, and the writer's own thread does the file work.
 
-    def __init__(self, log_dir: str):
+    The logs never cost a run but on a full disk, where its model could not be kept
+    either: that fails the run with an OSError (ENOSPC) naming the log folder. Any other
+    failure to write (the folder was checked before the run) is said once, through
+    `warn(reason)`, and the logs stop; the run goes on. Without `warn`, it is raised."""
+
+    def __init__(self, log_dir: str, warn: Callable[[str], None] | None = None):
         super().__init__()
         self.log_dir = log_dir
+        self._warn = warn
+        self._stopped = False
         self._writers: dict[str, EventFileWriter] = {}
 
     def on_epoch_end(self, epoch, logs=None):
@@ -147,13 +156,27 @@ class EpochTensorBoard(keras.callbacks.Callback):
                 self._write(split, epoch, values)
 
     def _write(self, split: str, epoch: int, values: dict) -> None:
+        if self._stopped:
+            return
         summary = summary_pb2.Summary()
         for name in sorted(values):
             summary.value.extend(scalar_pb(f"epoch_{name}", float(values[name])).value)
-        if split not in self._writers:
-            self._writers[split] = EventFileWriter(os.path.join(self.log_dir, split))
-        self._writers[split].add_event(event_pb2.Event(wall_time=time.time(), step=epoch,
-                                                       summary=summary))
+        try:
+            if split not in self._writers:
+                self._writers[split] = EventFileWriter(os.path.join(self.log_dir, split))
+            self._writers[split].add_event(event_pb2.Event(wall_time=time.time(), step=epoch,
+                                                           summary=summary))
+        except Exception as exc:  # noqa: BLE001  (TensorFlow's errors, from gfile)
+            self._failed(exc)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._stopped = True
+        self.finish_writing(quiet=True)
+        if disk_full(exc):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), self.log_dir) from exc
+        if self._warn is None:
+            raise exc
+        self._warn(f"{self.log_dir}: {type(exc).__name__}: {exc}")
 
     def _learning_rate(self) -> float | None:
         optimizer = getattr(self.model, "optimizer", None)
@@ -163,9 +186,16 @@ class EpochTensorBoard(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         self.finish_writing()
 
-    def finish_writing(self) -> None:
+    def finish_writing(self, quiet: bool = False) -> None:
         """Flush and close the event files: at the fit's end, and by the run when a fit
-        ends in an exception (cancelled, diverged), which Keras' on_train_end skips."""
-        for writer in self._writers.values():
-            writer.close()
-        self._writers = {}
+        ends in an exception (cancelled, diverged), which Keras' on_train_end skips.
+        `quiet`: a run that has failed already closes them without a second error."""
+        writers, self._writers = list(self._writers.values()), {}
+        trouble = None
+        for writer in writers:
+            try:
+                writer.close()
+            except Exception as exc:  # noqa: BLE001  (the last events met a full disk, say)
+                trouble = trouble or exc
+        if trouble is not None and not quiet:
+            self._failed(trouble)

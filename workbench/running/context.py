@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 from workbench.errors import Cancelled
-from workbench.i18n.catalogue import Catalogue
+from workbench.i18n.catalogue import ENGINE, Catalogue
 from workbench.running import data as datasets
 from workbench.running.events import Chart, Event, Log, Metric, Picture, Progress, Stage
 
@@ -138,14 +138,21 @@ class RunContext:
         from workbench.running.callbacks import EpochTensorBoard
 
         self._fits += 1
-        board = EpochTensorBoard(str(self.tensorboard_dir / f"{self._fits:02d}-{name}"))
+        board = EpochTensorBoard(str(self.tensorboard_dir / f"{self._fits:02d}-{name}"),
+                                 warn=self._tensorboard_stopped)
         self._boards.append(board)
         return [board]
 
-    def finish_logs(self) -> None:
-        """Close every TensorBoard event file, also those of a fit that raised."""
+    def _tensorboard_stopped(self, reason: str) -> None:
+        self.emit(Log.worded(ENGINE.everywhere(
+            "warning: TensorBoard logs stopped, the run goes on: {reason}", reason=reason),
+            level="warning"))
+
+    def finish_logs(self, quiet: bool = False) -> None:
+        """Close every TensorBoard event file, also those of a fit that raised (`quiet`:
+        after the run has failed, without raising again)."""
         for board in self._boards:
-            board.finish_writing()
+            board.finish_writing(quiet=quiet)
 
     # -- cancellation -------------------------------------------------------------------
     @property

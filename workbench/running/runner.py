@@ -15,12 +15,12 @@ from typing import Any, Callable, Mapping
 
 from workbench import registry
 from workbench.course import guide
-from workbench.drawing.numbers import error_line
+from workbench.drawing.numbers import disk_full, error_line
 from workbench.errors import BadInput, Cancelled
 from workbench.params import SEED, Settings, resolve
 from workbench.registry import Lesson
 from workbench.results import store
-from workbench.results.recording import Recording, tensorboard_wanted
+from workbench.results.recording import Recording, check_tensorboard, tensorboard_wanted, tidy_tensorboard
 from workbench.running.context import RunContext
 from workbench.running.events import Artifact, Event, Log
 
@@ -140,24 +140,32 @@ def execute(req: Request, *, out: str | Path | None = None, models_dir: str | Pa
 
     placement = placing.plan(precision, distribute, trains=lesson.trains)
     lesson_run = lesson.load_run()
+    boards = tensorboard_wanted(tensorboard) and lesson.trains
+    board_root_there = check_tensorboard(folder) if boards else True
 
     recording = Recording(folder, on_event or (lambda event: None), record=record)
     recording.begin(lesson.id, req.settings.to_dict(), step=req.step, dataset=req.dataset,
                     seed=req.seed, device=placement.device, precision=placement.policy)
-    keras.utils.set_random_seed(req.seed)
-    ctx = RunContext(dataset=req.dataset, seed=req.seed, emit=recording.tap,
-                     cancel=cancel or threading.Event(), replicas=placement.replica_count,
-                     mine=mine, texts=req.lesson.texts, tensorboard_dir=(recording.tensorboard_dir(folder)
-                                                 if tensorboard_wanted(tensorboard) else None))
+    # From here on every exception, whatever raised it, is the run's outcome in the history.
+    ctx, board = None, (recording.tensorboard_dir(folder) if boards else None)
     try:
+        keras.utils.set_random_seed(req.seed)
+        ctx = RunContext(dataset=req.dataset, seed=req.seed, emit=recording.tap,
+                         cancel=cancel or threading.Event(), replicas=placement.replica_count,
+                         mine=mine, texts=req.lesson.texts, tensorboard_dir=board)
         result = _carry_out(req, ctx, lesson_run, placement, folder, out)
     except BaseException as exc:  # Ctrl+C included: the history says how the run ended
+        if ctx is not None:
+            ctx.finish_logs(quiet=True)
+        if board is not None:
+            tidy_tensorboard(board, discard=bool(disk_full(exc)), root_was_there=board_root_there)
         cancelled = isinstance(exc, (Cancelled, KeyboardInterrupt))
         recording.finish("cancelled" if cancelled else "failed",
-                         message=None if cancelled else error_line(exc), metrics=ctx.metrics)
+                         message=None if cancelled else error_line(exc),
+                         metrics=ctx.metrics if ctx is not None else {})
         raise
-    finally:
-        ctx.finish_logs()
+    if board is not None:
+        tidy_tensorboard(board, discard=False, root_was_there=board_root_there)
     recording.finish("done", metrics=result.metrics, model_path=result.model_path,
                      claims=result.claims)
     predictions = []
@@ -179,6 +187,7 @@ def _carry_out(req: Request, ctx: RunContext, lesson_run: Callable, placement, f
     with placing.applied(placement):
         lesson_run(req.settings, ctx)
     ctx.check_cancelled()
+    ctx.finish_logs()  # the last TensorBoard events written (or the disk found full) before any save
 
     params = req.settings.to_dict()
     paths = planned_paths(lesson, req.settings, out=out, models_dir=folder, step=req.step)

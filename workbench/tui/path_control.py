@@ -69,7 +69,8 @@ class PathControl:
             self._history = history.Guarded(
                 history.open_history(self.app.models_dir),
                 lambda reason: self.notify(tr(self.app.lang, "Run history not used: {reason}",
-                                              reason=reason), severity="warning", timeout=8))
+                                              reason=history.in_language(reason, self.app.lang)),
+                                           severity="warning", timeout=8))
         return self._history
 
     def _show_progress(self) -> None:

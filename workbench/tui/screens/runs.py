@@ -88,6 +88,7 @@ class RunsScreen(Screen):
         super().__init__(id="runs-screen")
         self.runs: dict[int, history.RunRecord] = {}
         self.marked: list[int] = []  # in the order marked: the table's and the legend's
+        self.told_unreadable: set[int] = set()  # runs left out, each said once
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -114,10 +115,17 @@ class RunsScreen(Screen):
         self.action_reload()
 
     def action_reload(self) -> None:
+        lang = self.app.lang
         found = history.Guarded(history.open_history(self.app.models_dir),
-                                lambda reason: self.notify(tr(self.app.lang, "Run history not used: {reason}",
-                                                              reason=reason), severity="warning"))
+                                lambda reason: self.notify(tr(lang, "Run history not used: {reason}",
+                                                              reason=history.in_language(reason, lang)),
+                                                           severity="warning"))
         runs = found.runs(limit=500)
+        for run_id, reason in found.unreadable.items():  # one bad row: one warning, once
+            if run_id not in self.told_unreadable:
+                self.told_unreadable.add(run_id)
+                self.notify(tr(lang, "{problem}; the other runs are listed",
+                               problem=history.in_language(reason, lang)), severity="warning", timeout=10)
         self.runs = {run.id: run for run in runs}
         self.marked = [run_id for run_id in self.marked if run_id in self.runs]
         table = self.query_one(DataTable)
