@@ -951,10 +951,17 @@ async def test_the_exercises_tab_starts_edits_and_checks(models_dir, tmp_path, m
             await pilot.pause()
             shown = screen_text(app)
             assert "3/3 passed" in shown and "✓ predict_labels  pass" in shown, size
-        # The tab is there only for lessons with exercises.
+        # Another lesson's tab lists its own exercises, in course order.
         app.screen.select_lesson("training")
         await pilot.pause()
-        assert not app.screen.query_one("#lesson-tabs").get_tab("tab-exercises").display
+        assert app.screen.query_one("#lesson-tabs").get_tab("tab-exercises").display
+        await pilot.press("x")
+        await pilot.pause()
+        training = app.screen.query_one("#exercises-training", ExercisesView)
+        assert [item.row.id for item in training.query(ExerciseItem)] == [
+            f"training.{name}" for name in ("batchnorm_forward", "batchnorm_backward", "dropout_forward",
+                                            "dropout_backward", "sgd_momentum", "rmsprop", "adam")]
+        assert {item.row.status for item in training.query(ExerciseItem)} == {"not started"}
 
 
 async def test_every_lesson_title_is_whole_in_the_wide_lesson_list(models_dir):
