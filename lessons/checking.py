@@ -7,6 +7,7 @@ Each raises `Failed` naming the check, the place and expected vs got, e.g.
 from __future__ import annotations
 
 import ast
+import contextlib
 import inspect
 import textwrap
 from pathlib import Path
@@ -73,6 +74,29 @@ def centred_difference(f, x: np.ndarray, h: float = 1e-5) -> np.ndarray:
 
 
 LOOPS = (ast.For, ast.While, ast.AsyncFor, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+@contextlib.contextmanager
+def case(what: str):
+    """Failures inside name the case first: 'x of shape (4, 2, 3, 2): ...'."""
+    try:
+        yield
+    except Failed as failure:
+        raise Failed(f"{what}: {failure}") from None
+
+
+def called_on_copies(function, name: str, arguments: dict, why: str):
+    """function(*arguments) on copies; Failed when it changed one of the arrays in place
+    (the sandbox hands such changes back, as a call in one process would). `why` says
+    why the caller needs them as they were."""
+    copies = {key: np.array(value, copy=True) if isinstance(value, np.ndarray) else value
+              for key, value in arguments.items()}
+    result = function(*copies.values())
+    for key, value in arguments.items():
+        if isinstance(value, np.ndarray) and not np.array_equal(copies[key], value):
+            raise Failed(f"{name} changed {key} in place; the caller still holds it ({why}): "
+                         f"compute into new arrays")
+    return result
 
 
 def centred_differences(f, value: np.ndarray, dout, h: float = 1e-5) -> np.ndarray:

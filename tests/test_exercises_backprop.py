@@ -14,7 +14,6 @@ net with the learner's functions, and refuses until they pass.
 from __future__ import annotations
 
 import textwrap
-import time
 from pathlib import Path
 
 import numpy as np
@@ -282,13 +281,9 @@ def test_the_lesson_declares_five_exercises_in_order():
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_the_lessons_own_implementation_passes_quickly(name):
+def test_the_lessons_own_implementation_passes(name):
     ex = exercise(name)
-    started = time.perf_counter()
     assert exercises.judge(ex, ex.local(ex.reference)) == ("pass", "every check passed")
-    # Work, not speed: each check costs well under 0.1 s; this bound only catches a
-    # check grown by orders of magnitude (a numeric gradient on a big shape).
-    assert time.perf_counter() - started < 5
 
 
 def test_the_stubs_are_todo_and_a_hand_written_file_passes(tmp_path):
@@ -433,13 +428,10 @@ def test_the_references_agree_with_centred_differences_with_room_to_spare():
             assert relative_error(grads[name], numeric).max() < 5e-8, name
 
 
-def test_checking_all_five_takes_well_under_the_budget(tmp_path):
+def test_all_five_pass_through_the_sandbox(tmp_path):
     learner_file(tmp_path, solved_source(LESSON))
-    started = time.perf_counter()
     outcomes = exercises.check([LESSON], tmp_path, timeout=60)
-    assert {o.status for o in outcomes} == {"pass"}
-    # Generous: about 0.1 s each on 2 cores, most of it the sandbox's start.
-    assert time.perf_counter() - started < 30
+    assert {o.status for o in outcomes} == {"pass"}  # how long: benchmarks, not here
 
 
 # -- --mine ---------------------------------------------------------------------------------

@@ -20,13 +20,13 @@ centred differences and TensorFlow.
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from conftest import solved_source
+from test_exercises import exercise, learner_file
 from lessons.cnn import exercises as cnn
 from lessons.common import relative_error
 from lessons.linear import exercises as linear
@@ -34,19 +34,6 @@ from lessons.lstm import exercises as lstm
 from workbench.course import exercises
 
 LESSONS = ("linear", "cnn", "resnet", "lstm")
-
-
-def exercise(exercise_id: str) -> exercises.Exercise:
-    lesson, _, name = exercise_id.partition(".")
-    (found,) = [e for e in exercises.lesson_exercises(lesson) if e.name == name]
-    return found
-
-
-def learner_file(folder: Path, lesson: str, source: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{lesson}.py"
-    path.write_text("import numpy as np\n" + textwrap.dedent(source))
-    return path
 
 
 def checked(exercise_id: str, source: str, tmp_path: Path) -> exercises.Outcome:

@@ -12,7 +12,6 @@ learner's functions, and refuses until they pass.
 from __future__ import annotations
 
 import textwrap
-import time
 from pathlib import Path
 
 import numpy as np
@@ -295,13 +294,9 @@ def test_the_lesson_declares_seven_exercises_in_order():
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_the_lessons_own_implementation_passes_quickly(name):
+def test_the_lessons_own_implementation_passes(name):
     ex = exercise(name)
-    started = time.perf_counter()
     assert exercises.judge(ex, ex.local(ex.reference)) == ("pass", "every check passed")
-    # Work, not speed: the check is meant to cost well under 0.5 s; this bound only
-    # catches a check grown by orders of magnitude (a numeric gradient on a big shape).
-    assert time.perf_counter() - started < 5
 
 
 def test_the_stubs_are_todo_and_a_hand_written_file_passes(tmp_path):
@@ -463,13 +458,10 @@ def test_batchnorm_backward_against_centred_differences_on_other_shapes():
         assert np.allclose(dx.sum(axis=0), 0)  # shifting a whole column changes nothing
 
 
-def test_checking_all_seven_takes_well_under_the_budget(tmp_path):
+def test_all_seven_pass_through_the_sandbox(tmp_path):
     learner_file(tmp_path, solved_source(LESSON))
-    started = time.perf_counter()
     outcomes = exercises.check([LESSON], tmp_path, timeout=60)
-    assert {o.status for o in outcomes} == {"pass"}
-    # Generous: about 0.1 s each on 2 cores, most of it the sandbox's start.
-    assert time.perf_counter() - started < 30
+    assert {o.status for o in outcomes} == {"pass"}  # how long: benchmarks, not here
 
 
 # -- --mine ---------------------------------------------------------------------------------

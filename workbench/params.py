@@ -183,7 +183,8 @@ def parse_assignments(pairs: Iterable[str]) -> dict[str, str]:
 # The run's seed is not a lesson parameter, but it is typed and bounded like one: the CLI's
 # --seed, the app's seed fields and the runner all judge it with this one declaration.
 # Its help is an English message id (`tr(EN, ...)` marks it); forms show it in their language.
-SEED = Param("seed", int, 0, tr(EN, "random seed: the same seed gives the same run"), low=0)
+SEED = Param("seed", int, 0, tr(EN, "random seed: the same seed gives the same run"), low=0,
+             high=2**32 - 1)  # what NumPy and TensorFlow take
 
 _KINDS = {int: int, float: float, bool: bool, str: str}
 

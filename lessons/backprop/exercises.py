@@ -14,13 +14,12 @@ forward pass's input as it was; an upstream gradient can be used twice).
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 
 import numpy as np
 
 from lessons.backprop.layers import (PARAMS, affine_backward, affine_forward, relu_backward,
                                      relu_forward, softmax_loss, two_layer_loss)
-from lessons.checking import array, centred_difference, expect_close, expect_gradient, expect_shape
+from lessons.checking import array, case, centred_difference, expect_close, expect_gradient, expect_shape
 from workbench.authoring import Exercise, Failed
 
 # CS231n's test vectors (FullyConnectedNets.ipynb; TwoLayerNet in assignment 2). Inputs
@@ -49,15 +48,6 @@ def _ramp(spec) -> np.ndarray:
 
 
 # -- what the checks share -----------------------------------------------------------------------
-
-@contextmanager
-def _case(what: str):
-    """Failures inside name the case first: 'x of shape (4, 2, 3, 2): ...'."""
-    try:
-        yield
-    except Failed as failure:
-        raise Failed(f"{what}: {failure}") from None
-
 
 def _copy(value):
     if isinstance(value, dict):
@@ -147,7 +137,7 @@ AFFINE_IN_PLACE = {"x": "the backward pass needs the input as the forward pass s
 
 def check_affine_forward(function) -> None:
     x, w, b = (_ramp(AFFINE_VECTOR[k]) for k in "xwb")
-    with _case("CS231n's test vector (x of shape (2, 4, 5, 6), w (120, 3))"):
+    with case("CS231n's test vector (x of shape (2, 4, 5, 6), w (120, 3))"):
         out = _affine_out(function, x, w, b)
         expect_close(out, AFFINE_OUT, "out", rtol=1e-7, atol=1e-8)
     rng = np.random.default_rng(0)
@@ -155,7 +145,7 @@ def check_affine_forward(function) -> None:
         x = rng.normal(size=shape)
         d = int(np.prod(shape[1:]))
         w, b = rng.normal(size=(d, m)), rng.normal(size=m)
-        with _case(f"x of shape {shape}, w {w.shape}"):
+        with case(f"x of shape {shape}, w {w.shape}"):
             out = _affine_out(function, x, w, b)
             expect_close(out, affine_forward(x, w, b), "out", rtol=1e-10, atol=1e-12)
 
@@ -188,7 +178,7 @@ def check_affine_backward(function) -> None:
         x = rng.normal(size=x_shape)
         w = rng.normal(size=(int(np.prod(x_shape[1:])), m))
         b, dout = rng.normal(size=m), rng.normal(size=(x_shape[0], m))
-        with _case(f"x of shape {x_shape}, w {w.shape}, dout {dout.shape}"):
+        with case(f"x of shape {x_shape}, w {w.shape}, dout {dout.shape}"):
             _check_affine_gradients(function, dout, x, w, b)
 
 
@@ -244,12 +234,12 @@ RELU_IN_PLACE = {"x": "the backward pass needs the input as the forward pass saw
 
 def check_relu_forward(function) -> None:
     x = _ramp(RELU_VECTOR)
-    with _case("CS231n's test vector (x = np.linspace(-0.5, 0.5, 12) as (3, 4))"):
+    with case("CS231n's test vector (x = np.linspace(-0.5, 0.5, 12) as (3, 4))"):
         expect_close(_relu_out(function, x), RELU_OUT, "out", rtol=1e-7, atol=1e-8)
     rng = np.random.default_rng(2)
     x = rng.normal(size=(2, 3, 2, 4)) * 3
     x.flat[::5] = 0.0  # exact zeros: max(0, 0) = 0
-    with _case(f"x of shape {x.shape}, values from {x.min():.2f} to {x.max():.2f}"):
+    with case(f"x of shape {x.shape}, values from {x.min():.2f} to {x.max():.2f}"):
         expect_close(_relu_out(function, x), relu_forward(x), "out", rtol=1e-12, atol=0)
 
 
@@ -277,12 +267,12 @@ def check_relu_backward(function) -> None:
         x = rng.normal(size=shape)
         x[np.abs(x) < 1e-2] = 0.5  # no input within a step h of the kink at 0
         dout = rng.normal(size=shape)
-        with _case(f"x of shape {shape}"):
+        with case(f"x of shape {shape}"):
             _check_relu_gradient(function, dout, x)
     x = rng.normal(size=(3, 4))
     x[:, 1] = 0.0  # exactly at the kink
     dout = rng.normal(size=x.shape)
-    with _case("x with exact zeros (column 1)"):
+    with case("x with exact zeros (column 1)"):
         dx = _relu_dx(function, dout, x)
         if np.allclose(dx, dout * (x >= 0), **CLOSE) and not np.allclose(dx, relu_backward(dout, x), **CLOSE):
             raise Failed("dx passes dout where x = 0 exactly (the mask x >= 0). ReLU has no "
@@ -408,7 +398,7 @@ def _check_net(function, X, y, params, reg, what: str, *, loss_wanted: float | N
     want_loss, want = two_layer_loss(X, y, params, reg)
     _named_loss(loss, want_loss if loss_wanted is None else loss_wanted, X, y, params, reg, what)
     for name in PARAMS:
-        with _case(what):
+        with case(what):
             def loss_of(value, name=name):
                 return two_layer_loss(X, y, {**params, name: value}, reg)[0]
 
@@ -446,7 +436,7 @@ def check_two_layer_loss(function) -> None:
                      f"score first (the probabilities do not change)")
     _named_loss(loss, want_loss, X, y, params, 0.0, what)
     for name in PARAMS:
-        with _case(what):
+        with case(what):
             expect_gradient(grads[name], want[name], f"d{name}", threshold=1e-8)
 
 

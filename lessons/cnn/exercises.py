@@ -16,12 +16,12 @@ dout, x, w, b, stride, pad)`, `max_pool_backward_naive(dout, x, pool, stride)`.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from lessons.checking import array, centred_differences, expect_close, expect_gradient, expect_shape
+from lessons.checking import (array, called_on_copies, case, centred_differences, expect_close,
+                              expect_gradient, expect_shape)
 from workbench.authoring import Exercise, Failed, LearnerRaised
 
 THRESHOLD = 1e-7  # CS231n's relative error against centred differences: below it, right
@@ -115,27 +115,8 @@ def _pool_fast(x, pool, stride):
 
 # -- what the checks share -------------------------------------------------------------------
 
-@contextmanager
-def _case(what: str):
-    """Failures inside name the case first: 'conv of (2, 5, 5, 3) by 3x3 kernels ...: ...'."""
-    try:
-        yield
-    except Failed as failure:
-        raise Failed(f"{what}: {failure}") from None
-
-
 def _called(function, name: str, arguments: dict):
-    """function(*arguments) on copies; Failed when it changed one of them in place (the
-    sandbox hands such changes back, as a call in one process would)."""
-    copies = {key: np.array(value, copy=True) if isinstance(value, np.ndarray) else value
-              for key, value in arguments.items()}
-    result = function(*copies.values())
-    for key, value in arguments.items():
-        if isinstance(value, np.ndarray) and not np.array_equal(copies[key], value):
-            raise Failed(f"{name} changed {key} in place; the caller still holds it (the backward "
-                         f"pass needs the forward pass's input as it was, and an upstream gradient "
-                         f"may reach other layers too): compute into new arrays")
-    return result
+    return called_on_copies(function, name, arguments, "the backward pass needs the forward pass's input as it was, and an upstream gradient may reach other layers too")
 
 
 def _raised(exc) -> str | None:
@@ -290,10 +271,10 @@ def check_conv(function) -> None:
     rng = np.random.default_rng(0)
     for x_shape, w_shape, stride, pad in CONV_CASES:
         x, w, b = rng.normal(size=x_shape), rng.normal(size=w_shape), rng.normal(size=w_shape[-1])
-        with _case(_conv_what(x_shape, w_shape, stride, pad)):
+        with case(_conv_what(x_shape, w_shape, stride, pad)):
             _expect_conv(function, x, w, b, stride, pad)
     x, w, b, stride, pad, out = cs231n_conv_forward_case()
-    with _case("CS231n's test vector (x (2, 4, 4, 3), w (4, 4, 3, 3): the notebook's NCHW arrays, "
+    with case("CS231n's test vector (x (2, 4, 4, 3), w (4, 4, 3, 3): the notebook's NCHW arrays, "
                "channels last), stride 2, pad 1"):
         got = _conv_out(function, x, w, b, stride, pad)
         expect_close(got, out, "out", rtol=1e-7, atol=1e-8)
@@ -324,10 +305,10 @@ def check_conv_backward(function) -> None:
     for x_shape, w_shape, stride, pad in CONV_BACKWARD_CASES:
         x, w, b = rng.normal(size=x_shape), rng.normal(size=w_shape), rng.normal(size=w_shape[-1])
         dout = rng.normal(size=conv_forward_naive(x, w, b, stride, pad).shape)
-        with _case(_conv_what(x_shape, w_shape, stride, pad) + f", dout {dout.shape}"):
+        with case(_conv_what(x_shape, w_shape, stride, pad) + f", dout {dout.shape}"):
             _check_conv_gradients(function, dout, x, w, b, stride, pad)
     x, w, b, stride, pad, dout = cs231n_conv_backward_case()
-    with _case("CS231n's case (np.random.seed(231): x (4, 5, 5, 3), w (3, 3, 3, 2), dout "
+    with case("CS231n's case (np.random.seed(231): x (4, 5, 5, 3), w (3, 3, 3, 2), dout "
                "(4, 5, 5, 2), the notebook's NCHW arrays channels last), stride 1, pad 1"):
         _check_conv_gradients(function, dout, x, w, b, stride, pad)
 
@@ -421,7 +402,7 @@ def check_pool(function) -> None:
     rng = np.random.default_rng(1)
     for shape, pool, stride in POOL_CASES:
         x = rng.normal(size=shape) + 3.0 * np.arange(shape[-1])  # each channel its own range
-        with _case(f"max pool {pool}x{pool}, stride {stride}, of {shape}"):
+        with case(f"max pool {pool}x{pool}, stride {stride}, of {shape}"):
             got = _pool_out(function, x, pool, stride)
             want = max_pool_forward_naive(x, pool, stride)
             if np.allclose(got, _pool(x, pool, stride, np.mean)):
@@ -432,7 +413,7 @@ def check_pool(function) -> None:
                              f"mixed the channels. {AXES}")
             expect_close(got, want, "out", rtol=1e-9)
     x, pool, stride, out = cs231n_pool_forward_case()
-    with _case("CS231n's test vector (x (2, 4, 4, 3): the notebook's NCHW array, channels last), "
+    with case("CS231n's test vector (x (2, 4, 4, 3): the notebook's NCHW array, channels last), "
                "pool 2, stride 2"):
         expect_close(_pool_out(function, x, pool, stride), out, "out", rtol=1e-7, atol=1e-8)
 
@@ -485,13 +466,13 @@ def check_pool_backward(function) -> None:
     for shape, pool, stride in POOL_BACKWARD_CASES:
         x = rng.normal(size=shape)
         dout = rng.normal(size=max_pool_forward_naive(x, pool, stride).shape)
-        with _case(f"max pool {pool}x{pool}, stride {stride}, of {shape}, dout {dout.shape}"):
+        with case(f"max pool {pool}x{pool}, stride {stride}, of {shape}, dout {dout.shape}"):
             _check_pool_gradient(function, dout, x, pool, stride)
     x, pool, stride, dout = cs231n_pool_backward_case()
-    with _case("CS231n's case (np.random.seed(231): x (3, 8, 8, 2), dout (3, 4, 4, 2), the "
+    with case("CS231n's case (np.random.seed(231): x (3, 8, 8, 2), dout (3, 4, 4, 2), the "
                "notebook's NCHW arrays channels last), pool 2, stride 2"):
         _check_pool_gradient(function, dout, x, pool, stride)
-    with _case("max pool 2x2, stride 2, of (2, 4, 4, 3) after a ReLU (windows of zeros: ties)"):
+    with case("max pool 2x2, stride 2, of (2, 4, 4, 3) after a ReLU (windows of zeros: ties)"):
         _check_pool_ties(function, rng)
 
 

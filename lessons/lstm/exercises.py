@@ -14,11 +14,11 @@ dnext_h, dnext_c, x, h, c, Wx, Wh, b)`.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 
 import numpy as np
 
-from lessons.checking import array, centred_differences, expect_close, expect_gradient, expect_shape
+from lessons.checking import (array, called_on_copies, case, centred_differences, expect_close,
+                              expect_gradient, expect_shape)
 from workbench.authoring import Exercise, Failed, LearnerRaised
 
 DRAWS = 20_000
@@ -119,22 +119,8 @@ def cs231n_backward_case():
     return dnext_h, dnext_c, x, h, c, keras_order(Wx), keras_order(Wh), keras_order(b)
 
 
-@contextmanager
-def _case(what: str):
-    try:
-        yield
-    except Failed as failure:
-        raise Failed(f"{what}: {failure}") from None
-
-
 def _called(function, name: str, arguments: dict):
-    copies = {key: np.array(value, copy=True) for key, value in arguments.items()}
-    result = function(*copies.values())
-    for key, value in arguments.items():
-        if not np.array_equal(copies[key], value):
-            raise Failed(f"{name} changed {key} in place; the caller still holds it (the next step, "
-                         f"or the backward pass, needs it as it was): compute into new arrays")
-    return result
+    return called_on_copies(function, name, arguments, "the next step, or the backward pass, needs it as it was")
 
 
 def check_lstm_step(function) -> None:
@@ -151,7 +137,7 @@ def check_lstm_step(function) -> None:
     expect_close(c_next, want_c, "c_next", rtol=1e-6)
     expect_close(h_next, want_h, "h_next", rtol=1e-6)
     inputs, want_h, want_c = cs231n_step_case()
-    with _case("CS231n's test vector (N, D, H = 3, 4, 5; the notebook's Wx, Wh, b with their gate "
+    with case("CS231n's test vector (N, D, H = 3, 4, 5; the notebook's Wx, Wh, b with their gate "
                "blocks moved from its order i, f, o, g to Keras' i, f, c, o)"):
         h_next, c_next = _step(function, *inputs)
         expect_close(c_next, want_c, "c_next", rtol=1e-7, atol=1e-8)
@@ -181,9 +167,9 @@ def check_lstm_step_backward(function) -> None:
         Wx, Wh = rng.normal(size=(d, 4 * units)) * 0.5, rng.normal(size=(units, 4 * units)) * 0.5
         b = rng.normal(size=4 * units)
         dnext_h, dnext_c = rng.normal(size=(n, units)), rng.normal(size=(n, units))
-        with _case(f"N, D, H = {n}, {d}, {units}"):
+        with case(f"N, D, H = {n}, {d}, {units}"):
             _check_lstm_gradients(function, dnext_h, dnext_c, x, h, c, Wx, Wh, b)
-    with _case("CS231n's case (np.random.seed(231), N, D, H = 4, 5, 6; the weights' gate blocks "
+    with case("CS231n's case (np.random.seed(231), N, D, H = 4, 5, 6; the weights' gate blocks "
                "moved from its order i, f, o, g to Keras' i, f, c, o)"):
         _check_lstm_gradients(function, *cs231n_backward_case())
 

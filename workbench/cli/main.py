@@ -286,6 +286,8 @@ def cmd_generate(args) -> int:
                                  for option in generation.OPTIONS})
     sampler = generation.open_sampler(args.model, mine=args.mine, mine_workspace=args.workspace)
     sampler.check_prime(args.prime)  # refuse before printing anything
+    if chosen["length"] == 0:
+        return 0  # nothing asked for, nothing printed
     sys.stdout.write(args.prime)
     sys.stdout.flush()
     for chunk in generation.generate(sampler, args.prime, chosen):
@@ -349,7 +351,7 @@ def cmd_models(args) -> int:
     from workbench.results import store
     from workbench.drawing import tables
 
-    infos = store.list_models(args.models_dir)
+    infos, unreadable = store.scan_models(args.models_dir)
     if args.json:
         rows = []
         for info in infos:
@@ -359,8 +361,11 @@ def cmd_models(args) -> int:
                          "created": info.metadata.get("created"),
                          "dataset": info.metadata.get("dataset"),
                          "key_metric": {key[0]: key[1]} if key else {}})
-        _print_json({"models_dir": str(store.models_dir(args.models_dir)), "models": rows})
+        _print_json({"models_dir": str(store.models_dir(args.models_dir)), "models": rows,
+                     "unreadable": [{"path": str(path), "reason": reason} for path, reason in unreadable]})
         return 0
+    for path, reason in unreadable:
+        print(f"workbench: warning: {path} is not listed: {reason}", file=sys.stderr)
     if not infos:
         print(f"no models in {store.models_dir(args.models_dir)} yet; 'workbench run knn' makes one")
         return 0

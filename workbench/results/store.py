@@ -10,6 +10,7 @@ Reading metadata and the layer table needs only h5py, so `models`/`inspect` are 
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import json
 import os
 import tempfile
@@ -18,6 +19,8 @@ from pathlib import Path
 from typing import Any, Collection
 
 from workbench import files
+from workbench.i18n.catalogue import tr
+from workbench.i18n.language import DEFAULT as EN
 from workbench.errors import BadInput
 
 SCHEMA_VERSION = 1
@@ -144,22 +147,48 @@ class ModelInfo:
         return sum(layer.params for layer in self.layers)
 
 
+class Unreadable(BadInput):
+    """A file in the models folder that is not a model we can read; `reason` says why in
+    a few words ("empty file (0 bytes)"), for the listings."""
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.reason = reason
+
+
 def describe(path: str | os.PathLike) -> ModelInfo:
     """Metadata and layer table of an .h5 model, read with h5py alone."""
     import h5py
 
     path = Path(path)
-    if not path.exists():
-        raise BadInput(f"{str(path)!r} does not exist")
+    shown = repr(str(path))
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        raise Unreadable(f"{shown} does not exist", tr(EN, "does not exist")) from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise Unreadable(f"{shown} is a symbolic link loop", tr(EN, "a symbolic link loop")) from None
+        raise Unreadable(f"{shown} cannot be read ({exc.strerror or exc})", exc.strerror or str(exc)) from None
     if path.is_dir():
-        raise BadInput(f"{str(path)!r} is a folder, not an .h5 model")
+        raise Unreadable(f"{shown} is a folder, not an .h5 model", tr(EN, "a directory"))
+    if status.st_size == 0:
+        raise Unreadable(f"{shown} is an empty file (0 bytes), not a model", tr(EN, "empty file (0 bytes)"))
+    try:
+        os.close(os.open(path, os.O_RDONLY))  # h5py would call this "not an HDF5 file"
+    except PermissionError:
+        raise Unreadable(f"{shown} cannot be read: permission denied", tr(EN, "permission denied")) from None
+    except OSError as exc:
+        raise Unreadable(f"{shown} cannot be read ({exc.strerror or exc})", exc.strerror or str(exc)) from None
     try:
         f = h5py.File(path, "r")
     except OSError:
-        raise BadInput(f"{str(path)!r} is not an HDF5 file (corrupt, truncated or another format)") from None
+        raise Unreadable(f"{shown} is not an HDF5 file (corrupt, truncated or another format)",
+                         tr(EN, "not an HDF5 file")) from None
     with f:
         if "model_config" not in f.attrs:
-            raise BadInput(f"{str(path)!r} is an HDF5 file but not a Keras model")
+            raise Unreadable(f"{shown} is an HDF5 file but not a Keras model",
+                             tr(EN, "an HDF5 file without a Keras model"))
         try:
             config = json.loads(_text(f.attrs["model_config"]))
             metadata = json.loads(_text(f.attrs[ATTRIBUTE])) if ATTRIBUTE in f.attrs else {}
@@ -171,7 +200,7 @@ def describe(path: str | os.PathLike) -> ModelInfo:
                 for layer in config["config"]["layers"]
             )
         except (ValueError, KeyError, TypeError) as exc:
-            raise BadInput(f"{str(path)!r} is a damaged Keras model ({exc})") from None
+            raise Unreadable(f"{shown} is a damaged Keras model ({exc})", tr(EN, "a damaged Keras model")) from None
     return ModelInfo(path, metadata, layers)
 
 
@@ -234,17 +263,27 @@ def delete_model(path: str | os.PathLike) -> list[Path]:
 
 
 def list_models(folder: str | os.PathLike | None = None) -> list[ModelInfo]:
-    """Every readable .h5 model in the models folder, newest first; unreadable files skipped."""
+    """Every readable .h5 model in the models folder, newest first."""
+    return scan_models(folder)[0]
+
+
+def scan_models(folder: str | os.PathLike | None = None) -> tuple[list[ModelInfo], list[tuple[Path, str]]]:
+    """The readable .h5 models in the models folder, newest first, and every other entry
+    named `*.h5` with the reason it cannot be read (by name)."""
     folder = models_dir(folder)
-    found = []
-    for path in sorted(folder.glob("*.h5")) if folder.is_dir() else []:
+    found, unreadable = [], []
+    try:
+        entries = sorted(folder.glob("*.h5")) if folder.is_dir() else []
+    except OSError:
+        entries = []
+    for path in entries:
         if path.name.startswith("."):  # an unfinished save of another process
             continue
         try:
             found.append(describe(path))
-        except BadInput:
-            continue
-    return sorted(found, key=lambda info: info.metadata.get("created", ""), reverse=True)
+        except Unreadable as exc:
+            unreadable.append((path, exc.reason))
+    return sorted(found, key=lambda info: info.metadata.get("created", ""), reverse=True), unreadable
 
 
 def key_metric(metadata: dict[str, Any]) -> tuple[str, Any] | None:

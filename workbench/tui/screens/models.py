@@ -18,6 +18,7 @@ from typing import Sequence
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
+from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -61,7 +62,7 @@ class ModelsTable(DataTable):
 
     def layout_for(self, width: int) -> Sequence[str]:
         def needs(columns: Sequence[str]) -> int:
-            return sum(max([cell_len(name)] + [cell_len(row[CELLS[name]]) for _, row in self.rows_shown])
+            return sum(max([cell_len(name)] + [cell_len(str(row[CELLS[name]])) for _, row in self.rows_shown])
                        + 2 * self.cell_padding for name in columns)
         return next((columns for columns in LAYOUTS if needs(columns) <= width), LAYOUTS[-1])
 
@@ -112,6 +113,7 @@ class ModelsScreen(Screen):
     def __init__(self) -> None:
         super().__init__(id="models-screen")
         self.models: dict[str, store.ModelInfo] = {}
+        self.unreadable: dict[str, str] = {}  # path: why it is not a model we can read
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -143,9 +145,13 @@ class ModelsScreen(Screen):
     def action_reload(self) -> None:
         table = self.query_one(ModelsTable)
         selected = self.selected
-        self.models = {str(info.path): info for info in store.list_models(self.folder)}
-        table.show([(path, tables.model_row(info)) for path, info in self.models.items()])
-        if not self.models:
+        infos, unreadable = store.scan_models(self.folder)
+        self.models = {str(info.path): info for info in infos}
+        self.unreadable = {str(path): reason for path, reason in unreadable}
+        table.show([(path, tables.model_row(info)) for path, info in self.models.items()]
+                   + [(path, _greyed(Path(path).name, tr(self.app.lang, reason)))
+                      for path, reason in self.unreadable.items()])
+        if not self.models and not self.unreadable:
             self.query_one("#model-info", Static).update(
                 tr(self.app.lang, "No saved models in {folder} yet.\n\nRun a lesson (l, then r): "
                    "each run keeps its model here.", folder=self.folder))
@@ -158,7 +164,7 @@ class ModelsScreen(Screen):
     @property
     def selected(self) -> str | None:
         table = self.query_one(DataTable)
-        if not self.models or table.row_count == 0:
+        if table.row_count == 0:
             return None
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
@@ -181,6 +187,11 @@ class ModelsScreen(Screen):
         if path is None:
             self.notify(tr(self.app.lang, "No model selected"), severity="warning")
             return
+        if path in self.unreadable:  # not ours to remove: it may be anything
+            self.notify(tr(self.app.lang, "{name} is not a model ({reason}); nothing was deleted",
+                           name=Path(path).name, reason=tr(self.app.lang, self.unreadable[path])),
+                        severity="warning")
+            return
 
         pictures = [p.name for p in store.pictures_of(path)]
         also = ("\n" + tr(self.app.lang, "and its pictures: {names}", names=", ".join(pictures))
@@ -201,5 +212,12 @@ class ModelsScreen(Screen):
 
     async def action_generate(self) -> None:
         path = self.selected
-        writer = path if path and generation.can_write(self.models[path]) else None
+        writer = path if path in self.models and generation.can_write(self.models[path]) else None
         await self.app.open_generate(writer)
+
+
+def _greyed(name: str, reason: str) -> tuple[Text, ...]:
+    """A row for a file that is not a model we can read: greyed, the reason in place of
+    the key metric."""
+    return (Text(name, style="dim"), Text("", style="dim"), Text("", style="dim"),
+            Text("", style="dim"), Text(reason, style="dim italic"))
