@@ -104,3 +104,15 @@ def solved_source(lesson_id: str) -> str:
         lines.append(f"def {exercise.name}({', '.join(map(str, params))}):\n"
                      f"    return _lessons_own.{exercise.name}({passed})\n")
     return "\n".join(lines)
+
+
+@pytest.fixture(scope="session")
+def solved(tmp_path_factory) -> Path:
+    """A workspace where every lesson's file is `solved_source`: every exercise passes."""
+    from workbench import registry
+
+    folder = tmp_path_factory.mktemp("solved")
+    for lesson in registry.lessons():
+        if lesson.exercises:
+            (folder / f"{lesson.id}.py").write_text(solved_source(lesson.id))
+    return folder

@@ -428,20 +428,7 @@ def test_the_references_agree_with_centred_differences_with_room_to_spare():
             assert relative_error(grads[name], numeric).max() < 5e-8, name
 
 
-def test_all_five_pass_through_the_sandbox(tmp_path):
-    learner_file(tmp_path, solved_source(LESSON))
-    outcomes = exercises.check([LESSON], tmp_path, timeout=60)
-    assert {o.status for o in outcomes} == {"pass"}  # how long: benchmarks, not here
-
-
 # -- --mine ---------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def solved(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("solved")
-    (folder / f"{LESSON}.py").write_text(solved_source(LESSON))
-    return folder
-
 
 def test_mine_uses_the_networks_functions():
     from workbench.running import runner
