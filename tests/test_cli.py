@@ -86,7 +86,7 @@ def test_tensorflow_noise_never_reaches_stderr(tmp_path):
     (["run", "knn", "--dataset", "imagenet"], "unknown dataset 'imagenet' for knn"),
     (["run", "knn", "--dataset", ""], "unknown dataset '' for knn"),
     (["run", "cnn", "--set", "learning_rate=inf"], "learning_rate: expected a finite number, got 'inf'"),
-    (["run", "knn", "--seed", "-1"], "seed must be >= 0; got -1"),
+    (["run", "knn", "--seed", "-1"], "seed must be 0..4294967295; got -1"),
     (["run", "knn", "--out", "model.txt"], "--out must name an .h5 file"),
     (["bogus"], "invalid choice: 'bogus'"),
     (["show", "nope"], "unknown lesson 'nope'"),
