@@ -158,3 +158,10 @@ async def test_the_models_screen_greys_the_unreadable_files_with_their_reasons(m
         await pilot.press("d")  # not a model: nothing deleted, nothing asked
         await pilot.pause()
         assert (mixed_folder / "empty.h5").exists()
+
+
+def test_a_pipe_named_like_a_model_is_listed_not_waited_on(tmp_path):
+    from workbench.results import store
+
+    os.mkfifo(tmp_path / "pipe.h5")  # opening it for reading would wait for a writer for ever
+    assert store.scan_models(tmp_path) == ([], [(tmp_path / "pipe.h5", "not a regular file")])

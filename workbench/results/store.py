@@ -13,6 +13,7 @@ import datetime as _dt
 import errno
 import json
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -172,6 +173,9 @@ def describe(path: str | os.PathLike) -> ModelInfo:
         raise Unreadable(f"{shown} cannot be read ({exc.strerror or exc})", exc.strerror or str(exc)) from None
     if path.is_dir():
         raise Unreadable(f"{shown} is a folder, not an .h5 model", tr(EN, "a directory"))
+    if not stat.S_ISREG(status.st_mode):  # a pipe would block the open below for ever
+        raise Unreadable(f"{shown} is not a regular file (a pipe, a socket or a device)",
+                         tr(EN, "not a regular file"))
     if status.st_size == 0:
         raise Unreadable(f"{shown} is an empty file (0 bytes), not a model", tr(EN, "empty file (0 bytes)"))
     try:
