@@ -13,7 +13,6 @@ net with the learner's functions, and refuses until they pass.
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +23,7 @@ from lessons.backprop import exercises as backprop
 from lessons.backprop import layers
 from lessons.checking import centred_difference
 from lessons.common import relative_error
+import test_exercises as shared
 from workbench.course import exercises
 
 LESSON = "backprop"
@@ -31,15 +31,11 @@ NAMES = ["affine_forward", "affine_backward", "relu_forward", "relu_backward", "
 
 
 def exercise(name: str) -> exercises.Exercise:
-    (found,) = [e for e in exercises.lesson_exercises(LESSON) if e.name == name]
-    return found
+    return shared.exercise(f"{LESSON}.{name}")
 
 
 def learner_file(folder: Path, source: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{LESSON}.py"
-    path.write_text("import numpy as np\n" + textwrap.dedent(source))
-    return path
+    return shared.learner_file(folder, LESSON, source)
 
 
 # -- a learner's functions, written by hand; each mistake changes one piece -------------------

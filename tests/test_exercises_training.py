@@ -11,13 +11,13 @@ learner's functions, and refuses until they pass.
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from conftest import one_line_error, run_cli
+import test_exercises as shared
 from workbench.course import exercises
 from lessons.training import exercises as training
 
@@ -27,15 +27,11 @@ NAMES = ["batchnorm_forward", "batchnorm_backward", "dropout_forward", "dropout_
 
 
 def exercise(name: str) -> exercises.Exercise:
-    (found,) = [e for e in exercises.lesson_exercises(LESSON) if e.name == name]
-    return found
+    return shared.exercise(f"{LESSON}.{name}")
 
 
 def learner_file(folder: Path, source: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{LESSON}.py"
-    path.write_text("import numpy as np\n" + textwrap.dedent(source))
-    return path
+    return shared.learner_file(folder, LESSON, source)
 
 
 # -- a learner's functions, written by hand; each mistake changes one piece -------------------
