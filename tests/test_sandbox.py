@@ -81,7 +81,6 @@ def test_a_wrong_answer_is_never_a_pass_whatever_the_file_does(attack, tmp_path)
     source = "import os\n" + textwrap.dedent(FORGERIES[attack]) + WRONG_VOTE
     outcome = checked(tmp_path / "ws", source)
     assert outcome.status in ("fail", "error"), (attack, outcome)
-    assert "every check passed" not in outcome.message or outcome.status != "pass"
 
 
 def test_a_forged_verdict_and_exit_is_an_error_naming_the_exit(tmp_path):
