@@ -29,3 +29,8 @@ class Cancelled(WorkbenchError):
 
 class InputTooSmall(BadInput):
     """A network's windows no longer fit the shrinking image; the message names the layer."""
+
+
+class DiskFull(WorkbenchError):
+    """The disk (or the quota) under a file being written is full. The file was written
+    whole or not at all: nothing half-written is left, an older file of that name stays."""

@@ -367,7 +367,9 @@ def cmd_models(args) -> int:
     for path, reason in unreadable:
         print(f"workbench: warning: {path} is not listed: {reason}", file=sys.stderr)
     if not infos:
-        print(f"no models in {store.models_dir(args.models_dir)} yet; 'workbench run knn' makes one")
+        folder = store.models_dir(args.models_dir)
+        if all(path != folder for path, _ in unreadable):  # a folder we cannot list: said above
+            print(f"no models in {folder} yet; 'workbench run knn' makes one")
         return 0
     _console().print(tables.models_table(infos))
     return 0

@@ -9,20 +9,22 @@ Reading metadata and the layer table needs only h5py, so `models`/`inspect` are 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import errno
 import json
 import os
-import stat
+import stat as _stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Collection
+from typing import Any, Collection, Iterator
 
 from workbench import files
+from workbench.drawing.numbers import disk_full
 from workbench.i18n.catalogue import tr
 from workbench.i18n.language import DEFAULT as EN
-from workbench.errors import BadInput
+from workbench.errors import BadInput, DiskFull, WorkbenchError
 
 SCHEMA_VERSION = 1
 ATTRIBUTE = "workbench"
@@ -35,17 +37,19 @@ def models_dir(override: str | os.PathLike | None = None) -> Path:
 
 
 def check_writable_target(path: Path) -> None:
-    """Refuse a target we could not write, before any work is done."""
+    """Refuse, before any work, a target the save could not write: a name that is not
+    .h5, a folder, a path under a file, a folder that exists but takes no new file (its
+    permissions, a read-only disk), a folder that cannot be created, a read-only file."""
+    path = Path(path)
+    shown = repr(str(path))
     if path.suffix != ".h5":
-        raise BadInput(f"--out must name an .h5 file, got {str(path)!r}")
-    if path.is_dir():
-        raise BadInput(f"--out {str(path)!r} is a folder; name a file ending in .h5")
+        raise BadInput(f"--out must name an .h5 file, got {shown}")
+    if _is_dir(path):
+        raise BadInput(f"--out {shown} is a folder; name a file ending in .h5")
     folder = path.parent
-    if folder.exists() and not folder.is_dir():
-        raise BadInput(f"cannot write {str(path)!r}: {str(folder)!r} is not a folder")
-    existing = next((p for p in [folder, *folder.parents] if p.exists()), Path("."))
-    if not existing.is_dir():
-        raise BadInput(f"cannot write {str(path)!r}: {str(existing)!r} is not a folder")
+    existing = _nearest_existing(path, folder)
+    if not _is_dir(existing):
+        raise BadInput(f"cannot write {shown}: {str(existing)!r} is not a folder")
     # Permission bits do not tell (root passes every access() check, yet /proc takes no
     # new file): create and remove a file where the save will create its own.
     try:
@@ -53,10 +57,56 @@ def check_writable_target(path: Path) -> None:
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        raise BadInput(f"cannot write {str(path)!r}: {str(existing)!r} does not take new files "
-                       f"({exc.strerror or exc})") from None
-    if path.exists() and not os.access(path, os.W_OK):
-        raise BadInput(f"cannot write {str(path)!r}: the file is read-only")
+        if disk_full(exc):
+            raise _no_space(existing) from exc
+        why = f"{str(existing)!r} does not take new files ({exc.strerror or exc})"
+        if existing != folder:
+            why = f"{str(folder)!r} cannot be created: {why}"
+        raise BadInput(f"cannot write {shown}: {why}") from None
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        raise BadInput(f"cannot write {shown}: the file is read-only")
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return _stat.S_ISDIR(path.stat().st_mode)
+    except OSError:  # not there, or behind a folder we may not search: not a folder we can use
+        return False
+
+
+def _nearest_existing(path: Path, folder: Path) -> Path:
+    """`folder` or its nearest ancestor that exists (a file there: the folder can never be
+    made); a symbolic link loop on the way is refused."""
+    for candidate in [folder, *folder.parents]:
+        try:
+            candidate.stat()
+        except (FileNotFoundError, NotADirectoryError, PermissionError):
+            continue  # not there, under a file, or behind a folder we may not search
+        except OSError as exc:
+            what = "is a symbolic link loop" if exc.errno == errno.ELOOP else f"cannot be used ({exc.strerror or exc})"
+            raise BadInput(f"cannot write {str(path)!r}: {str(candidate)!r} {what}") from None
+        return candidate
+    return Path(".")
+
+
+def _no_space(folder: Path) -> DiskFull:
+    shown = folder if str(folder) != "." else Path.cwd()
+    return DiskFull(f"no space left on device for {shown} (free some space or use --models-dir)")
+
+
+@contextlib.contextmanager
+def _whole_or_disk_full(path: Path) -> Iterator[None]:
+    """A full disk (or quota) while `path` is written becomes DiskFull, naming the folder:
+    one line instead of HDF5's or PIL's words. `files.replacing` has already removed the
+    unfinished file and left the old one as it was."""
+    try:
+        yield
+    except WorkbenchError:
+        raise
+    except Exception as exc:
+        if not disk_full(exc):
+            raise
+        raise _no_space(path.parent) from exc
 
 
 def model_file_name(text: str) -> str | None:
@@ -88,7 +138,8 @@ def _versions() -> dict[str, str]:
 
 
 def save_model(model, path: str | os.PathLike, metadata: dict[str, Any]) -> Path:
-    """Save `model` to `path` with `metadata` in the root attribute; atomically."""
+    """Save `model` to `path` with `metadata` in the root attribute; atomically. A full
+    disk is DiskFull, with nothing half-written and an older model of that name kept."""
     import h5py
 
     path = Path(path)
@@ -98,7 +149,7 @@ def save_model(model, path: str | os.PathLike, metadata: dict[str, Any]) -> Path
         "versions": _versions(),
         **metadata,
     }
-    with files.replacing(path, ".h5") as tmp:  # Keras picks its writer by the suffix
+    with _whole_or_disk_full(path), files.replacing(path, ".h5") as tmp:  # Keras picks its writer by the suffix
         model.save(str(tmp))
         with h5py.File(tmp, "r+") as f:
             f.attrs[ATTRIBUTE] = json.dumps(record, default=_jsonable)
@@ -106,7 +157,8 @@ def save_model(model, path: str | os.PathLike, metadata: dict[str, Any]) -> Path
 
 
 def save_png(pixels, path: str | os.PathLike) -> Path:
-    """A grayscale (H, W) or colour (H, W, 3) image in [0, 1] as a PNG; atomically."""
+    """A grayscale (H, W) or colour (H, W, 3) image in [0, 1] as a PNG; atomically (a
+    full disk: DiskFull, as for a model)."""
     import numpy as np
     from PIL import Image
 
@@ -114,7 +166,7 @@ def save_png(pixels, path: str | os.PathLike) -> Path:
     array = np.clip(np.asarray(pixels, dtype="float64"), 0.0, 1.0)
     if array.ndim == 3 and array.shape[-1] == 1:
         array = array[..., 0]
-    with files.replacing(path, ".png") as tmp:
+    with _whole_or_disk_full(path), files.replacing(path, ".png") as tmp:
         Image.fromarray((array * 255).round().astype("uint8")).save(tmp, format="PNG")
     return path
 
@@ -166,14 +218,17 @@ def describe(path: str | os.PathLike) -> ModelInfo:
     try:
         status = path.stat()
     except FileNotFoundError:
+        if path.is_symlink():
+            raise Unreadable(f"{shown} is a symbolic link to {os.readlink(path)!r}, which does not exist",
+                             tr(EN, "a broken symbolic link")) from None
         raise Unreadable(f"{shown} does not exist", tr(EN, "does not exist")) from None
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise Unreadable(f"{shown} is a symbolic link loop", tr(EN, "a symbolic link loop")) from None
         raise Unreadable(f"{shown} cannot be read ({exc.strerror or exc})", exc.strerror or str(exc)) from None
-    if path.is_dir():
+    if _stat.S_ISDIR(status.st_mode):
         raise Unreadable(f"{shown} is a folder, not an .h5 model", tr(EN, "a directory"))
-    if not stat.S_ISREG(status.st_mode):  # a pipe would block the open below for ever
+    if not _stat.S_ISREG(status.st_mode):  # a pipe would hold the open below for good
         raise Unreadable(f"{shown} is not a regular file (a pipe, a socket or a device)",
                          tr(EN, "not a regular file"))
     if status.st_size == 0:
@@ -273,16 +328,25 @@ def list_models(folder: str | os.PathLike | None = None) -> list[ModelInfo]:
 
 def scan_models(folder: str | os.PathLike | None = None) -> tuple[list[ModelInfo], list[tuple[Path, str]]]:
     """The readable .h5 models in the models folder, newest first, and every other entry
-    named `*.h5` with the reason it cannot be read (by name)."""
+    named `*.h5` with the reason it cannot be read (by name); a models folder that
+    cannot be listed is itself such an entry. Hidden names (another process's unfinished
+    save) are passed over."""
     folder = models_dir(folder)
     found, unreadable = [], []
     try:
-        entries = sorted(folder.glob("*.h5")) if folder.is_dir() else []
-    except OSError:
-        entries = []
-    for path in entries:
-        if path.name.startswith("."):  # an unfinished save of another process
-            continue
+        with os.scandir(folder) as entries:
+            names = sorted(e.name for e in entries if e.name.endswith(".h5") and not e.name.startswith("."))
+    except (FileNotFoundError, NotADirectoryError):
+        names = []  # no models yet (a file in its place is refused when a run would save)
+    except PermissionError:
+        names = []
+        unreadable.append((folder, tr(EN, "permission denied")))
+    except OSError as exc:
+        names = []
+        unreadable.append((folder, tr(EN, "a symbolic link loop") if exc.errno == errno.ELOOP
+                           else exc.strerror or str(exc)))
+    for name in names:
+        path = folder / name
         try:
             found.append(describe(path))
         except Unreadable as exc:

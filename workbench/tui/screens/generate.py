@@ -287,6 +287,9 @@ class GenerateScreen(Screen):
             with self._lock:
                 sampler = self._sampler(path)
                 sampler.check_prime(prime)  # refuse before showing anything, as the CLI does
+                if options["length"] == 0:  # nothing asked for, nothing shown (as the CLI prints none)
+                    post(self, GenerationEnded("done", seconds=time.perf_counter() - started, characters=0))
+                    return
                 post(self, TextGenerated(prime))
                 for chunk in generation.generate(sampler, prime, options):
                     if stop.is_set():
