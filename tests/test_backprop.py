@@ -99,7 +99,7 @@ def test_the_hand_written_backward_pass_is_tensorflows_and_trains_the_same_net(t
 @pytest.mark.parametrize("setting, message", [
     ("weights=1,2", "weights must be three numbers (w0, w1, bias w2); got 2"),
     ("inputs=1", "inputs must be two numbers (x0, x1); got 1"),
-    ("example=chain", "example must be one of add_mul, neuron, network; got 'chain'"),
+    ("example=chain", "example must be one of add_mul, neuron, network, staged; got 'chain'"),
     ("x=nan", "x: expected a finite number, got 'nan'"),
     ("hidden=0", "hidden must be 1..4096; got 0"),
 ])

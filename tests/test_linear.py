@@ -115,6 +115,9 @@ def test_default_run_accuracy_sanity_checks_and_loss_parts(default_runs, loss):
     # CS231n's bar for float64: far below 1e-7, kinks (SVM) named apart rather than hidden.
     assert m["grad_check_max_rel_error"] < 1e-7 and m["grad_check_entries"] >= 90
     assert m["grad_check_entries"] + len(m["grad_check_kinks"]) == 100
+    # method=gradient is the default and runs no search beside the training.
+    assert default_runs[loss].params["method"] == "gradient"
+    assert not {"best_loss", "chance_accuracy", "gradient_speedup"} & set(m)
 
 
 def test_accuracy_is_within_three_points_of_scikit_learn(default_runs):

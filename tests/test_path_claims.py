@@ -21,6 +21,10 @@ def cv(mean_of_k1: float) -> dict:
     return {"1": {"mean": mean_of_k1, "std": 0.01}, "3": {"mean": 0.975, "std": 0.012}}
 
 
+X_BRANCHES = {"num": 0.512144, "sigx": -0.0357615, "xpy": 1.58319}
+Y_BRANCHES = {"sigy": 0.00904586, "xpy": 1.58319}
+STAGED_FORKS = {"df_dx": sum(X_BRANCHES.values()), "df_dy": sum(Y_BRANCHES.values()),
+                "df_dx_branches": X_BRANCHES, "df_dy_branches": Y_BRANCHES}
 NEURON = {"df_dw0": -0.1966, "df_dw1": -0.3932, "df_dw2": 0.1966, "df_dx0": 0.3932, "df_dx1": -0.5898}
 FINAL_VAL = {"sigmoid": 0.11, "tanh": 0.93, "relu": 0.95, "leaky_relu": 0.94, "elu": 0.95}
 BOWL_RATES = {"too low (0.002)": 25.0, "right (0.015)": 5.3}
@@ -50,9 +54,43 @@ def stems(plain: float, residual: float) -> dict:
 
 CUTS = {"stage1": 0.93, "stage2": 0.9, "stage3": 0.88}
 CLIP_DEMO = {"clip_demo_learning_rate": 0.1, "clip_demo_clipnorm": 5.0}
+SHAPES_RUN = {"shape_seq2seq_accuracy": 0.97, "shape_synced_on_reversal_accuracy": 0.638,
+              "shape_synced_on_reversal_bound": 0.64, "shape_seq2seq_params": 30138,
+              "shape_synced_params": 11514}
+ATTRIBUTES = {"attribute_sigmoid_exact_match": 0.91, "attribute_softmax_exact_match": 0.58,
+              "attribute_softmax_ceiling": 0.61}
+CLOSED_FORMS = {"l2_constant_fit": 13.654, "data_mean": 13.654, "l1_constant_fit": 13.3105,
+                "data_median": 13.3106, "l2_line_fit": [-2.865, 3.106],
+                "least_squares_line": [-2.865, 3.106], "l1_line_fit": [0.992, 2.019],
+                "least_absolute_line": [0.992, 2.019]}
 
 # (lesson, step, claim index, metrics where it holds, shown then, metrics where it does not, shown then)
 CASES = [
+    # linear: random search, local search and the gradient (method=compare)
+    ("linear", 12, 0, {"random_search_test_accuracy": 0.28, "chance_accuracy": 0.1},
+     "random search 0.28 > chance 0.1",
+     {"random_search_test_accuracy": 0.09, "chance_accuracy": 0.1}, "random search 0.09"),
+    ("linear", 12, 1, {"random_search_test_accuracy": 0.28, "local_search_test_accuracy": 0.81},
+     "random search 0.28 < local search 0.81",
+     {"random_search_test_accuracy": 0.28, "local_search_test_accuracy": 0.12},
+     "random search 0.28 < local search 0.12"),
+    ("linear", 12, 2, {"local_search_test_accuracy": 0.81, "test_accuracy": 0.96},
+     "local search 0.81 < gradient 0.96",
+     {"local_search_test_accuracy": 0.97, "test_accuracy": 0.96}, "local search 0.97 < gradient 0.96"),
+    ("linear", 12, 3, {"gradient_speedup": 400.0}, "gradient_speedup 400 > 100",
+     {"gradient_speedup": 30.0}, "gradient_speedup 30 > 100"),
+    ("linear", 12, 4, {"gradient_rel_error": 4e-9}, "gradient_rel_error 4e-09 < 1e-07",
+     {"gradient_rel_error": 2e-4}, "gradient_rel_error 0.0002 < 1e-07"),
+    # training: losses beyond one label
+    ("training", 13, 0, ATTRIBUTES, "sigmoids 0.91; softmax 0.58, at most 0.61",
+     {**ATTRIBUTES, "attribute_sigmoid_exact_match": 0.42}, "sigmoids 0.42"),
+    ("training", 13, 1, {"l1_outlier_pull": 0.0, "l2_outlier_pull": 1.96}, "L1's pull 0 < L2's pull 1.96",
+     {"l1_outlier_pull": 0.0, "l2_outlier_pull": 0.0}, "L1's pull 0 < L2's pull 0"),
+    ("training", 13, 2, {"l1_line_outlier_pull": 0.0, "l2_line_outlier_pull": 7.0},
+     "L1 line's pull 0 < L2 line's pull 7",
+     {"l1_line_outlier_pull": 0.0, "l2_line_outlier_pull": 0.0}, "L1 line's pull 0 < L2 line's pull 0"),
+    ("training", 13, 3, CLOSED_FORMS, "largest gap: L1 constant / median 0.0001",
+     {**CLOSED_FORMS, "l1_line_fit": [0.5, 2.019]}, "largest gap: L1 line / least absolute line 0.492"),
     # kNN: k = 1 remembers, k = 20 votes, cross-validation holds data out
     ("knn", 3, 0, {"train_accuracy": 1.0}, "train_accuracy 1 == 1",
      {"train_accuracy": 0.97}, "train_accuracy 0.97"),
@@ -96,11 +134,21 @@ CASES = [
      {"one_gate_max_difference": 0.05}, "one_gate_max_difference 0.05"),
     ("backprop", 5, 2, {"max_error_vs_tensorflow": 1e-16}, "1e-16",
      {"max_error_vs_tensorflow": 0.2}, "0.2"),
-    ("backprop", 8, 0, {"max_error_vs_tensorflow": 9e-14}, "9e-14",
+    ("backprop", 9, 0, {"max_error_vs_tensorflow": 1e-16}, "max_error_vs_tensorflow 1e-16 <",
+     {"max_error_vs_tensorflow": 0.3}, "max_error_vs_tensorflow 0.3"),
+    ("backprop", 9, 1, {"max_error_vs_finite_differences": 9e-12}, "9e-12",
+     {"max_error_vs_finite_differences": 1e-3}, "0.001"),
+    ("backprop", 9, 2, STAGED_FORKS, "dx 2.06 = 0.5121 + -0.03576 + 1.583; dy 1.592 = 0.009046 + 1.583",
+     {**STAGED_FORKS, "df_dx": 0.5121}, "dx 0.5121 = 0.5121 + -0.03576 + 1.583"),
+    ("backprop", 9, 3, {"vectorised_error_dW_vs_tensorflow": 4e-16}, "4e-16",
+     {"vectorised_error_dW_vs_tensorflow": 0.5}, "0.5"),
+    ("backprop", 9, 4, {"vectorised_error_dX_vs_tensorflow": 2e-16}, "2e-16",
+     {"vectorised_error_dX_vs_tensorflow": 0.5}, "0.5"),
+    ("backprop", 11, 0, {"max_error_vs_tensorflow": 9e-14}, "9e-14",
      {"max_error_vs_tensorflow": 0.5}, "max_error_vs_tensorflow 0.5"),
-    ("backprop", 8, 1, {"weights_max_difference_after_training": 6e-8}, "6e-08",
+    ("backprop", 11, 1, {"weights_max_difference_after_training": 6e-8}, "6e-08",
      {"weights_max_difference_after_training": 0.02}, "0.02"),
-    ("backprop", 8, 2, {"relu_jacobian_off_diagonal_max": 0.0}, "relu_jacobian_off_diagonal_max 0 == 0",
+    ("backprop", 11, 2, {"relu_jacobian_off_diagonal_max": 0.0}, "relu_jacobian_off_diagonal_max 0 == 0",
      {"relu_jacobian_off_diagonal_max": 1.0}, "relu_jacobian_off_diagonal_max 1 == 0"),
     # training: initialisation
     ("training", 3, 0, {"small_scale_std_ratio": 2e-6}, "small_scale_std_ratio 2e-06",
@@ -206,6 +254,22 @@ CASES = [
      {**CLIP_DEMO, "clip_demo_unclipped_longest_step": 1.2}, "longest unclipped step 1.2, 2x"),
     ("lstm", 7, 2, {"final_val_perplexity": 5.9}, "final_val_perplexity 5.9 < 10",
      {"final_val_perplexity": 31.0}, "final_val_perplexity 31 < 10"),
+    # lstm: the five shapes; the synced shape on the reversal task kept to its reading bound
+    ("lstm", 13, 0, SHAPES_RUN, "encoder-decoder 0.97 (at least 0.9); synced 0.638",
+     {**SHAPES_RUN, "shape_synced_on_reversal_accuracy": 0.9}, "synced 0.9, reading bound 0.64"),
+    ("lstm", 13, 1, {"shape_many_to_one_accuracy": 0.999, "shape_many_to_one_chance": 0.154},
+     "shape_many_to_one_accuracy 0.999 (at least 0.9; guessing 0.154)",
+     {"shape_many_to_one_accuracy": 0.31, "shape_many_to_one_chance": 0.154},
+     "shape_many_to_one_accuracy 0.31"),
+    ("lstm", 13, 2, {"shape_one_to_many_accuracy": 1.0, "shape_one_to_many_chance": 0.091},
+     "shape_one_to_many_accuracy 1 (at least 0.9",
+     {"shape_one_to_many_accuracy": 0.5, "shape_one_to_many_chance": 0.091},
+     "shape_one_to_many_accuracy 0.5"),
+    ("lstm", 13, 3, {"shape_synced_accuracy": 1.0, "shape_synced_chance": 0.27},
+     "shape_synced_accuracy 1 (at least 0.9; guessing 0.27)",
+     {"shape_synced_accuracy": 0.7, "shape_synced_chance": 0.27}, "shape_synced_accuracy 0.7"),
+    ("lstm", 13, 4, SHAPES_RUN, "encoder-decoder 3.014e+04 > synced 1.151e+04",
+     {**SHAPES_RUN, "shape_seq2seq_params": 11514}, "encoder-decoder 1.151e+04 > synced"),
 ]
 
 

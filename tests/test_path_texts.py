@@ -52,6 +52,12 @@ GIVEAWAYS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "en": (r"C - 1", r"=\s*9\b", r"loss of 9", r"\b9 wrong classes"),
             "zh": (r"C - 1", r"=\s*9\b", r"损失是 9", r"9 个错误类别"),
         },
+        "Three ways to find W": {
+            "en": (r"random( search)?\s*<\s*local", r"local( search)?\s*<\s*gradient",
+                   r"order is the same", r"beats? random search", r"beats? local search"),
+            "zh": (r"随机搜索\s*<\s*本地搜索", r"本地搜索\s*<\s*梯度", r"顺序相同",
+                   r"胜过随机搜索", r"胜过本地搜索"),
+        },
     },
     "backprop": {
         "df/dx through the add gate": {
@@ -62,8 +68,16 @@ GIVEAWAYS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "en": (r"same gradients", r"gradients? agree"),
             "zh": (r"相同的梯度", r"梯度一致"),
         },
+        "Gradients at a fork": {
+            "en": (r"gradients add", r"(is|are) (their|the) sum", r"d[xy] \+=", r"fan-out adds"),
+            "zh": (r"梯度(要)?相加", r"它们的和", r"之和", r"d[xy] \+="),
+        },
     },
     "training": {
+        "One outlier among 51 values": {
+            "en": (r"median (does|did) not move", r"100/51", r"1\.96", r"a 51st"),
+            "zh": (r"中位数一点也(不|没)动", r"100/51", r"1\.96", r"51 分之一"),
+        },
         "Ten tanh layers at std 0.01": {
             "en": (r"0\.22\^10", r"10\^-7", r"=\s*0\.22", r"outputs \(almost\) 0",
                    r"signal vanishes", r"under a thousandth"),
@@ -120,6 +134,10 @@ GIVEAWAYS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "en": (r"learning rate x clipnorm", r"0\.1 x 5", r"no step is longer"),
             "zh": (r"学习率（learning rate）与 clipnorm 的乘积", r"学习率 x clipnorm",
                    r"没有哪一步超过", r"0\.1 x 5"),
+        },
+        "The synced shape asked to reverse": {
+            "en": (r"0\.64", r"\(3 \+ 2 x 0\.1\) / 5", r"first two outputs"),
+            "zh": (r"0\.64", r"\(3 \+ 2 x 0\.1\) / 5", r"前两个"),
         },
     },
 }

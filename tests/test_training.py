@@ -189,7 +189,7 @@ def test_statistics_from_all_images_is_flagged_as_a_leak(tmp_path):
 
 @pytest.mark.parametrize("setting, message", [
     ("experiment=transfer", "experiment must be one of init, activations, batchnorm, optimizers, "
-                            "regularization, preprocessing; got 'transfer'"),
+                            "regularization, preprocessing, losses; got 'transfer'"),
     ("layers=1", "layers must be 0 (the experiment's) or 2..30; got 1"),
     ("std=0.01,0", "std must be > 0; got 0"),
     ("dropout=1", "dropout must be 0..0.95; got 1"),
@@ -204,5 +204,6 @@ def test_show_lists_the_experiments():
     assert proc.returncode == 0, proc.stderr
     words = " ".join(proc.stdout.split())
     assert registry.get("training").param("experiment").choices == (
-        "init", "activations", "batchnorm", "optimizers", "regularization", "preprocessing")
-    assert "init | activations | batchnorm | optimizers | regularization | preprocessing" in words
+        "init", "activations", "batchnorm", "optimizers", "regularization", "preprocessing", "losses")
+    assert ("init | activations | batchnorm | optimizers | regularization | preprocessing | losses"
+            in words)

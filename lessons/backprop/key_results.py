@@ -33,10 +33,22 @@ def keras_accuracy(m, lang: str) -> str:
                     "0.02 from the hand-written one, the two trainings drifted apart")
 
 
+def df_dx(m, lang: str) -> str:
+    if "df_dx_branches" in m:
+        return tr(lang, "staged: how f moves with x, the sum of what its three branches (num, "
+                        "sigx, xpy) hand back")
+    return tr(lang, "add_mul: how f moves with x: z, passed through the add gate")
+
+
+def df_dy(m, lang: str) -> str:
+    if "df_dy_branches" in m:
+        return tr(lang, "the same for y, the sum of its two branches (sigy, xpy)")
+    return tr(lang, "the same for y: an add gate hands both inputs the same gradient")
+
+
 HIGHLIGHTS = (
-    ("df_dx", lambda m, lang: tr(lang, "add_mul: how f moves with x: z, passed through the add gate")),
-    ("df_dy", lambda m, lang: tr(lang, "the same for y: an add gate hands both inputs the same "
-                                       "gradient")),
+    ("df_dx", df_dx),
+    ("df_dy", df_dy),
     ("df_dz", lambda m, lang: tr(lang, "for z: the mul gate swaps, so it is x + y")),
     ("df_dw0", lambda m, lang: tr(lang, "neuron: how the output moves with the first weight: "
                                         "x0 s (1 - s)")),

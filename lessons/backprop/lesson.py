@@ -6,7 +6,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from lessons.backprop import scalar
+from lessons.backprop import scalar, staged
 
 
 def run(p, ctx) -> None:
@@ -19,12 +19,16 @@ def run(p, ctx) -> None:
         values = {"x": p.x, "y": p.y, "z": p.z}
         builds = {"graph": scalar.add_mul}
         tf_build = scalar.add_mul_tf
+    elif p.example == "staged":
+        values = {"x": p.x, "y": p.y}
+        builds = {"graph": staged.build}
+        tf_build = staged.tf_function
     else:
         (w0, w1, w2), (x0, x1) = p.weights, p.inputs
         values = {"w0": w0, "x0": x0, "w1": w1, "x1": x1, "w2": w2}
         builds = {"graph": scalar.neuron_staged, "sigmoid gate": scalar.neuron_one_gate}
         tf_build = scalar.neuron_tf
-    output, leaves, _ = scalar.evaluate(builds["graph"], values)
+    output, leaves, nodes = scalar.evaluate(builds["graph"], values)
     # The drawing is names and numbers, the same in every language: one field of the message.
     ctx.log("the graph, from the output back to the inputs (forward value, then d f / d node):\n"
             "{tree}",
@@ -48,6 +52,10 @@ def run(p, ctx) -> None:
         ctx.log("gradients: df/dx = {df_dx:.4g}, df/dy = {df_dy:.4g}, df/dz = {df_dz:.4g}; "
                 "TensorFlow agrees to {tensorflow:.1e}, centred differences to {differences:.1e}",
                 **checked)
+    elif p.example == "staged":
+        ctx.log("gradients: df/dx = {df_dx:.6g}, df/dy = {df_dy:.6g}; TensorFlow agrees to "
+                "{tensorflow:.1e}, centred differences to {differences:.1e}", **checked)
+        staged.report(p, ctx, nodes, leaves)
     else:
         ctx.log("gradients: df/dw0 = {df_dw0:.4g}, df/dx0 = {df_dx0:.4g}, df/dw1 = {df_dw1:.4g}, "
                 "df/dx1 = {df_dx1:.4g}, df/dw2 = {df_dw2:.4g}; TensorFlow agrees to "
@@ -74,6 +82,8 @@ def as_keras(p, values: dict) -> keras.Model:
         model = keras.Model(inputs, dense(inputs), name="neuron")
         dense.set_weights([np.array([[values["w0"]], [values["w1"]]]), np.array([values["w2"]])])
         return model
+    if p.example == "staged":
+        return staged.as_keras()
     x, y, z = (keras.Input((1,), name=n) for n in "xyz")
     q = keras.layers.Add(name="q")([x, y])
     return keras.Model([x, y, z], keras.layers.Multiply(name="f")([q, z]), name="add_mul")

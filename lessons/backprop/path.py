@@ -27,6 +27,19 @@ def matches(expected: dict[str, float], tolerance: float):
     return judge
 
 
+def forks_add(metrics):
+    """A judge: df/dx and df/dy are each the sum of what their branches hand back, and x
+    reaches f by more than one branch (so there is a sum to check)."""
+    shown, holds = [], True
+    for name in ("x", "y"):
+        parts = value(metrics, f"df_d{name}_branches")
+        total = float(value(metrics, f"df_d{name}"))
+        added = sum(float(v) for v in parts.values())
+        holds = holds and len(parts) >= 2 and abs(added - total) <= EXACT * max(1.0, abs(total))
+        shown.append(f"d{name} {number(total)} = " + " + ".join(number(v) for v in parts.values()))
+    return holds, "; ".join(shown)
+
+
 _TENSORFLOW_WHY = ("The graph's gates and the TensorFlow version compute different functions: "
                    "a gate's local gradient was changed in lessons/backprop/graph.py")
 
@@ -97,6 +110,47 @@ STEPS = (
         "Autodiff and the hand-propagated gradients agree to the last bit or nearly; centred "
         "differences agree only to about 1e-11, their own truncation and round-off. Both "
         "checks are independent of the graph, which is why they can catch a wrong local gradient.",
+    ),
+    Predict(
+        "Gradients at a fork",
+        "In f = (x + sigmoid(y)) / (sigmoid(x) + (x + y)^2), x feeds three stages: num, sigx "
+        "and xpy. Each hands a gradient back to x. What is df/dx?",
+        ("The largest of the three", "Their product", "The sum of the three",
+         "The last one computed"),
+        2,
+        "Moving x moves all three stages at once, and f feels each change: the multivariable "
+        "chain rule adds the branches, which is why the notes write dx += for the second and "
+        "third.",
+        settled_by=9,
+        shown_by=2,
+    ),
+    Read("A second example, staged", "A second example, staged (`--set example=staged`)"),
+    Experiment(
+        "(x + sigmoid(y)) / (sigmoid(x) + (x + y)^2), stage by stage",
+        {"example": "staged", "x": 3.0, "y": -4.0},
+        (
+            compares("max_error_vs_tensorflow", "<", EXACT,
+                     "The staged backward pass agrees with tf.GradientTape on df/dx and df/dy "
+                     "(relative error below 1e-9)",
+                     "A stage's local gradient was changed in lessons/backprop/graph.py or "
+                     "staged.py"),
+            compares("max_error_vs_finite_differences", "<", 1e-7,
+                     "And with centred differences, to their own accuracy (below 1e-7)",
+                     "x and y near a point where the function bends sharply (x + y near 0 with "
+                     "a tiny denominator) make centred differences inaccurate"),
+            Claim("df/dx and df/dy are the sums of what their branches hand back",
+                  forks_add,
+                  "A backward line assigned a branch's share instead of adding it (= in place "
+                  "of +=) in lessons/backprop/graph.py"),
+            compares("vectorised_error_dW_vs_tensorflow", "<", EXACT,
+                     "For D = W X, dW = dD X^T matches tf.GradientTape (relative error below 1e-9)",
+                     "The vectorised formula in lessons/backprop/staged.py was changed"),
+            compares("vectorised_error_dX_vs_tensorflow", "<", EXACT,
+                     "And dX = W^T dD matches it too",
+                     "The vectorised formula in lessons/backprop/staged.py was changed"),
+        ),
+        look_for="The graph: x drawn three times (num, sigx, xpy), y twice; then, for each "
+                 "input, what each of its branches hands back; and the shapes of D = W X.",
     ),
     Read("A network", "A network (`--set example=network`)"),
     Experiment(

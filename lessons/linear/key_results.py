@@ -28,10 +28,31 @@ def gradient_check(m, lang: str) -> str:
                     "wrong")
 
 
+def best_loss(m, lang: str) -> str:
+    if "evaluations" not in m:  # a run recorded before the budget was a metric
+        return tr(lang, "the lowest training loss the search found")
+    return tr(lang, "the lowest training loss the search found in its {evaluations} loss "
+                    "evaluations", evaluations=number(m["evaluations"]))
+
+
+def gradient_speedup(m, lang: str) -> str:
+    if "gradient_entries" not in m:
+        return tr(lang, "how many times faster one analytic gradient is than one numeric gradient")
+    return tr(lang, "how many times faster one analytic gradient is than one numeric gradient "
+                    "({evaluations} loss evaluations, two per entry of W)",
+              evaluations=number(2 * m["gradient_entries"]))
+
+
 HIGHLIGHTS = (
     ("test_accuracy",
      lambda m, lang: tr(lang, "share of the held-out test images classified right")),
     ("initial_loss", initial_loss),
     ("final_loss", lambda m, lang: tr(lang, "after training, data loss plus the L2 term")),
     ("grad_check_max_rel_error", gradient_check),
+    ("best_loss", best_loss),  # the searches (method=random_search|local_search)
+    ("random_search_test_accuracy",
+     lambda m, lang: tr(lang, "random search, the best of many random W: test accuracy")),
+    ("local_search_test_accuracy",
+     lambda m, lang: tr(lang, "random local search, the best W kept nudging: test accuracy")),
+    ("gradient_speedup", gradient_speedup),
 )

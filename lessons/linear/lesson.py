@@ -4,6 +4,8 @@ A score function f(x) = Wx + b gives each class a score; a loss says how unhappy
 with those scores; the optimizer moves W downhill. The lesson trains the same score
 function with the two classic losses, checks the training is sound before trusting it
 (initial loss, numeric gradient), and shows what W learned: one template per class.
+With `method=random_search|local_search` it finds W by search instead (searching.py);
+`method=compare` runs the training and then both searches.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ import numpy as np
 import keras
 
 from lessons.common import make_optimizer, split_accuracies
-from lessons.linear import LinearSettings, checks
+from lessons.linear import LinearSettings, checks, SEARCHES
 from lessons.linear.losses import LOSSES
 from lessons.linear.model import build_linear
+from lessons.linear.searching import run_searches
 from workbench.authoring import BadInput
 
 GRAD_CHECK_SAMPLES = 200
@@ -36,8 +39,24 @@ class RegLoss(keras.callbacks.Callback):
 
 
 def run(p: LinearSettings, ctx) -> None:
+    if ctx.mine and p.method != "gradient":
+        raise BadInput(f"--mine trains W by gradient steps on your {p.loss}_loss; "
+                       f"method={p.method} takes no gradient: drop --mine or --set method")
     if ctx.mine and p.delta != 1.0:
         raise BadInput(f"--mine trains with your svm_loss, whose margin is 1; drop --set delta={p.delta:g}")
+    if p.method in SEARCHES:
+        [(variant, model, history)] = run_searches((p.method,), p, ctx, prefixed=False)
+        show_templates(model, p, ctx)
+        ctx.save(model, variant=variant, history=history)
+        return
+    train_by_gradient(p, ctx)
+    if p.method == "compare":
+        for variant, model, history in run_searches(SEARCHES, p, ctx, prefixed=True):
+            ctx.save(model, variant=variant, history=history)
+
+
+def train_by_gradient(p: LinearSettings, ctx) -> None:
+    """Strategy 3, following the gradient: the lesson's Keras run, checked and saved."""
     data = ctx.images
     loss_kwargs = {"delta": p.delta} if p.loss == "svm" else {}
     loss_fn = LOSSES[p.loss](**loss_kwargs)
@@ -93,16 +112,23 @@ def run(p: LinearSettings, ctx) -> None:
                 "error {error:.1e}",
                 **numbers)
 
-    templates = class_templates(model, data.image_shape)
-    ctx.picture(f"learned templates: each class's row of W ({p.loss})",
-                [t.mean(axis=-1) for t in templates], list(data.class_names))
-    if p.save_templates:
-        ctx.save_image("templates", list(templates), data.class_names)
+    show_templates(model, p, ctx)
     if ctx.mine:
         from lessons.linear.mine import train_with
 
         train_with(ctx.mine[f"{p.loss}_loss"], data, p, ctx, fit.history["loss"])
     ctx.save(model, variant=p.loss, history=fit.history)
+
+
+def show_templates(model, p: LinearSettings, ctx) -> None:
+    """W's rows drawn as images; with save_templates, kept as a PNG beside the model."""
+    data = ctx.images
+    templates = class_templates(model, data.image_shape)
+    found_by = f"{p.method}, {p.loss}" if p.method in SEARCHES else p.loss
+    ctx.picture(f"learned templates: each class's row of W ({found_by})",
+                [t.mean(axis=-1) for t in templates], list(data.class_names))
+    if p.save_templates:
+        ctx.save_image("templates", list(templates), data.class_names)
 
 
 def class_templates(model, image_shape) -> np.ndarray:

@@ -1,6 +1,7 @@
 """The guided path through linear classifiers: the sanity checks on both losses (the loss
-before any step, the gradient check), then what the L2 penalty costs. Ten epochs on the
-digits: a few seconds per run."""
+before any step, the gradient check), then what the L2 penalty costs; last, how W is
+found at all: random search and random local search against following the gradient.
+Ten epochs on the digits: a few seconds per run."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from workbench.authoring import (Compare, compares, ExerciseStep, Experiment, ne
 EPOCHS = 10
 CLASSES = 10
 GRAD_CHECK_BOUND = 1e-7  # float64 centred differences on a smooth loss: far below this
+# "Orders of magnitude": at least two. One numeric gradient is 2 x 650 loss evaluations on
+# the digits; the analytic one costs about one evaluation and its backward pass.
+ORDERS_OF_MAGNITUDE = 100
 
 
 def _grad_check(text: str) -> object:
@@ -120,5 +124,56 @@ STEPS = (
         "svm_loss and softmax_loss, each returning (loss, dW), vectorised, as in CS231n's "
         "assignment 1: 'workbench exercises start linear', then 'workbench check linear'; once "
         "they pass, 'workbench run linear --mine' trains W with yours beside the Keras run.",
+    ),
+    Read("Optimisation: search against the gradient", "Optimisation: search against the gradient"),
+    Predict(
+        "Three ways to find W",
+        "Each spends its effort on the same softmax loss over the training digits: random "
+        "search keeps the best of 1000 random W, random local search nudges its best W 1000 "
+        "times and keeps what helps, and the gradient run follows the gradient for 50 epochs. "
+        "How do their test accuracies rank?",
+        ("All about the same: the loss is the same",
+         "Random search < local search < gradient, random search still above chance",
+         "Random search at chance, local search and gradient about equal",
+         "Local search best: it never takes a step that raises the loss"),
+        1,
+        "Random W are almost all bad, but the best of 1000 still beats guessing. Local search "
+        "keeps each improvement, so its W gets better and better, slowly: a random direction "
+        "is rarely downhill. The gradient is the steepest downhill direction itself, computed "
+        "at the cost of about one loss evaluation.",
+        settled_by=12,
+        shown_by=1,
+    ),
+    Experiment(
+        "Random search, local search and the gradient",
+        {"method": "compare"},
+        (
+            ordered("random_search_test_accuracy", ">", "chance_accuracy",
+                    "Random search beats chance: the best of 1000 random W classifies better "
+                    "than guessing one of the 10 digits",
+                    "Too few evaluations (evaluations was lowered) or the loss the search ranks by "
+                    "does not follow accuracy: with a huge scale every W is confidently wrong",
+                    labels=("random search", "chance")),
+            ordered("random_search_test_accuracy", "<", "local_search_test_accuracy",
+                    "Local search beats random search on the same budget of loss evaluations",
+                    "A step_size so large that hardly any nudge is kept, or so small that W "
+                    "barely moves from its random start",
+                    labels=("random search", "local search")),
+            ordered("local_search_test_accuracy", "<", "test_accuracy",
+                    "Following the gradient beats local search",
+                    "Too few epochs or a learning rate far from the preset's for the gradient run, "
+                    "or a much larger search budget",
+                    labels=("local search", "gradient")),
+            compares("gradient_speedup", ">", ORDERS_OF_MAGNITUDE,
+                     "One analytic gradient is more than 100 times faster than one numeric "
+                     "gradient: two orders of magnitude at least",
+                     "A machine so busy that one short timing was interrupted: run the step again"),
+            compares("gradient_rel_error", "<", GRAD_CHECK_BOUND,
+                     "The numeric and the analytic gradient agree: relative error below 1e-7",
+                     "The svm loss: centred differences across its kinks disagree with autodiff "
+                     "(run it with the softmax loss), or a loss changed by hand"),
+        ),
+        look_for="The chart of the best training loss against loss evaluations, and the log "
+                 "line that times one numeric gradient against one analytic gradient.",
     ),
 )

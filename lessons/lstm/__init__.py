@@ -1,14 +1,18 @@
 """Lesson 5: a character-level LSTM language model that writes text."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from lessons.lstm import corpus
 from lessons.lstm.key_results import HIGHLIGHTS
-from workbench.authoring import CurvePlot, knob, Lesson, Settings
+from workbench.authoring import BadInput, CurvePlot, knob, Lesson, Settings
+
+TASKS = ("text", "shapes")
 
 
 @dataclass(frozen=True)
 class LstmSettings(Settings):
+    task: str = knob("text", "text: the character language model; shapes: five small recurrent "
+                     "models, one per input/output shape, on digit tasks", choices=TASKS)
     corpus: str = knob(corpus.BUILTIN, "a UTF-8 text file, or 'pydoc' for Python's own help topics "
                        "(ships with Python, works offline)")
     max_chars: int = knob(300_000, "use at most this many characters of the corpus (0 = all)", low=0)
@@ -26,7 +30,23 @@ class LstmSettings(Settings):
                            "steps and compare gradient norms")
 
     def check(self) -> None:
+        if self.task == "shapes":
+            self.check_text_knobs_unset()
+            return  # the shapes' tasks are generated: no corpus to read
         corpus.check_long_enough(corpus.load(self.corpus, self.max_chars), self.seq_len)
+
+    def check_text_knobs_unset(self) -> None:
+        """task=shapes trains its own five small models on a fixed recipe: a knob of the
+        text model set there would change nothing, so it is refused rather than ignored."""
+        changed = [f.name for f in fields(self)
+                   if f.name != "task" and getattr(self, f.name) != f.default]
+        if changed:
+            them = "it" if len(changed) == 1 else "them"
+            raise BadInput(f"{', '.join(changed)}: only for task=text; task=shapes trains "
+                           f"five small models of its own (leave {them} out)")
+
+    def saves(self) -> tuple[str | None, ...]:
+        return ("shapes",) if self.task == "shapes" else (None,)
 
 
 LESSON = Lesson(

@@ -25,3 +25,21 @@ HIGHLIGHTS = (
      lambda m, lang: tr(lang, "the same loss in bits: what a compressor would need")),
     ("vocabulary_size", lambda m, lang: tr(lang, "distinct characters in the corpus")),
 )
+
+
+def reversal(m, lang: str) -> str:
+    chance = m.get("shape_seq2seq_chance", 0.1)
+    return tr(lang, "share of digits the encoder-decoder reverses right; guessing scores "
+                    "{chance:.2f}", chance=chance)
+
+
+def synced_reversal(m, lang: str) -> str:
+    bound = m.get("shape_synced_on_reversal_bound", 0.64)
+    return tr(lang, "the synced shape on the same task: it can be right at most {bound:.2f} of "
+                    "the time", bound=bound)
+
+
+HIGHLIGHTS += (
+    ("shape_seq2seq_accuracy", reversal),
+    ("shape_synced_on_reversal_accuracy", synced_reversal),
+)

@@ -13,7 +13,7 @@ import math
 import keras
 import tensorflow as tf
 
-from lessons.lstm import LstmSettings, corpus as corpora
+from lessons.lstm import LstmSettings, corpus as corpora, shapes_run
 from lessons.lstm.model import build_char_lstm, build_simple_rnn
 from lessons.lstm.sampling import Sampler
 
@@ -26,6 +26,9 @@ CLIP_DEMO_LEARNING_RATE = 0.1
 
 
 def run(p: LstmSettings, ctx) -> None:
+    if p.task == "shapes":
+        shapes_run.run(ctx)
+        return
     text = corpora.load(p.corpus, p.max_chars)
     x_train, y_train, x_val, y_val = corpora.split(text, p.seq_len)
     vocab = len(text.vocabulary)

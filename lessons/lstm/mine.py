@@ -11,6 +11,7 @@ from typing import Callable, Iterator, Mapping
 import keras
 import numpy as np
 
+from lessons.lstm.sampling import vocabulary_of
 from workbench.authoring import BadInput
 
 
@@ -66,7 +67,4 @@ class MineSampler:
 
 
 def sampler_with(model: keras.Model, metadata: dict, mine: Mapping[str, Callable]) -> MineSampler:
-    vocabulary = metadata.get("vocabulary")
-    if not vocabulary:
-        raise BadInput("the model has no character vocabulary in its metadata")
-    return MineSampler(model, vocabulary, mine)
+    return MineSampler(model, vocabulary_of(metadata), mine)

@@ -1,12 +1,13 @@
 """The guided path through the character LSTM: a small one trained for four short epochs
 on 100,000 characters of Python's help text, what greedy sampling does with it, and
 gradient clipping on a vanilla RNN whose gradient explodes. About 40 seconds per run on
-2 CPU cores."""
+2 CPU cores. Then the five input/output shapes of a recurrent task, each trained on a digit
+task that needs it (about 25 seconds)."""
 
 from __future__ import annotations
 
 from workbench.authoring import (Claim, Compare, compares, ExerciseStep, Experiment, number,
-    Predict, Read, scalar)
+    ordered, Predict, Read, scalar)
 
 SMALL = {"max_chars": 100_000, "layers": 1, "units": 128, "seq_len": 32, "epochs": 4,
          "batch_size": 32, "learning_rate": 0.01}
@@ -139,3 +140,76 @@ STEPS = (
         "and your sampler.",
     ),
 )
+
+
+# -- task=shapes: the five input/output shapes ------------------------------------------
+SHAPES = {"task": "shapes"}
+LEARNT = 0.9  # a shape trained on its own task gets at least this share of its labels right
+ABOVE_BOUND = 0.03  # sampling noise allowed on the synced model's reading bound (1,000 test sequences)
+
+
+def reversal_needs_the_whole_input(metrics):
+    seq2seq = scalar(metrics, "shape_seq2seq_accuracy")
+    synced = scalar(metrics, "shape_synced_on_reversal_accuracy")
+    bound = scalar(metrics, "shape_synced_on_reversal_bound")
+    holds = synced <= bound + ABOVE_BOUND and seq2seq >= LEARNT
+    return holds, (f"encoder-decoder {number(seq2seq)} (at least {LEARNT}); synced "
+                   f"{number(synced)}, reading bound {number(bound)}")
+
+
+def _learnt(name: str, words: str):
+    def judge(metrics):
+        accuracy = scalar(metrics, f"shape_{name}_accuracy")
+        chance = scalar(metrics, f"shape_{name}_chance")
+        return accuracy >= LEARNT, (f"shape_{name}_accuracy {number(accuracy)} (at least "
+                                    f"{LEARNT}; guessing {number(chance)})")
+    return Claim(words, judge,
+                 "Fewer examples or epochs than the preset's, or another seed that trains more "
+                 "slowly: the task itself needs nothing the shape lacks")
+
+
+SHAPE_STEPS = (
+    Predict(
+        "The synced shape asked to reverse",
+        "A synced many-to-many LSTM writes one output at each step, having read only the inputs "
+        "so far. Trained as long as you like to reverse 5 random digits, what share of the "
+        "output digits can it get right at most?",
+        ("All of them, given enough training", "About 0.2: only the middle digit",
+         "About 0.64: it must guess the first two", "0.1: no better than chance"),
+        2,
+        "Its first output is the last input and its second output the fourth, neither read yet: "
+        "those two are guesses, right one time in ten. The last three need inputs already read. "
+        "So at most (3 + 2 x 0.1) / 5 = 0.64; an encoder-decoder reads all five first and gets "
+        "nearly all of them.",
+        settled_by=13,
+    ),
+    Read("The five shapes", "The five shapes, trained"),
+    Experiment(
+        "Five shapes, five tasks",
+        SHAPES,
+        (
+            Claim("Reversing needs the whole input first: the encoder-decoder gets at least 0.9 "
+                  "of the digits right, the synced model no more than its reading bound, 0.64",
+                  reversal_needs_the_whole_input,
+                  "The encoder-decoder trained too briefly (its vector must hold all five digits), "
+                  "or the synced model was given the whole sequence (a bidirectional layer would "
+                  "read ahead)"),
+            _learnt("many_to_one", "The many-to-one model, reading all five digits, gets their "
+                                   "sum right at least 0.9 of the time"),
+            _learnt("one_to_many", "The one-to-many model writes the 5 digits counting up from "
+                                   "its one input, at least 0.9 of them right"),
+            _learnt("synced", "The synced model labels every step with the largest digit so far, "
+                              "at least 0.9 of them right"),
+            ordered("shape_seq2seq_params", ">", "shape_synced_params",
+                    "The encoder-decoder has more parameters than the synced model: two LSTMs, "
+                    "one to read and one to write",
+                    "The two models were built with other sizes (the lesson builds both with 48 "
+                    "units per LSTM)",
+                    labels=("encoder-decoder", "synced")),
+        ),
+        look_for="The table of the five shapes: each model's input and output shapes, its "
+                 "parameters, and its accuracy beside what guessing scores; then the synced "
+                 "model on the reversal task.",
+    ),
+)
+STEPS = (*STEPS, *SHAPE_STEPS)

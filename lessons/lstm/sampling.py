@@ -94,12 +94,20 @@ class Sampler:
             yield "".join(self.vocabulary[i] for i in new_ids.numpy())
 
 
-def sampler_for(model: keras.Model, metadata: dict) -> Sampler:
-    """The lesson's `generator`: the sampler of a saved character model."""
+def vocabulary_of(metadata: dict) -> str:
+    """The saved character model's vocabulary; BadInput for a model that writes no text."""
+    if metadata.get("task") == "shapes":
+        raise BadInput("a task=shapes model maps digit sequences and writes no text; generate "
+                       "needs a model from `workbench run lstm` (task=text)")
     vocabulary = metadata.get("vocabulary")
     if not vocabulary:
         raise BadInput("the model has no character vocabulary in its metadata")
-    return Sampler(model, vocabulary)
+    return vocabulary
+
+
+def sampler_for(model: keras.Model, metadata: dict) -> Sampler:
+    """The lesson's `generator`: the sampler of a saved character model."""
+    return Sampler(model, vocabulary_of(metadata))
 
 
 def pick(logits, temperature, top_k, seed):

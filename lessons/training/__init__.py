@@ -1,14 +1,16 @@
 """Lesson: training neural networks (course sections 6 and 7).
 
 How to make a network train at all: initialisation, activation functions, batch
-normalisation, the optimisers and regularisation, each as an experiment run on the
-learner's machine, whose numbers the notes explain.
+normalisation, the optimisers and regularisation, and the losses beyond one label per
+image (attributes, regression), each as an experiment run on the learner's machine,
+whose numbers the notes explain.
 """
 
 from dataclasses import dataclass
 
 from lessons.training.experiments import EXPERIMENTS
 from lessons.training.key_results import HIGHLIGHTS
+from lessons.training.regression import OUTLIER
 from workbench.authoring import BadInput, knob, Lesson, Settings
 
 ACTIVATIONS = ("auto", "tanh", "relu", "sigmoid", "leaky_relu", "elu")
@@ -23,8 +25,9 @@ class TrainingSettings(Settings):
     experiment: str = knob("init", "init (weight scales, symmetry), activations (saturated and "
                            "dead units), batchnorm (with and without, bad init and high learning "
                            "rate), optimizers (six on one net, paths on a bowl), regularization "
-                           "(none, L2, dropout, both on a small training set) or preprocessing "
-                           "(centring, normalising, PCA, whitening)",
+                           "(none, L2, dropout, both on a small training set), preprocessing "
+                           "(centring, normalising, PCA, whitening) or losses (sigmoids against a softmax "
+                           "for attributes, L2 against L1 regression with an outlier)",
                            choices=tuple(EXPERIMENTS))
     activation: str = knob("auto", "hidden-layer nonlinearity (auto = the experiment's: tanh for "
                            "init, relu for batchnorm)", choices=ACTIVATIONS)
@@ -47,6 +50,8 @@ class TrainingSettings(Settings):
     statistics_from: str = knob("train", "preprocessing: the images the mean, spread and "
                                 "components come from: train (the rule) or all (a leak, flagged)",
                                 choices=("train", "all"))
+    outlier: float = knob(OUTLIER, "losses: how far the one outlier sits above the regression "
+                          "line (0: no outlier)", low=0.0, high=1e6)
 
     def check(self) -> None:
         if self.layers == 1:

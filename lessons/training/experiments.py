@@ -25,4 +25,6 @@ EXPERIMENTS = {
                                  activation="relu"),
     "preprocessing": Experiment(layers=2, units=128, epochs=10, learning_rate=0.001,
                                 activation="relu"),
+    # Two small heads on the digits' attributes; the regression part needs no net.
+    "losses": Experiment(layers=2, units=64, epochs=8, learning_rate=0.003, activation="relu"),
 }

@@ -112,5 +112,16 @@ HIGHLIGHTS = (
                       if m["whitened_covariance_max_error"] < 0.01 else
                       tr(lang, "how far the whitened cloud's covariance is from the identity: not "
                                "near 0, the cloud is not quite white"))),
+    ("attribute_sigmoid_exact_match",
+     lambda m, lang: tr(lang, "losses: test images with every attribute right, one sigmoid per "
+                              "attribute")),
+    ("attribute_softmax_exact_match",
+     lambda m, lang: tr(lang, "the same for a softmax that names one attribute: at most the "
+                              "share of images with one or none")),
+    ("l2_outlier_pull",
+     lambda m, lang: tr(lang, "how far one outlier moved the L2 constant, the mean")),
+    ("l1_outlier_pull",
+     lambda m, lang: tr(lang, "the same for the L1 constant, the median: a point that stays on "
+                              "its side does not move it")),
     ("test_accuracy", lambda m, lang: tr(lang, "the saved network on the held-out test images")),
 )

@@ -7,7 +7,7 @@ import importlib
 
 MODULES = {"init": "initialisation", "activations": "activations", "batchnorm": "batchnorm",
            "optimizers": "optimizers", "regularization": "regularization",
-           "preprocessing": "preprocessing"}
+           "preprocessing": "preprocessing", "losses": "losses"}
 
 
 def run(p, ctx) -> None:

@@ -8,10 +8,11 @@ import keras
 def mlp(input_shape: tuple[int, ...], layers: int, units: int, activation: str, *,
         classes: int = 10, initializer="glorot_uniform", scores_initializer="glorot_uniform",
         batchnorm: bool = False, dropout: float = 0.0, l2: float = 0.0,
-        name: str = "mlp") -> keras.Model:
+        scores_activation: str = "softmax", name: str = "mlp") -> keras.Model:
     """Images (or vectors) flattened, then `layers` hidden layers of `units`: affine (no
     bias before a BN, which has its own shift), [BatchNormalization], nonlinearity,
-    [Dropout]; then a softmax over `classes` (its weights drawn by `scores_initializer`)."""
+    [Dropout]; then a softmax over `classes` (its weights drawn by `scores_initializer`), or
+    `scores_activation`, a sigmoid per class when the classes are not exclusive."""
     inputs = keras.Input(input_shape, name="inputs")
     x = keras.layers.Flatten(name="flatten")(inputs) if len(input_shape) > 1 else inputs
     for i in range(1, layers + 1):
@@ -23,7 +24,7 @@ def mlp(input_shape: tuple[int, ...], layers: int, units: int, activation: str, 
         x = nonlinearity(activation, name=f"act{i}")(x)
         if dropout:
             x = keras.layers.Dropout(dropout, name=f"dropout{i}")(x)
-    outputs = keras.layers.Dense(classes, activation="softmax", kernel_initializer=scores_initializer,
+    outputs = keras.layers.Dense(classes, activation=scores_activation, kernel_initializer=scores_initializer,
                                  name="scores")(x)
     return keras.Model(inputs, outputs, name=name)
 

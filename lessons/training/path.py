@@ -6,8 +6,9 @@ on two cores."""
 from __future__ import annotations
 
 from workbench.authoring import (Claim, Compare, compares, ExerciseStep, Experiment, MissingMetric,
-    near, number, ordered, Predict, Read, value)
+    near, number, ordered, Predict, Read, scalar, value)
 
+CLOSED_FORM_TOLERANCE = 0.01  # gradient descent's fit against the exact minimiser
 BOWL_START_LOSS = 0.5 * (8.0 ** 2 + 100 * 1.0 ** 2)  # the bowl at (-8, 1): 82
 DROPOUT = 0.5
 
@@ -73,6 +74,28 @@ def inverted_dropout(metrics):
     ok = abs(zeroed - DROPOUT) <= 0.05 and abs(kept - 1 / (1 - DROPOUT)) <= 1e-5
     return ok, (f"zeroed {number(zeroed)} (p = {DROPOUT:g}), survivors {number(kept)} "
                 f"(1/(1 - p) = {1 / (1 - DROPOUT):g})")
+
+
+def several_labels(metrics):
+    sigmoid = scalar(metrics, "attribute_sigmoid_exact_match")
+    softmax = scalar(metrics, "attribute_softmax_exact_match")
+    ceiling = scalar(metrics, "attribute_softmax_ceiling")
+    return softmax <= ceiling < sigmoid, (
+        f"sigmoids {number(sigmoid)}; softmax {number(softmax)}, at most {number(ceiling)} "
+        f"(the images with one attribute or none)")
+
+
+def closed_forms(metrics):
+    """Each gradient-descent fit next to the closed form it should reach."""
+    pairs = {"L2 constant / mean": ("l2_constant_fit", "data_mean"),
+             "L1 constant / median": ("l1_constant_fit", "data_median")}
+    off = {name: abs(scalar(metrics, fit) - scalar(metrics, form)) for name, (fit, form) in pairs.items()}
+    for loss, form in (("l2", "least_squares_line"), ("l1", "least_absolute_line")):
+        fit, exact = value(metrics, f"{loss}_line_fit"), value(metrics, form)
+        off[f"{loss.upper()} line / {form.replace('_', ' ')}"] = max(
+            abs(float(a) - float(b)) for a, b in zip(fit, exact))
+    worst = max(off, key=off.get)
+    return off[worst] <= CLOSED_FORM_TOLERANCE, f"largest gap: {worst} {number(off[worst])}"
 
 
 STEPS = (
@@ -231,6 +254,50 @@ STEPS = (
                   "survivors 1/(1 - p)"),
         ),
         look_for="Per variant, training against validation accuracy and loss.",
+    ),
+    Predict(
+        "One outlier among 51 values",
+        "51 values; one of them is moved 100 above where it was. How far do the constant that "
+        "minimises the L2 loss and the one that minimises the L1 loss move?",
+        ("Both by about 2", "L2's by 100/51, about 2; L1's hardly, if at all",
+         "L1's further: it weighs the far point by its distance",
+         "Neither: one point in 51 changes nothing"),
+        1,
+        "L2's constant is the mean, and the mean takes a 51st of every change: 100/51 = 1.96. "
+        "L1's is the median, the middle value: the moved point was above it and stays above, so "
+        "the median does not move at all. L2's gradient from a point grows with its distance, "
+        "L1's is only its sign.",
+        settled_by=13,
+        shown_by=1,
+    ),
+    # Read after predicting: the section's figures are the answer.
+    Read("Losses beyond one label", "Losses beyond one label (`--set experiment=losses`)"),
+    Experiment(
+        "Sigmoids against a softmax; L2 against L1",
+        {"experiment": "losses"},
+        (
+            Claim("One sigmoid per attribute gets every attribute right on more images than a "
+                  "softmax ever can: a softmax names one, so an image with two or more "
+                  "attributes is always wrong",
+                  several_labels,
+                  "Too few epochs or a tiny learning rate leave the sigmoids short of even the "
+                  "softmax's ceiling; the ceiling itself holds whatever the settings"),
+            ordered("l1_outlier_pull", "<", "l2_outlier_pull",
+                    "One outlier moves the L2 constant (the mean) further than the L1 constant "
+                    "(the median)",
+                    "outlier was set to 0: with nothing moved, neither fit moves",
+                    labels=("L1's pull", "L2's pull")),
+            ordered("l1_line_outlier_pull", "<", "l2_line_outlier_pull",
+                    "The same for a line: the outlier tilts the least-squares line further than "
+                    "the L1 line",
+                    "outlier was set to 0: with nothing moved, neither line moves",
+                    labels=("L1 line's pull", "L2 line's pull")),
+            Claim("Gradient descent lands on the closed forms: the mean, the median, least "
+                  "squares and the least-absolute-deviations line, each within 0.01",
+                  closed_forms,
+                  "This does not depend on the settings; a changed regression.py would explain it"),
+        ),
+        look_for="The exact-match share of each head, and how far the outlier pulls each fit.",
     ),
     ExerciseStep(
         "Write batch norm, dropout and the update rules",

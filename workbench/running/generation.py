@@ -36,7 +36,9 @@ def writing_lessons() -> tuple[str, ...]:
 
 
 def can_write(info: store.ModelInfo) -> bool:
-    return info.lesson in writing_lessons()
+    # A lesson's variants are its other models (lstm-shapes.h5 maps digit sequences): only its
+    # own model writes text, so only that one is offered on the Generate screen.
+    return info.lesson in writing_lessons() and not info.metadata.get("variant")
 
 
 def open_sampler(path: str | os.PathLike, *, mine_workspace: str | os.PathLike | None = None,
