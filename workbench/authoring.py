@@ -31,7 +31,7 @@ from workbench.course.claims import (Claim, MissingMetric, Verdict, compares, fi
 from workbench.course.exercises import Exercise, Failed
 from workbench.course.sandbox import LearnerRaised
 from workbench.course.guide import Compare, ExerciseStep, Experiment, Predict, Read
-from workbench.course.notes_figures import table, update
+from workbench.course.notes_figures import percent, run_metrics, table, update
 from workbench.drawing.numbers import number
 from workbench.errors import BadInput, InputTooSmall, WorkbenchError
 from workbench.i18n.catalogue import Catalogue, of_package as catalogue
@@ -57,6 +57,6 @@ __all__ = [
     # words and numbers
     "Catalogue", "catalogue", "number",
     # figures in the notes, computed by the code
-    "table", "update", "Anatomy", "anatomy_of", "architecture", "of_model", "human", "shape_text",
+    "table", "update", "percent", "run_metrics", "Anatomy", "anatomy_of", "architecture", "of_model", "human", "shape_text",
     "BYTES_PER_VALUE",
 ]

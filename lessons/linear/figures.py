@@ -9,11 +9,10 @@ to the machine, not to the lesson (the run reports its own).
 from __future__ import annotations
 
 import math
-import tempfile
 from pathlib import Path
 from typing import Any, Mapping
 
-from workbench.authoring import table, update
+from workbench.authoring import percent, run_metrics, table, update
 
 NOTES = Path(__file__).with_name("notes.md")
 
@@ -25,15 +24,7 @@ NAMES = {"random_search": "random search", "local_search": "random local search"
 
 def compare_run() -> Mapping[str, Any]:
     """The metrics of `workbench run linear --set method=compare`, at its defaults."""
-    import workbench
-
-    with tempfile.TemporaryDirectory() as folder:
-        return workbench.run("linear", method="compare", models_dir=folder, record=False,
-                             tensorboard=False).metrics
-
-
-def _percent(x: float) -> str:
-    return f"{100 * x:.1f}%"
+    return run_metrics("linear", method="compare")
 
 
 def _order_above(x: float) -> str:
@@ -45,13 +36,13 @@ def _order_above(x: float) -> str:
 def render(metrics: Mapping[str, Any] | None = None) -> str:
     m = compare_run() if metrics is None else metrics
     rows = [(NAMES[method], f"{m[f'{method}_evaluations']:,} loss evaluations",
-             f"{m[f'{method}_best_loss']:.3f}", _percent(m[f"{method}_test_accuracy"]),
+             f"{m[f'{method}_best_loss']:.3f}", percent(m[f"{method}_test_accuracy"]),
              LECTURE[method])
             for method in ("random_search", "local_search")]
     rows.append(("following the gradient (the lesson's Keras run)",
                  "50 epochs of minibatch steps", f"{m['final_loss']:.3f}",
-                 _percent(m["test_accuracy"]), "no figure given"))
-    rows.append(("chance: one class of 10 at random", "", "", _percent(m["chance_accuracy"]),
+                 percent(m["test_accuracy"]), "no figure given"))
+    rows.append(("chance: one class of 10 at random", "", "", percent(m["chance_accuracy"]),
                  "10.0%"))
     entries = m["gradient_entries"]
     return "\n".join([

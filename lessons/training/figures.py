@@ -9,27 +9,18 @@ there is nothing of theirs to set beside ours.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any, Mapping
 
 from lessons.training.regression import OUTLIER, POINTS
-from workbench.authoring import table, update
+from workbench.authoring import percent, run_metrics, table, update
 
 NOTES = Path(__file__).with_name("notes.md")
 
 
 def losses_run() -> Mapping[str, Any]:
     """The metrics of `workbench run training --set experiment=losses`, at its defaults."""
-    import workbench
-
-    with tempfile.TemporaryDirectory() as folder:
-        return workbench.run("training", experiment="losses", models_dir=folder, record=False,
-                             tensorboard=False).metrics
-
-
-def _percent(x: float) -> str:
-    return f"{100 * x:.1f}%"
+    return run_metrics("training", experiment="losses")
 
 
 def _line(w) -> str:
@@ -37,16 +28,16 @@ def _line(w) -> str:
 
 
 def attribute_rows(m: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-    rows = [("every attribute right (exact match)", _percent(m["attribute_sigmoid_exact_match"]),
-             _percent(m["attribute_softmax_exact_match"]))]
-    rows += [(name, _percent(m["attribute_sigmoid_accuracy"][name]),
-              _percent(m["attribute_softmax_accuracy"][name]))
+    rows = [("every attribute right (exact match)", percent(m["attribute_sigmoid_exact_match"]),
+             percent(m["attribute_softmax_exact_match"]))]
+    rows += [(name, percent(m["attribute_sigmoid_accuracy"][name]),
+              percent(m["attribute_softmax_accuracy"][name]))
              for name in m["attribute_sigmoid_accuracy"]]
     rows.append(("most attributes said for one image", str(m["attribute_sigmoid_most_said"]),
                  str(m["attribute_softmax_most_said"])))
     rows.append(("test images with two or more attributes; the softmax's ceiling", "",
-                 f"{_percent(m['attribute_test_with_several'])}; "
-                 f"{_percent(m['attribute_softmax_ceiling'])}"))
+                 f"{percent(m['attribute_test_with_several'])}; "
+                 f"{percent(m['attribute_softmax_ceiling'])}"))
     return rows
 
 
@@ -63,8 +54,8 @@ def regression_rows(m: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
         ("how far the outlier moved the line (most, over 0..10)", f"{m['l2_line_outlier_pull']:.3f}",
          f"{m['l1_line_outlier_pull']:.3f}", ""),
         ("the outlier's share of the gradient at the clean constant",
-         _percent(m["l2_outlier_gradient_share"]), _percent(m["l1_outlier_gradient_share"]),
-         f"L1: 1/{POINTS} = {_percent(1 / POINTS)}, like every point"),
+         percent(m["l2_outlier_gradient_share"]), percent(m["l1_outlier_gradient_share"]),
+         f"L1: 1/{POINTS} = {percent(1 / POINTS)}, like every point"),
     ]
 
 

@@ -21,6 +21,23 @@ def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
+def percent(share: float) -> str:
+    """0.906 as "90.6%": the precision a notes table quotes a share at."""
+    return f"{100 * share:.1f}%"
+
+
+def run_metrics(lesson_id: str, **settings) -> dict:
+    """The metrics of `workbench run LESSON --set ...` at its seed, leaving no file, history
+    row or TensorBoard log behind: what a notes table is rendered from."""
+    import tempfile
+
+    import workbench
+
+    with tempfile.TemporaryDirectory() as folder:
+        return workbench.run(lesson_id, models_dir=folder, record=False, tensorboard=False,
+                             **settings).metrics
+
+
 def with_figures(notes: str, figures: str) -> str:
     """`notes` with the block between the markers replaced by `figures`."""
     if BEGIN not in notes or END not in notes:
