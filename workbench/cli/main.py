@@ -63,7 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--precision", choices=PRECISIONS, default="float32",
                    help="float32 (default) or mixed (float16 on a GPU, bfloat16 on a CPU)")
     p.add_argument("--distribute", choices=DISTRIBUTIONS, default="none",
-                   help="none (default) or mirrored (MirroredStrategy over every GPU)")
+                   help="none (default), mirrored (MirroredStrategy over every GPU) or "
+                        "multiworker (MultiWorkerMirroredStrategy: --workers N processes here, "
+                        "or join the cluster TF_CONFIG describes)")
+    p.add_argument("--workers", metavar="N", help="with --distribute multiworker: start N worker "
+                   "processes on this machine (the batch is the global batch, split among them)")
     p.add_argument("--json", action="store_true", help="print one JSON object to stdout")
     p.add_argument("--quiet", action="store_true", help="no progress or log on stderr")
     p.add_argument("--lang", help=LANG_HELP + " (the explanatory log lines)")
@@ -244,6 +248,10 @@ def cmd_run(args) -> int:
     params = parse_assignments(args.assignments)
     view = ConsoleView(quiet=args.quiet, lang=language.resolve(args.lang))
     request = prepare(args.lesson, params, args.dataset, args.seed, args.step)
+    from workbench.running.placement import check_distribution
+
+    check_distribution(request.lesson, request.settings, args.distribute, args.workers,
+                       mine=args.mine)  # before any work, the learner's sandbox included
     mine = None
     if args.mine:
         from workbench.course import exercises
@@ -254,8 +262,9 @@ def cmd_run(args) -> int:
     try:
         with interrupt_cancels(cancel):
             result = execute(request, out=args.out, models_dir=args.models_dir, on_event=view,
-                             precision=args.precision, distribute=args.distribute, mine=mine,
-                             tensorboard=args.tensorboard, cancel=cancel)
+                             precision=args.precision, distribute=args.distribute,
+                             workers=args.workers, mine=mine, tensorboard=args.tensorboard,
+                             cancel=cancel)
     finally:
         view.close()
         if mine is not None:
@@ -267,6 +276,8 @@ def cmd_run(args) -> int:
     run_id = f" (run #{result.run_id})" if result.run_id is not None else ""
     console.print(f"[bold]{result.lesson}[/] on {result.dataset}, {result.seconds:.1f}s on "
                   f"{result.device}{run_id}")
+    if result.distribute:
+        console.print(distribute_line(result.distribute))
     console.print(tables.highlights_view(registry.get(result.lesson).highlights, result.metrics,
                                         view.lang))
     if result.step is not None:  # what the step claimed, on this run: read before the details
@@ -276,7 +287,19 @@ def cmd_run(args) -> int:
     console.print(tables.metrics_view(result.metrics))
     if result.model_path:
         console.print(f"model: {result.model_path}")
+    elif result.distribute and result.distribute.get("worker"):
+        console.print("model: kept by the chief (worker 0), as are the run history and the "
+                      "TensorBoard logs")
     return 0
+
+
+def distribute_line(distribute: dict) -> str:
+    """What trained the model, in one line: `"distribute"` of the result in words."""
+    worker = distribute.get("worker")
+    role = "" if worker is None else f"; this was worker {worker}" + (" (the chief)" if worker == 0 else "")
+    return (f"distributed: {distribute['strategy']}, {distribute['workers']} "
+            f"worker{'s' if distribute['workers'] != 1 else ''}, {distribute['replicas']} "
+            f"replica{'s' if distribute['replicas'] != 1 else ''}{role}")
 
 
 def cmd_generate(args) -> int:
