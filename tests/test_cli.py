@@ -55,8 +55,9 @@ def test_run_json_is_one_object_and_the_model_is_saved(tmp_path):
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)  # the whole of stdout is exactly one JSON object
     assert set(result) == {"lesson", "params", "dataset", "metrics", "model_path", "seconds", "device",
-                           "step", "claims", "predictions", "run_id"}
+                           "step", "claims", "predictions", "run_id", "distribute"}
     assert result["step"] is None and result["claims"] == [] and result["run_id"] == 1
+    assert result["distribute"] is None  # one process, one device
     assert result["predictions"] == []  # nothing to score outside a guided path
     assert result["lesson"] == "knn" and result["dataset"] == "digits"
     assert result["params"]["folds"] == 0 and result["params"]["k"] == 5

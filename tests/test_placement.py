@@ -92,7 +92,7 @@ def test_options_on_a_lesson_that_does_not_train_are_noted(tmp_path):
     assert any("does not train" in e.text for e in seen if isinstance(e, events.Log))
 
 
-@pytest.mark.parametrize("option, value", [("precision", "double"), ("distribute", "multiworker")])
+@pytest.mark.parametrize("option, value", [("precision", "double"), ("distribute", "horovod")])
 def test_unknown_values_are_bad_input(option, value, tmp_path):
     with pytest.raises(BadInput, match=f"--{option} must be one of"):
         workbench.run("linear", models_dir=str(tmp_path), **{option: value})

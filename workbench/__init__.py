@@ -21,18 +21,21 @@ __all__ = ["run", "__version__"]
 
 def run(lesson: str, *, seed: int = 0, dataset: str | None = None, out: str | None = None,
         models_dir: str | None = None, on_event=None, cancel=None, precision: str = "float32",
-        distribute: str = "none", step: int | None = None, record: bool = True,
-        tensorboard: bool | None = None, **params: Any):
+        distribute: str = "none", workers: int | None = None, step: int | None = None,
+        record: bool = True, tensorboard: bool | None = None, **params: Any):
     """Run a lesson headless and return its `Result`; lesson parameters are keyword args.
 
     `step`: carry out that experiment of the lesson's guided path (its preset, changed by
     `params`) and judge its claims (`Result.claims`). Every run goes into the run history
-    (`record`) and its training into TensorBoard logs (`tensorboard`), as in the CLI."""
+    (`record`) and its training into TensorBoard logs (`tensorboard`), as in the CLI.
+
+    `distribute="multiworker", workers=N` trains across N processes started here, this
+    one the chief (once per process: TensorFlow joins a process to one cluster)."""
     from workbench.running import runner
 
     return runner.run(lesson, params, dataset=dataset, seed=seed, out=out, step=step,
                       models_dir=models_dir, on_event=on_event, cancel=cancel,
-                      precision=precision, distribute=distribute, record=record,
+                      precision=precision, distribute=distribute, workers=workers, record=record,
                       tensorboard=tensorboard)
 
 

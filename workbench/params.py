@@ -218,6 +218,13 @@ class Settings:
         (they must pass first); none: the lesson does not run with the learner's code."""
         return ()
 
+    def why_not_across_workers(self) -> str | None:
+        """Why a run with these settings cannot train across worker processes
+        (`--distribute multiworker`), in a few words; None: it can. A lesson that trains
+        with Keras' `fit` can, as every worker then takes the same all-reduces; settings
+        that compute some other way (a search, a hand-written graph) say so here."""
+        return None
+
     def saves(self) -> tuple[str | None, ...]:
         """The models a run with these settings keeps, in the order it saves them: each
         one's variant (`svm`: `linear-svm.h5`), None for the lesson's own name (`knn.h5`).

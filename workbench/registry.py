@@ -98,6 +98,11 @@ class Lesson:
     datasets: tuple[str, ...] = IMAGE_DATASETS
     default_dataset: str = "digits"
     trains: bool = True  # False: --precision/--distribute do not apply (kNN only memorises)
+    # Whether it trains with Keras' `fit`, so that every worker of a multi-worker run
+    # takes the same all-reduces (`--distribute multiworker`); None: as `trains`. A
+    # lesson whose Settings train some other way for some values says so in their
+    # `why_not_across_workers()` (a reason, or None).
+    multiworker: bool | None = None
     key_metric: str = "test_accuracy"  # the number its saved models are compared by
     # The few numbers a run is read by, each with what it means: shown first, above the
     # full metrics, by `workbench run` and the app's Run tab. (metric name, meaning)
@@ -130,6 +135,10 @@ class Lesson:
             object.__setattr__(self, "exercises", f"{package}.exercises:EXERCISES")
         if not self.notes_zh:
             object.__setattr__(self, "notes_zh", read_notes(package, ZH_NOTES, missing_ok=True))
+
+    @property
+    def spreads_across_workers(self) -> bool:
+        return self.trains if self.multiworker is None else self.multiworker
 
     def notes_in(self, lang: str) -> str:
         return pick(lang, self.notes, self.notes_zh)

@@ -36,6 +36,12 @@ class BackpropSettings(Settings):
             return ()
         return ("affine_forward", "affine_backward", "relu_forward", "relu_backward", "two_layer_loss")
 
+    def why_not_across_workers(self) -> str | None:
+        if self.example != "network":
+            return (f"example={self.example} works a graph by hand, without Keras' fit; only "
+                    "example=network trains")
+        return None
+
     def check(self) -> None:
         if len(self.weights) != 3:
             raise BadInput(f"weights must be three numbers (w0, w1, bias w2); got {len(self.weights)}")

@@ -52,6 +52,13 @@ class LinearSettings(Settings):
         # svm_loss or softmax_loss, the one this run trains with; the searches take no gradient.
         return (f"{self.loss}_loss",) if self.method == "gradient" else ()
 
+    def why_not_across_workers(self) -> str | None:
+        # compare searches too, but its gradient fit is what workers share
+        if self.method in SEARCHES:
+            return (f"method={self.method} searches in NumPy, in one process, without Keras' "
+                    "fit; use method=gradient or compare")
+        return None
+
     def saves(self) -> tuple[str, ...]:
         searched = tuple(f"{method}-{self.loss}" for method in SEARCHES)
         return {"gradient": (self.loss,), "compare": (self.loss, *searched)}.get(

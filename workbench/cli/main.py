@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lang", dest="app_lang", metavar="LANG",
                         help="the app's language, en or zh (default: $WORKBENCH_LANG, then the "
                              "language last chosen in the app, then the locale)")
+    parser.add_argument("--workers", dest="app_workers", metavar="N",
+                        help="the app's runs train across N worker processes on this machine "
+                             "(MultiWorkerMirroredStrategy), each run in a process of its own")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     # Accepted after the command too (`workbench run knn --models-dir DIR`); SUPPRESS keeps
     # a value given before the command from being reset to None by the subparser.
@@ -63,7 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--precision", choices=PRECISIONS, default="float32",
                    help="float32 (default) or mixed (float16 on a GPU, bfloat16 on a CPU)")
     p.add_argument("--distribute", choices=DISTRIBUTIONS, default="none",
-                   help="none (default) or mirrored (MirroredStrategy over every GPU)")
+                   help="none (default), mirrored (MirroredStrategy over every GPU) or "
+                        "multiworker (MultiWorkerMirroredStrategy: --workers N processes here, "
+                        "or join the cluster TF_CONFIG describes)")
+    p.add_argument("--workers", metavar="N", help="with --distribute multiworker: start N worker "
+                   "processes on this machine (the batch is the global batch, split among them)")
     p.add_argument("--json", action="store_true", help="print one JSON object to stdout")
     p.add_argument("--quiet", action="store_true", help="no progress or log on stderr")
     p.add_argument("--lang", help=LANG_HELP + " (the explanatory log lines)")
@@ -154,8 +161,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.app_lang:  # the app reads it where it reads the learner's choice
                 os.environ[language.ENV] = language.checked(args.app_lang)
 
-            run_app(models_dir=args.models_dir)
+            run_app(models_dir=args.models_dir, workers=app_workers(args.app_workers))
             return 0
+        if args.app_workers is not None:
+            raise BadInput("--workers before a command is the app's; for one run: workbench run "
+                           "LESSON --distribute multiworker --workers N")
         if args.app_lang and hasattr(args, "lang") and not args.lang:
             args.lang = args.app_lang  # `workbench --lang zh path knn` as `path knn --lang zh`
         # TensorFlow's C++ writes to fd 2 must not mix with our lines and bars.
@@ -244,6 +254,10 @@ def cmd_run(args) -> int:
     params = parse_assignments(args.assignments)
     view = ConsoleView(quiet=args.quiet, lang=language.resolve(args.lang))
     request = prepare(args.lesson, params, args.dataset, args.seed, args.step)
+    from workbench.running.placement import check_distribution
+
+    check_distribution(request.lesson, request.settings, args.distribute, args.workers,
+                       mine=args.mine)  # before any work, the learner's sandbox included
     mine = None
     if args.mine:
         from workbench.course import exercises
@@ -254,8 +268,9 @@ def cmd_run(args) -> int:
     try:
         with interrupt_cancels(cancel):
             result = execute(request, out=args.out, models_dir=args.models_dir, on_event=view,
-                             precision=args.precision, distribute=args.distribute, mine=mine,
-                             tensorboard=args.tensorboard, cancel=cancel)
+                             precision=args.precision, distribute=args.distribute,
+                             workers=args.workers, mine=mine, tensorboard=args.tensorboard,
+                             cancel=cancel)
     finally:
         view.close()
         if mine is not None:
@@ -267,6 +282,8 @@ def cmd_run(args) -> int:
     run_id = f" (run #{result.run_id})" if result.run_id is not None else ""
     console.print(f"[bold]{result.lesson}[/] on {result.dataset}, {result.seconds:.1f}s on "
                   f"{result.device}{run_id}")
+    if result.distribute:
+        console.print(distribute_line(result.distribute))
     console.print(tables.highlights_view(registry.get(result.lesson).highlights, result.metrics,
                                         view.lang))
     if result.step is not None:  # what the step claimed, on this run: read before the details
@@ -276,7 +293,28 @@ def cmd_run(args) -> int:
     console.print(tables.metrics_view(result.metrics))
     if result.model_path:
         console.print(f"model: {result.model_path}")
+    elif result.distribute and result.distribute.get("worker"):
+        console.print("model: kept by the chief (worker 0), as are the run history and the "
+                      "TensorBoard logs")
     return 0
+
+
+def app_workers(given: str | None) -> int | None:
+    """The app's `--workers`: None (one process) or the workers each run starts."""
+    if given is None:
+        return None
+    from workbench.running.placement import WORKERS
+
+    return WORKERS.coerce(given)
+
+
+def distribute_line(distribute: dict) -> str:
+    """What trained the model, in one line: `"distribute"` of the result in words."""
+    worker = distribute.get("worker")
+    role = "" if worker is None else f"; this was worker {worker}" + (" (the chief)" if worker == 0 else "")
+    return (f"distributed: {distribute['strategy']}, {distribute['workers']} "
+            f"worker{'s' if distribute['workers'] != 1 else ''}, {distribute['replicas']} "
+            f"replica{'s' if distribute['replicas'] != 1 else ''}{role}")
 
 
 def cmd_generate(args) -> int:

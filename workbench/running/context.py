@@ -38,9 +38,26 @@ def history_rows(history: Mapping[str, list[float]] | None) -> list[dict[str, fl
             for i in range(epochs)]
 
 
+def on_one_replica(fn: Callable, *args: Any) -> Any:
+    """`fn(*args)` as a training step runs it. A lesson's own measurement outside `fit`
+    (a gradient on a probe batch, activations in training mode) reads and updates the
+    model's variables, which under a distribution strategy only a replica may do
+    ("DistributedVariable.handle is not available outside the replica context"): there
+    it runs on every replica of this process, on the same arguments, and the first one's
+    result is returned. Every worker of a multi-worker run must call it alike, as every
+    lesson line runs on every worker. Without a strategy it is just `fn(*args)`."""
+    import tensorflow as tf
+
+    if not (tf.distribute.has_strategy() and tf.distribute.in_cross_replica_context()):
+        return fn(*args)
+    strategy = tf.distribute.get_strategy()
+    return tf.nest.map_structure(lambda v: strategy.experimental_local_results(v)[0],
+                                 strategy.run(fn, args=args))
+
+
 class RunContext:
     def __init__(self, *, dataset: str, seed: int, emit: Callable[[Event], None],
-                 cancel: threading.Event, replicas: int = 1,
+                 cancel: threading.Event, replicas: int = 1, batch_scale: int | None = None,
                  mine: Mapping[str, Callable] | None = None, tensorboard_dir=None,
                  texts: Catalogue | None = None):
         self.dataset = dataset
@@ -55,6 +72,9 @@ class RunContext:
         self.mine: Mapping[str, Callable] = mine or {}
         self.seed = seed
         self.replicas = replicas
+        # How many of the lesson's batches a step takes: one per mirrored replica; one in
+        # all across workers, whose strategy splits the (global) batch among them.
+        self.batch_scale = replicas if batch_scale is None else batch_scale
         self._emit = emit
         self._cancel = cancel
         self.metrics: dict[str, Any] = {}
@@ -67,8 +87,9 @@ class RunContext:
         return datasets.load_images(self.dataset)
 
     def global_batch(self, per_replica: int) -> int:
-        """With N mirrored replicas each step sees N batches of the lesson's size."""
-        return per_replica * self.replicas
+        """With N mirrored replicas each step sees N batches of the lesson's size; across
+        workers the lesson's batch is the step's."""
+        return per_replica * self.batch_scale
 
     def batches(self, x, y, per_replica: int, *, shuffle: bool = False, preprocess=None,
                 augment=None, preprocessed_bytes: int = 0):

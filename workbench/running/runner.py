@@ -22,6 +22,7 @@ from workbench.registry import Lesson
 from workbench.results import store
 from workbench.results.recording import Recording, check_tensorboard, tensorboard_wanted, tidy_tensorboard
 from workbench.running.context import RunContext
+from workbench.i18n.catalogue import ENGINE
 from workbench.running.events import Artifact, Event, Log
 
 
@@ -39,6 +40,10 @@ class Result:
     # the predictions this experiment settles, scored (guide.Scored.to_dict)
     predictions: list[dict[str, Any]] = field(default_factory=list)
     run_id: int | None = None  # its row in the run history (None: history not used)
+    # What trained it, when more than one device or process did (Placement.described):
+    # {"strategy", "workers", "replicas"}, and for a multi-worker run this process's
+    # "worker" index (0: the chief, which alone keeps the model). None: one device.
+    distribute: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -122,15 +127,52 @@ def run(lesson_id: str, params: Mapping[str, Any] | None = None, *, dataset: str
 def execute(req: Request, *, out: str | Path | None = None, models_dir: str | Path | None = None,
             on_event: Callable[[Event], None] | None = None,
             cancel: threading.Event | None = None, precision: str = "float32",
-            distribute: str = "none", mine: Mapping[str, Callable] | None = None,
+            distribute: str = "none", workers: int | str | None = None,
+            mine: Mapping[str, Callable] | None = None,
             record: bool = True, tensorboard: bool | None = None) -> Result:
     """Carry out a checked request. Every run is recorded in the run history (`record`)
     with its outcome, and its training writes TensorBoard logs (`tensorboard`: None
-    follows $WORKBENCH_TENSORBOARD, on by default)."""
+    follows $WORKBENCH_TENSORBOARD, on by default).
+
+    `distribute="multiworker"` trains across processes: `workers` of them started on
+    this machine, this one the chief; without `workers`, this process joins the cluster
+    TF_CONFIG describes. Only the chief keeps the model, the history row and the logs."""
+    from workbench.running import placement as placing
+    from workbench.running.cluster import LocalCluster, joined_task
+
+    placing.check_choice("precision", precision, placing.PRECISIONS)
+    local = placing.check_distribution(req.lesson, req.settings, distribute, workers,
+                                       mine=mine is not None)
+    how = dict(out=out, models_dir=models_dir, on_event=on_event, cancel=cancel,
+               precision=precision, distribute=distribute, mine=mine, record=record,
+               tensorboard=tensorboard)
+    if distribute != "multiworker":
+        return _execute(req, cluster=None, **how)
+    from workbench.running import multiworker
+
+    multiworker.before_tensorflow()  # the workers started here inherit it
+    if local is None:
+        return _execute(req, cluster=joined_task(), **how)
+    with LocalCluster(local, _worker_run(req, precision)) as cluster:
+        return _execute(req, cluster=cluster, **how)
+
+
+def _worker_run(req: Request, precision: str) -> dict[str, Any]:
+    """The run as a local worker is told it (workbench.running.worker): the same settings."""
+    return {"lesson": req.lesson.id, "params": req.settings.to_dict(), "dataset": req.dataset,
+            "seed": req.seed, "step": req.step, "precision": precision}
+
+
+def _execute(req: Request, *, out, models_dir, on_event, cancel, precision, distribute, mine,
+             record, tensorboard, cluster) -> Result:
+    from workbench.running.cluster import LocalCluster
+
     lesson = req.lesson
+    chief = cluster is None or (cluster.task if isinstance(cluster, LocalCluster) else cluster).chief
     folder = store.models_dir(models_dir)
     out = Path(out) if out is not None else None
-    store.check_writable_target(out or default_model_path(folder, lesson.id, None))
+    if chief:  # the other workers write nothing
+        store.check_writable_target(out or default_model_path(folder, lesson.id, None))
 
     from workbench.running import placement as placing
     from workbench.running.quiet import import_tensorflow
@@ -138,9 +180,14 @@ def execute(req: Request, *, out: str | Path | None = None, models_dir: str | Pa
     import_tensorflow()  # before the lesson's module, which imports Keras at its top
     import keras
 
-    placement = placing.plan(precision, distribute, trains=lesson.trains)
+    placement = placing.plan(precision, distribute, trains=lesson.trains, cluster=cluster)
+    if isinstance(cluster, LocalCluster):
+        from workbench.running import multiworker
+
+        cluster.watch(on_failure=multiworker.abort)
+    record = record and chief
     lesson_run = lesson.load_run()
-    boards = tensorboard_wanted(tensorboard) and lesson.trains
+    boards = tensorboard_wanted(tensorboard) and lesson.trains and chief
     board_root_there = check_tensorboard(folder) if boards else True
 
     recording = Recording(folder, on_event or (lambda event: None), record=record)
@@ -152,8 +199,9 @@ def execute(req: Request, *, out: str | Path | None = None, models_dir: str | Pa
         keras.utils.set_random_seed(req.seed)
         ctx = RunContext(dataset=req.dataset, seed=req.seed, emit=recording.tap,
                          cancel=cancel or threading.Event(), replicas=placement.replica_count,
-                         mine=mine, texts=req.lesson.texts, tensorboard_dir=board)
-        result = _carry_out(req, ctx, lesson_run, placement, folder, out)
+                         batch_scale=placement.batch_scale, mine=mine, texts=req.lesson.texts,
+                         tensorboard_dir=board)
+        result = _carry_out(req, ctx, lesson_run, placement, folder, out, cluster)
     except BaseException as exc:  # Ctrl+C included: the history says how the run ended
         if ctx is not None:
             ctx.finish_logs(quiet=True)
@@ -169,27 +217,67 @@ def execute(req: Request, *, out: str | Path | None = None, models_dir: str | Pa
     recording.finish("done", metrics=result.metrics, model_path=result.model_path,
                      claims=result.claims)
     predictions = []
-    if req.step is not None:
+    if req.step is not None and chief:
         answers = recording.history.marks(lesson.id).answers
         predictions = [scored.to_dict() for scored in
                        guide.score(lesson, req.step, result.metrics, answers)]
     return replace(result, run_id=recording.run_id, predictions=predictions)
 
 
+def _collective_error(exc: BaseException) -> bool:
+    """A TensorFlow op failed (an all-reduce whose peer went), not the lesson's own check."""
+    import tensorflow as tf
+
+    return isinstance(exc, tf.errors.OpError)
+
+
 def _carry_out(req: Request, ctx: RunContext, lesson_run: Callable, placement, folder: Path,
-               out: Path | None) -> Result:
+               out: Path | None, cluster=None) -> Result:
     from workbench.running import placement as placing
+    from workbench.running.cluster import LocalCluster
 
     lesson = req.lesson
     for notice in placement.notices:
         ctx.emit(Log(f"notice: {notice}"))  # the engine's words, not the lesson's
+    if placement.task is not None:
+        task, replicas = placement.task, placement.replica_count
+        if task.chief:
+            words = ENGINE.everywhere(
+                "training across {workers} workers (MultiWorkerMirroredStrategy, {replicas} "
+                "replicas), each batch split among them; this is worker 0, the chief: it "
+                "keeps the model, the run history and the TensorBoard logs",
+                workers=task.workers, replicas=replicas)
+        else:
+            words = ENGINE.everywhere(
+                "training across {workers} workers (MultiWorkerMirroredStrategy, {replicas} "
+                "replicas), each batch split among them; this is worker {index}: the chief "
+                "(worker 0) keeps the model", workers=task.workers, replicas=replicas,
+                index=task.index)
+        ctx.emit(Log.worded(words))
     started = time.perf_counter()
-    with placing.applied(placement):
-        lesson_run(req.settings, ctx)
+    local = cluster if isinstance(cluster, LocalCluster) else None
+    try:
+        with placing.applied(placement):
+            lesson_run(req.settings, ctx)
+    except Exception as exc:  # a worker's death ends the chief's all-reduce: say the death
+        if local is not None and (local.failure is not None or _collective_error(exc)):
+            death = local.death_behind()
+            if death is not None:
+                raise death from exc
+        raise
+    if local is not None:
+        local.finish()  # every worker ended well, or nothing is saved
     ctx.check_cancelled()
     ctx.finish_logs()  # the last TensorBoard events written (or the disk found full) before any save
 
     params = req.settings.to_dict()
+    distribute = placement.described()
+    if placement.task is not None:
+        distribute["worker"] = placement.task.index
+    if placement.task is not None and not placement.task.chief:
+        return Result(lesson.id, params, req.dataset, ctx.metrics, None,
+                      round(time.perf_counter() - started, 3), placement.device, req.step,
+                      distribute=distribute)
     paths = planned_paths(lesson, req.settings, out=out, models_dir=folder, step=req.step)
     saved = tuple(pending.variant for pending in ctx.saves)
     if saved != req.settings.saves():  # the names shown before the run would lie
@@ -206,6 +294,7 @@ def _carry_out(req: Request, ctx: RunContext, lesson_run: Callable, placement, f
             "lesson": lesson.id, "variant": pending.variant, "params": params,
             "dataset": req.dataset, "seed": req.seed, "device": placement.device,
             "precision": placement.policy, "replicas": placement.replica_count,
+            "distribute": distribute,
             "notices": placement.notices, "key_metric": lesson.key_metric,
             "metrics": ctx.metrics if pending.metrics is None else pending.metrics,
             "history": pending.history, "pictures": [p.name for p in own], **pending.extra,
@@ -218,4 +307,5 @@ def _carry_out(req: Request, ctx: RunContext, lesson_run: Callable, placement, f
         ctx.emit(Artifact("image", str(store.save_png(pixels, picture))))
     claims = [claim.check(ctx.metrics).to_dict() for claim in req.experiment.claims] if req.experiment else []
     return Result(lesson.id, params, req.dataset, ctx.metrics, str(paths[0]) if paths else None,
-                  round(time.perf_counter() - started, 3), placement.device, req.step, claims)
+                  round(time.perf_counter() - started, 3), placement.device, req.step, claims,
+                  distribute=distribute)

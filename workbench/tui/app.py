@@ -86,13 +86,15 @@ class WorkbenchApp(App):
         Binding("q", "quit", tr(EN, "Quit")),
     ]
 
-    def __init__(self, models_dir: str | None = None, *, preload_tensorflow: bool = True) -> None:
+    def __init__(self, models_dir: str | None = None, *, preload_tensorflow: bool = True,
+                 workers: int | None = None) -> None:
         super().__init__()
         from workbench.i18n import line_breaking
 
         line_breaking.install()  # Chinese lines break between characters, never before a comma
         self.models_dir = models_dir
         self.preload_tensorflow = preload_tensorflow
+        self.cluster_workers = workers  # each run across this many processes (tui.child_run)
         self.lang = initial_language()
         self.tensorflow_version: str | None = None
         self.backend_error: str | None = None
@@ -211,10 +213,10 @@ class WorkbenchApp(App):
 DEBUG_LOG = "workbench-app.log"
 
 
-def run_app(models_dir: str | None = None) -> None:
+def run_app(models_dir: str | None = None, workers: int | None = None) -> None:
     from workbench.running.quiet import DEBUG, native_stderr_diverted
 
     # In the middle of a drawn screen, C++ log lines would garble it: always divert them,
     # to a log file when debugging.
     with native_stderr_diverted(str(Path(DEBUG_LOG).resolve()) if DEBUG else os.devnull):
-        WorkbenchApp(models_dir=models_dir).run()
+        WorkbenchApp(models_dir=models_dir, workers=workers).run()

@@ -29,7 +29,7 @@ from textual.reactive import reactive
 from textual.widgets import Button, Static, TabbedContent
 
 from workbench.drawing.numbers import error_line, number
-from workbench.errors import Cancelled
+from workbench.errors import BadInput, Cancelled
 from workbench.i18n.catalogue import tr
 from workbench.i18n.language import DEFAULT as EN
 from workbench.registry import Lesson
@@ -97,6 +97,8 @@ class RunControl:
         if ready is None:
             self.notify(tr(lang, "Not started: fix the values marked in the form"), severity="error")
             return
+        if not self._can_spread(ready):
+            return
         out = self.form.out_path()
         taken = [path for path in self.form.planned_paths(ready.settings, step) if path.exists()]
         if step is not None:
@@ -114,6 +116,21 @@ class RunControl:
 
         self.app.push_screen(ConfirmScreen(replace_question(taken, lang), yes=tr(lang, "Replace"),
                                            no=tr(lang, "Keep")), answered)
+
+    def _can_spread(self, ready: Request) -> bool:
+        """With `workbench --workers N`, whether this run can train across them; if not,
+        the reason, and nothing starts."""
+        if not self.app.cluster_workers:
+            return True
+        from workbench.running.placement import check_across_workers
+
+        try:
+            check_across_workers(ready.lesson, ready.settings)
+        except BadInput as exc:
+            self.notify(tr(self.app.lang, "Not started: {reason}", reason=str(exc)),
+                        severity="error")
+            return False
+        return True
 
     def _start(self, ready: Request, out) -> None:
         try:
@@ -134,8 +151,17 @@ class RunControl:
         from workbench.running import runner
 
         try:
-            result = runner.execute(ready, out=out, models_dir=self.app.models_dir, cancel=cancel,
-                                    on_event=lambda event: post(panel, RunEvent(event)))
+            if self.app.cluster_workers:
+                from workbench.tui.child_run import run_in_child
+
+                result = run_in_child(ready, workers=self.app.cluster_workers,
+                                      models_dir=self.app.models_dir, out=out, lang=self.app.lang,
+                                      cancel=cancel,
+                                      on_line=lambda line: post(panel, RunEvent(Log(line))))
+            else:
+                result = runner.execute(ready, out=out, models_dir=self.app.models_dir,
+                                        cancel=cancel,
+                                        on_event=lambda event: post(panel, RunEvent(event)))
         except Cancelled:
             ended = RunEnded("cancelled")
         except Exception as exc:  # noqa: BLE001  (one line, as the CLI prints it; the app goes on)

@@ -69,6 +69,16 @@ def saved_line(path: str, models_dir, width: int, lang: str) -> str:
                                 path=tables.shown_path(path, models_dir))
 
 
+def distribute_line(distribute: dict, lang: str) -> str:
+    """What trained a distributed run (the result's "distribute"), in one line."""
+    if distribute["workers"] == 1:  # MirroredStrategy: the devices of this process
+        return tr(lang, "trained with {strategy}: {replicas} replicas",
+                  strategy=distribute["strategy"], replicas=distribute["replicas"])
+    return tr(lang, "trained with {strategy}: {workers} workers, {replicas} replicas",
+              strategy=distribute["strategy"], workers=distribute["workers"],
+              replicas=distribute["replicas"])
+
+
 def artifact_line(event: events.Artifact, lang: str, models_dir) -> str:
     kind = {"model": tr(lang, "model"), "image": tr(lang, "image")}.get(event.kind, event.kind)
     return tr(lang, "saved {kind}: {path}", kind=kind, path=tables.shown_path(event.path, models_dir))
@@ -311,6 +321,8 @@ class RunPanel(VerticalScroll):
             self._show_metrics(result.metrics, final=True)
             self._status(lambda lang: tr(lang, "[b]✓ done[/b] in {seconds} s on {device}",
                                          seconds=format(result.seconds, ".1f"), device=result.device))
+            if result.distribute:
+                self.query_one("#run-log", RichLog).write(distribute_line(result.distribute, self.lang))
         elif message.outcome == "cancelled":
             self._status(lambda lang: tr(lang, "[b]cancelled[/b]; nothing was saved"))
             self.query_one("#run-log", RichLog).write(tr(self.lang, "cancelled; nothing was saved"))
