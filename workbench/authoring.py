@@ -39,7 +39,7 @@ from workbench.params import Settings, knob
 from workbench.registry import Architecture, CurvePlot, Lesson
 from workbench.results.anatomy import (BYTES_PER_VALUE, Anatomy, anatomy_of, architecture, human,
                                       of_model, shape_text)
-from workbench.running.context import RunContext, on_one_replica
+from workbench.running.context import RunContext
 from workbench.running.data import DOWNLOAD_TIMEOUT_S, ImageData, keras_cache_dir, load_images
 from workbench.running.events import EpochEnd
 
@@ -47,7 +47,7 @@ __all__ = [
     # the declaration
     "Lesson", "Settings", "knob", "Architecture", "CurvePlot",
     # a run
-    "RunContext", "on_one_replica", "EpochEnd", "ImageData", "load_images", "keras_cache_dir", "DOWNLOAD_TIMEOUT_S",
+    "RunContext", "EpochEnd", "ImageData", "load_images", "keras_cache_dir", "DOWNLOAD_TIMEOUT_S",
     "BadInput", "InputTooSmall", "WorkbenchError",
     # the guided path and its claims
     "Read", "Predict", "Experiment", "Compare", "ExerciseStep",

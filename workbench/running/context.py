@@ -38,23 +38,6 @@ def history_rows(history: Mapping[str, list[float]] | None) -> list[dict[str, fl
             for i in range(epochs)]
 
 
-def on_one_replica(fn: Callable, *args: Any) -> Any:
-    """`fn(*args)` as a training step runs it. A lesson's own measurement outside `fit`
-    (a gradient on a probe batch, activations in training mode) reads and updates the
-    model's variables, which under a distribution strategy only a replica may do
-    ("DistributedVariable.handle is not available outside the replica context"): there
-    it runs on every replica of this process, on the same arguments, and the first one's
-    result is returned. Every worker of a multi-worker run must call it alike, as every
-    lesson line runs on every worker. Without a strategy it is just `fn(*args)`."""
-    import tensorflow as tf
-
-    if not (tf.distribute.has_strategy() and tf.distribute.in_cross_replica_context()):
-        return fn(*args)
-    strategy = tf.distribute.get_strategy()
-    return tf.nest.map_structure(lambda v: strategy.experimental_local_results(v)[0],
-                                 strategy.run(fn, args=args))
-
-
 class RunContext:
     def __init__(self, *, dataset: str, seed: int, emit: Callable[[Event], None],
                  cancel: threading.Event, replicas: int = 1, batch_scale: int | None = None,
