@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+import time
 import uuid
 from pathlib import Path
 
@@ -464,3 +465,35 @@ async def test_the_app_trains_across_two_workers_and_says_so(lang, tmp_path, mon
     assert meta["distribute"]["workers"] == 2 and meta["params"]["epochs"] == 2
     assert recorded_outcomes(tmp_path / "models") == [("linear", "done", None)]
     assert processes_marked(mark) == []
+
+
+ORPHAN = """
+import os, subprocess, sys, time
+child = subprocess.Popen([sys.executable, "-c", "import os, time; "
+                          "from workbench.running.lifeline import die_with_parent; "
+                          "die_with_parent(os.getppid()); print('alive', flush=True); time.sleep(60)"],
+                         stdout=subprocess.PIPE, text=True)
+assert child.stdout.readline().strip() == "alive"
+print(child.pid, flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_child_on_a_lifeline_goes_when_its_parent_is_killed():
+    """A worker, or the app's run in a child, when the process that started it is
+    SIGKILLed (nothing of it runs to stop them): the kernel ends them too."""
+    parent = subprocess.Popen([sys.executable, "-c", ORPHAN], stdout=subprocess.PIPE, text=True)
+    child = int(parent.stdout.readline())
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 5
+    while not gone(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert gone(child)
+
+
+def gone(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+    except OSError:
+        return True

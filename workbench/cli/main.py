@@ -252,7 +252,13 @@ def cmd_run(args) -> int:
     from workbench.running.runner import execute, prepare
 
     params = parse_assignments(args.assignments)
-    view = ConsoleView(quiet=args.quiet, lang=language.resolve(args.lang))
+    if os.environ.get(EVENT_LINES_ENV) == "1":  # the app's run in a child: it goes with the app
+        from workbench.running.lifeline import die_with_parent
+
+        die_with_parent(os.getppid())
+        view = EventLines(language.resolve(args.lang))
+    else:
+        view = ConsoleView(quiet=args.quiet, lang=language.resolve(args.lang))
     request = prepare(args.lesson, params, args.dataset, args.seed, args.step)
     from workbench.running.placement import check_distribution
 
@@ -297,6 +303,25 @@ def cmd_run(args) -> int:
         console.print("model: kept by the chief (worker 0), as are the run history and the "
                       "TensorBoard logs")
     return 0
+
+
+EVENT_LINES_ENV = "WORKBENCH_EVENT_LINES"  # 1: a run's events go to stderr as lines (child_run)
+
+
+class EventLines:
+    """A run's events, each a line on stderr, for the process that shows them."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+
+    def __call__(self, event) -> None:
+        from workbench.running.events import to_line
+
+        sys.stderr.write(to_line(event) + "\n")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        pass
 
 
 def app_workers(given: str | None) -> int | None:

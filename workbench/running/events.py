@@ -7,6 +7,7 @@ are plain Python (numbers, strings, nested lists) so events cross threads and JS
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -108,3 +109,30 @@ class Artifact:
 
 
 Event = Stage | Progress | Log | Metric | EpochEnd | Picture | Chart | Artifact
+
+
+# A run in another process (the app's runs across workers) sends its events to the one
+# that shows them as lines on stderr: this prefix, then the event as JSON.
+EVENT_LINE = "workbench-event: "
+_KINDS = {kind.__name__: kind for kind in (Stage, Progress, Log, Metric, EpochEnd, Picture,
+                                           Chart, Artifact)}
+
+
+def to_line(event: Event) -> str:
+    fields = {name: getattr(event, name) for name in event.__dataclass_fields__}
+    return EVENT_LINE + json.dumps({"kind": type(event).__name__, **fields}, default=_plain)
+
+
+def from_line(line: str) -> Event | None:
+    """The event a line of `to_line` carries; None for any other line."""
+    if not line.startswith(EVENT_LINE):
+        return None
+    fields = json.loads(line[len(EVENT_LINE):])
+    return _KINDS[fields.pop("kind")](**fields)
+
+
+def _plain(value: Any) -> Any:
+    """NumPy's numbers and arrays, as JSON takes them."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not an event field")

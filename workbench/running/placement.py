@@ -75,14 +75,15 @@ def check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
         raise BadInput(f"--{name} must be one of {', '.join(allowed)}; got {value!r}")
 
 
-def check_across_workers(lesson, settings) -> None:
+def check_across_workers(lesson, settings,
+                         remedy: str = "run it without --distribute multiworker") -> None:
     """Refuse a lesson, or settings of it, that do not train with Keras' `fit`."""
     if not lesson.spreads_across_workers:
         raise BadInput(f"lesson {lesson.id!r} cannot train across workers: it does not train "
-                       "with Keras' fit; run it without --distribute multiworker")
+                       f"with Keras' fit; {remedy}")
     why_not = settings.why_not_across_workers()
     if why_not:
-        raise BadInput(f"{lesson.id}: {why_not}; run it without --distribute multiworker")
+        raise BadInput(f"{lesson.id}: {why_not}; {remedy}")
 
 
 def check_distribution(lesson, settings, distribute: str, workers: Any = None, *,

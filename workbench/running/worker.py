@@ -14,28 +14,16 @@ from __future__ import annotations
 import json
 import os
 import sys
-import threading
-import time
-
-PARENT_POLL_S = 0.5
-
-
-def _stop_when_orphaned(parent: int) -> None:
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(PARENT_POLL_S)
-        os._exit(1)  # the chief has gone: the all-reduce this worker waits in never ends
-
-    threading.Thread(target=watch, daemon=True).start()
 
 
 def main() -> int:
     from workbench.drawing.numbers import error_line
     from workbench.errors import WorkbenchError
     from workbench.running.cluster import LOG_ENV, RUN_ENV, WAITING
+    from workbench.running.lifeline import die_with_parent
     from workbench.running.quiet import native_stderr_diverted
 
-    _stop_when_orphaned(os.getppid())
+    die_with_parent(os.getppid())  # the all-reduce it would wait in never ends
     try:
         run = json.loads(os.environ[RUN_ENV])
         # TensorFlow's own lines go to a file the chief reads when a worker crashes.

@@ -3,9 +3,9 @@
 TensorFlow joins a process to one cluster, and only before its runtime starts; the app's
 process starts it at its first run and goes on to run many. So a run across workers is
 `workbench run LESSON --distribute multiworker --workers N --json` in a child of its
-own, with the request spelled out in full: its log lines reach the Run tab as it writes
-them, its result comes from its JSON, Cancel is Ctrl+C to it, and its one-line error is
-the run's. The child records the run in the same history and saves where the app would.
+own, with the request spelled out in full: its events reach the Run tab as it emits
+them (a line each on its stderr), its result comes from its JSON, Cancel is Ctrl+C to
+it, and its one-line error is the run's. The child records the run in the same history and saves where the app would.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ import sys
 import threading
 from typing import Callable
 
+from workbench.cli.main import EVENT_LINES_ENV
 from workbench.errors import Cancelled, WorkbenchError
+from workbench.running.events import Event, from_line
 from workbench.running.runner import Request, Result
 
 STOP_GRACE_S = 10.0  # after Ctrl+C, for the child to stop its workers and say so
@@ -55,16 +57,16 @@ def command(ready: Request, *, workers: int, models_dir, out=None, lang: str = "
 
 
 def run_in_child(ready: Request, *, workers: int, models_dir, out, lang: str,
-                 cancel: threading.Event, on_line: Callable[[str], None]) -> Result:
-    """Carry out `ready` across workers in a child; each of its log lines to `on_line`.
+                 cancel: threading.Event, on_event: Callable[[Event], None]) -> Result:
+    """Carry out `ready` across workers in a child; each of its events to `on_event`.
     Cancelled when `cancel` is set (the child and its workers stopped); ChildRunFailed
     with the child's own line when it fails."""
     child = subprocess.Popen(command(ready, workers=workers, models_dir=models_dir, out=out,
                                      lang=lang),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             errors="replace", env={**os.environ, "COLUMNS": "200"})
+                             errors="replace", env={**os.environ, EVENT_LINES_ENV: "1"})
     lines: list[str] = []
-    reader = threading.Thread(target=_read_lines, args=(child.stderr, lines, on_line), daemon=True)
+    reader = threading.Thread(target=_read_lines, args=(child.stderr, lines, on_event), daemon=True)
     reader.start()
     stdout: list[str] = []
     printed = threading.Thread(target=lambda: stdout.append(child.stdout.read()), daemon=True)
@@ -88,12 +90,15 @@ def run_in_child(ready: Request, *, workers: int, models_dir, out, lang: str,
     return Result(**json.loads("".join(stdout)))
 
 
-def _read_lines(stream, lines: list[str], on_line: Callable[[str], None]) -> None:
+def _read_lines(stream, lines: list[str], on_event: Callable[[Event], None]) -> None:
+    """The child's events to `on_event`; its other lines (an error) kept in `lines`."""
     for line in stream:
         line = line.rstrip("\n")
-        lines.append(line)
-        if line.strip() and not line.startswith("workbench: "):
-            on_line(line)
+        event = from_line(line)
+        if event is not None:
+            on_event(event)
+        elif line.strip():
+            lines.append(line)
 
 
 def _interrupt(child: subprocess.Popen) -> None:

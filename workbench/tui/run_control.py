@@ -125,7 +125,8 @@ class RunControl:
         from workbench.running.placement import check_across_workers
 
         try:
-            check_across_workers(ready.lesson, ready.settings)
+            check_across_workers(ready.lesson, ready.settings,
+                                 remedy="open the app without --workers to run it")
         except BadInput as exc:
             self.notify(tr(self.app.lang, "Not started: {reason}", reason=str(exc)),
                         severity="error")
@@ -157,7 +158,7 @@ class RunControl:
                 result = run_in_child(ready, workers=self.app.cluster_workers,
                                       models_dir=self.app.models_dir, out=out, lang=self.app.lang,
                                       cancel=cancel,
-                                      on_line=lambda line: post(panel, RunEvent(Log(line))))
+                                      on_event=lambda event: post(panel, RunEvent(event)))
             else:
                 result = runner.execute(ready, out=out, models_dir=self.app.models_dir,
                                         cancel=cancel,
