@@ -13,7 +13,20 @@ from benchmarks.common import Row
 def test_knn_case_runs_and_every_side_predicts_the_same_labels():
     rows = knn.measure(quick=True, n_train=200, n_test=30, image_shape=(4, 4, 3))  # raises if not
     assert [r.unit for r in rows] == ["predictions/s", "predictions/s"]
-    assert rows[0].budget == 1.0 and all(r.ratio > 0 for r in rows)
+    assert rows[0].budget == 2.0 and all(r.ratio > 0 for r in rows)
+    assert "BLAS numpy: " in rows[0].alternative_label  # the kernel scikit-learn's side ran on
+
+
+def test_the_knn_comparison_runs_without_the_openblas_overrides(monkeypatch):
+    # Set here, they would pin OpenBLAS to another kernel in a child that inherited them.
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Prescott")
+    monkeypatch.setenv("OPENBLAS_L2_SIZE", "262144")
+    assert not set(knn.BLAS_OVERRIDES) & set(knn.fair_environment())
+    child = knn.run_child("describe")
+    assert child["overrides"] == {"OPENBLAS_CORETYPE": None, "OPENBLAS_L2_SIZE": None}
+    # "numpy: openblas 0.3.31 SkylakeX": which library, its version and the kernel it picked.
+    numpy_blas = next(part for part in child["blas"].split(", ") if part.startswith("numpy: "))
+    assert len(numpy_blas.split()) >= 3
 
 
 def test_a_disagreement_stops_the_knn_benchmark():

@@ -167,7 +167,8 @@ def test_inspect_shows_metadata_metrics_and_layers(saved_knn):
     assert report["workbench"]["lesson"] == "knn"
     assert report["workbench"]["params"]["k"] == 5
     assert [l["type"] for l in report["layers"]] == ["InputLayer", "Flatten", "KNearestNeighbors"]
-    assert report["total_params"] == 1078 * 64 + 1078  # the remembered images and their labels
+    # the remembered images, their labels and their squared norms
+    assert report["total_params"] == 1078 * 64 + 1078 + 1078
     table = run_cli("inspect", str(saved_knn))
     assert "KNearestNeighbors" in table.stdout and "test_accuracy" in table.stdout
 
