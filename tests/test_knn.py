@@ -217,3 +217,27 @@ def test_the_two_loop_timing_takes_fewer_rows_when_each_costs_more():
     small, large = rng.random((100, 64)), rng.random((60_000, 64))
     few, many = timing_rows(test, large, "l2"), timing_rows(test, small, "l2")
     assert 1 <= few <= many
+
+
+def test_a_knn_model_saved_before_the_norms_were_kept_is_named_as_such(tmp_path):
+    """knn.h5 files saved before the layer kept ||m||^2 (two weights): the metadata still
+    reads, and loading says why it cannot, in one line."""
+    import h5py
+
+    from tests.conftest import one_line_error, run_cli
+
+    proc = run_cli("run", "knn", "--set", "folds=0", "--set", "max_train=200", "--quiet",
+                   "--models-dir", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    with h5py.File(tmp_path / "knn.h5", "r+") as f:  # as the earlier version wrote it
+        layer = f["model_weights/knn"]
+        del layer["knn/squared_norms"]
+        layer.attrs["weight_names"] = [n for n in layer.attrs["weight_names"]
+                                       if n != "knn/squared_norms"]
+    assert run_cli("inspect", str(tmp_path / "knn.h5")).returncode == 0
+    proc = run_cli("anatomy", str(tmp_path / "knn.h5"))
+    assert proc.returncode == 2
+    assert one_line_error(proc) == (
+        f"workbench: error: '{tmp_path / 'knn.h5'}' was saved by an earlier version of the 'knn' "
+        "lesson, whose model kept other weights; its metadata still reads (workbench inspect), "
+        "and 'workbench run knn' saves a model this version loads")

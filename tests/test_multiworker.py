@@ -441,6 +441,7 @@ async def test_the_app_refuses_a_lesson_that_cannot_spread_before_it_starts(tmp_
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
 @pytest.mark.parametrize("lang", ["en", "zh"])
 async def test_the_app_trains_across_two_workers_and_says_so(lang, tmp_path, monkeypatch):
     from tests.test_app import make_app, run_to_end, set_value
@@ -497,3 +498,22 @@ def gone(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
     except OSError:
         return True
+
+
+def test_every_kind_of_event_crosses_to_the_app_as_a_line_and_back():
+    import numpy as np
+
+    from workbench.running import events
+
+    sent = [events.Stage("training", 17, epochs=2), events.Progress("training", 3, 17, {"loss": 0.5}),
+            events.Log("k=5", {"zh": "k = 5"}, "warning"), events.Metric("test_accuracy", 0.9),
+            events.EpochEnd(2, {"loss": 0.25}, "plain"),
+            events.Picture("W", [[[0.0, 1.0]]], ["cat"], 1),
+            events.Chart("norms", "layer", [1, 2], {"relu": [0.5, 0.25]}, True, {"a": [1.0]}, True),
+            events.Artifact("model", "/m/linear.h5")]
+    assert {type(e) for e in sent} == set(events.Event.__args__)  # every kind the runner emits
+    for event in sent:
+        line = events.to_line(event)
+        assert "\n" not in line and events.from_line(line) == event
+    assert events.from_line(events.to_line(events.Metric("m", np.float32(0.5)))) == events.Metric("m", 0.5)
+    assert events.from_line("workbench: error: no") is None

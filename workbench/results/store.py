@@ -299,6 +299,11 @@ def load_model(path: str | os.PathLike, *, lessons: Collection[str] | None = Non
     try:
         model = keras.models.load_model(info.path, safe_mode=True, compile=False)
     except Exception as exc:
+        if "Weight count mismatch" in str(exc) and info.lesson:  # the lesson's model has changed
+            raise BadInput(f"{str(info.path)!r} was saved by an earlier version of the "
+                           f"{info.lesson!r} lesson, whose model kept other weights; its metadata "
+                           f"still reads (workbench inspect), and 'workbench run {info.lesson}' "
+                           "saves a model this version loads") from None
         raise BadInput(f"{str(info.path)!r} could not be loaded as a Keras model ({exc})") from None
     return model, info
 

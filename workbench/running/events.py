@@ -120,15 +120,16 @@ _KINDS = {kind.__name__: kind for kind in (Stage, Progress, Log, Metric, EpochEn
 
 def to_line(event: Event) -> str:
     fields = {name: getattr(event, name) for name in event.__dataclass_fields__}
-    return EVENT_LINE + json.dumps({"kind": type(event).__name__, **fields}, default=_plain)
+    return EVENT_LINE + json.dumps({"event": type(event).__name__, "fields": fields},
+                                   default=_plain)
 
 
 def from_line(line: str) -> Event | None:
     """The event a line of `to_line` carries; None for any other line."""
     if not line.startswith(EVENT_LINE):
         return None
-    fields = json.loads(line[len(EVENT_LINE):])
-    return _KINDS[fields.pop("kind")](**fields)
+    sent = json.loads(line[len(EVENT_LINE):])
+    return _KINDS[sent["event"]](**sent["fields"])
 
 
 def _plain(value: Any) -> Any:

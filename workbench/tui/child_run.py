@@ -94,7 +94,10 @@ def _read_lines(stream, lines: list[str], on_event: Callable[[Event], None]) -> 
     """The child's events to `on_event`; its other lines (an error) kept in `lines`."""
     for line in stream:
         line = line.rstrip("\n")
-        event = from_line(line)
+        try:
+            event = from_line(line)
+        except (ValueError, KeyError, TypeError):  # not one of ours after all: a line to keep
+            event = None
         if event is not None:
             on_event(event)
         elif line.strip():
