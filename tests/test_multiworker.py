@@ -53,6 +53,10 @@ def processes_marked(mark: str) -> list[int]:
     return found
 
 
+def meta_metric(folder, name: str):
+    return model_meta(folder / "models" / "linear-softmax.h5")["metrics"][name]
+
+
 def model_meta(path) -> dict:
     with h5py.File(path, "r") as f:
         return json.loads(f.attrs["workbench"])
@@ -462,6 +466,10 @@ async def test_the_app_trains_across_two_workers_and_says_so(lang, tmp_path, mon
         log = unwrapped("".join(line.text for line in panel.query_one("#run-log", RichLog).lines))
         assert unwrapped(distribute_line({"strategy": "MultiWorkerMirroredStrategy",
                                           "workers": 2, "replicas": 2}, lang)) in log
+        # the child's events, streamed: its log lines in the app's language, its metrics
+        said = "在 2 个 worker 上训练" if lang == "zh" else "training across 2 workers"
+        assert unwrapped(said) in log
+        assert panel._metrics["test_accuracy"] == meta_metric(tmp_path, "test_accuracy")
     meta = model_meta(tmp_path / "models" / "linear-softmax.h5")
     assert meta["distribute"]["workers"] == 2 and meta["params"]["epochs"] == 2
     assert recorded_outcomes(tmp_path / "models") == [("linear", "done", None)]
