@@ -70,6 +70,9 @@ def measure(quick: bool) -> list[Row]:
         model.fit(train, validation_data=val, epochs=epochs, verbose=0,
                   callbacks=ctx_logged.callbacks())
         view.close()
+        # As the runner does before it saves: the logs' writing thread finishes here, on
+        # this side's clock, not during the next bare fit.
+        ctx_logged.finish_logs()
 
     # Process CPU time beside the wall time: on a machine shared with other work, wall
     # time swings by more than the 5% at stake, while CPU time counts only this process.

@@ -189,6 +189,88 @@ def test_a_training_run_writes_its_epochs_to_tensorboard(models_dir, monkeypatch
     assert not list(logs.rglob("*.pb"))  # no graph, no profile: scalars only
 
 
+def _tiny_fit(board, epochs: int) -> dict:
+    """`epochs` of a one-layer model on 32 samples with `board` among its callbacks; the history."""
+    import keras
+    import numpy as np
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.SGD(0.05), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    x, y = np.random.default_rng(0).normal(size=(32, 4)), np.arange(32) % 2
+    return model.fit(x, y, validation_data=(x, y), epochs=epochs, batch_size=8, verbose=0,
+                     callbacks=[board]).history
+
+
+def test_every_epoch_reaches_the_event_files_from_the_writing_thread(tmp_path, monkeypatch):
+    """The records are built and written on a thread, handed over in batches (here after
+    every epoch as well as at the fit's end): once the run has waited for it, each epoch
+    is there once, in order, with the numbers Keras reported."""
+    from workbench.running.callbacks import EpochTensorBoard
+
+    monkeypatch.setattr(EpochTensorBoard, "WRITE_INTERVAL_S", 0.0)
+    board = EpochTensorBoard(str(tmp_path / "01-train"))
+    history_ = _tiny_fit(board, epochs=12)
+    board.finish_writing()
+    scalars = _scalars(tmp_path)
+    assert scalars["train/epoch_loss"] == pytest.approx(history_["loss"], rel=1e-6)
+    assert scalars["train/epoch_accuracy"] == pytest.approx(history_["accuracy"], rel=1e-6)
+    assert scalars["validation/epoch_loss"] == pytest.approx(history_["val_loss"], rel=1e-6)
+    assert scalars["train/epoch_learning_rate"] == pytest.approx([0.05] * 12)
+    assert [p.parent.name for p in sorted(tmp_path.rglob("events.out.tfevents.*"))] == [
+        "train", "validation"]  # one file each: the batches go to the same writers
+
+
+def _failing_writer(error):
+    """TensorBoard's writer, failing at the third epoch as a disk or a folder would."""
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+    class Failing(EventFileWriter):
+        def add_event(self, event):
+            if event.step == 2:
+                raise error(f"{self._file_name}")
+            super().add_event(event)
+
+    return Failing
+
+
+def test_a_write_that_fails_on_the_writing_thread_is_said_by_finish_writing(tmp_path, monkeypatch):
+    import tensorflow as tf
+
+    from workbench.running import callbacks
+
+    monkeypatch.setattr(callbacks, "EventFileWriter", _failing_writer(
+        lambda where: tf.errors.PermissionDeniedError(None, None, f"{where}; Permission denied")))
+    warnings = []
+    board = callbacks.EpochTensorBoard(str(tmp_path / "01-train"), warn=warnings.append)
+    _tiny_fit(board, epochs=4)  # the fit itself never waits for the thread, nor fails
+    assert warnings == []
+    board.finish_writing()
+    [warning] = warnings
+    assert warning.startswith(f"{tmp_path / '01-train'}: PermissionDeniedError: ")
+    assert len(_scalars(tmp_path)["train/epoch_loss"]) == 2  # the epochs before, kept; none after
+    board.finish_writing()  # said once
+    assert len(warnings) == 1
+
+
+def test_a_full_disk_on_the_writing_thread_fails_the_run_at_finish_writing(tmp_path, monkeypatch):
+    import errno
+
+    import tensorflow as tf
+
+    from workbench.running import callbacks
+
+    monkeypatch.setattr(callbacks, "EventFileWriter", _failing_writer(
+        lambda where: tf.errors.ResourceExhaustedError(None, None, f"{where}; No space left on device")))
+    board = callbacks.EpochTensorBoard(str(tmp_path / "01-train"), warn=lambda reason: None)
+    _tiny_fit(board, epochs=4)
+    with pytest.raises(OSError) as raised:
+        board.finish_writing()
+    assert raised.value.errno == errno.ENOSPC
+    assert raised.value.filename == str(tmp_path / "01-train")
+
+
 def test_tensorboard_logs_can_be_turned_off(models_dir, monkeypatch):
     monkeypatch.delenv("WORKBENCH_TENSORBOARD")
     workbench.run("linear", epochs=1, tensorboard=False)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+import threading
 import time
+from typing import Callable
 
 from rich.console import Console
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress as Bar, TaskProgressColumn,
@@ -59,9 +61,13 @@ class EpochCount:
 
 
 # Epoch lines are printed at most this often, several in one go when epochs are quicker:
-# each print redraws a live bar (~0.5 ms of Python), which for a model whose epochs take
-# 30 ms would alone cost 2% of its training time.
-EPOCH_PRINT_INTERVAL_S = 0.25
+# each print redraws a live bar (~0.5 ms of Python, holding the GIL the training loop
+# needs), which for a model whose epochs take 30 ms would alone cost 2% of its training.
+EPOCH_PRINT_INTERVAL_S = 1.0
+# The bar is drawn when what it shows changes, at most this often (a draw is ~0.7 ms),
+# and once a second while nothing changes, so its clock still moves.
+REDRAW_INTERVAL_S = 0.5
+CLOCK_INTERVAL_S = 1.0
 
 
 class ConsoleView:
@@ -74,6 +80,7 @@ class ConsoleView:
         self.show_bar = not quiet and self.console.is_terminal
         self._bar: Bar | None = None
         self._task = None
+        self._drawing: _Drawing | None = None
         self._epoch_lines: list[str] = []
         self._last_print = 0.0
         self._count = EpochCount()
@@ -87,10 +94,11 @@ class ConsoleView:
             self._start(event.name, event.total, event.epochs)
         elif isinstance(event, events.Progress):
             self._count.progress(event.done, event.total)
-            if self._bar is not None and self._task is not None:
-                self._bar.update(self._task, completed=event.done, total=event.total,
-                                 info=numbers(event.info), epoch=self._epoch_text())
-            if event.total is not None and event.done >= event.total:
+            finished = event.total is not None and event.done >= event.total
+            if self._drawing is not None:
+                self._drawing.show(event.done, event.total, numbers(event.info), self._epoch_text(),
+                                   now=finished)
+            if finished:
                 self._print_epoch_lines()  # the stage is over: nothing more to wait for
         elif isinstance(event, events.Log) and event.level == "warning":
             self._print_epoch_lines()
@@ -113,14 +121,20 @@ class ConsoleView:
     def _print(self, renderable) -> None:
         """Print after any epoch lines still waiting, so the order is kept."""
         self._print_epoch_lines()
-        self.console.print(renderable)
-        self._last_print = time.perf_counter()
+        self._print_now(renderable)
 
     def _print_epoch_lines(self) -> None:
         if self._epoch_lines:
-            self.console.print("\n".join(self._epoch_lines))
+            self._print_now("\n".join(self._epoch_lines))
             self._epoch_lines.clear()
-            self._last_print = time.perf_counter()
+
+    def _print_now(self, renderable) -> None:
+        """A print under a live bar draws the bar again too, with what it shows now."""
+        if self._drawing is not None:
+            self._drawing.draw_with(lambda: self.console.print(renderable))
+        else:
+            self.console.print(renderable)
+        self._last_print = time.perf_counter()
 
     def _epoch_text(self) -> str:
         """`epoch 2/5 ` while a model trains (the bar's own column counts batches)."""
@@ -132,18 +146,79 @@ class ConsoleView:
         self.close()
         if not self.show_bar:
             return
-        # 4 redraws a second, not Rich's default 10: each takes ~1 ms of Python (so of the
-        # GIL the training loop needs), and a bar redrawn 4 times a second still looks live.
+        # Drawn by `_Drawing`, not by Rich's own thread, which redraws 4 times a second
+        # whether anything changed or not.
         self._bar = Bar(TextColumn("[bold]{task.description}"), TextColumn("{task.fields[epoch]}"),
                         BarColumn(), TaskProgressColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), TextColumn("{task.fields[info]}"),
-                        console=self.console, transient=True, refresh_per_second=4)
+                        console=self.console, transient=True, auto_refresh=False)
         self._bar.start()
         self._task = self._bar.add_task(name, total=total, info="", epoch="")
+        self._drawing = _Drawing(self._bar, self._task)
 
     def close(self) -> None:
         self._print_epoch_lines()
+        if self._drawing is not None:
+            self._drawing.stop()
+            self._drawing = None
         if self._bar is not None:
             self._bar.stop()
             self._bar = None
             self._task = None
+
+
+class _Drawing:
+    """When a live bar is drawn: as soon as the numbers on it change, but at most every
+    REDRAW_INTERVAL_S (the last numbers wait for the next draw, never lost), at once for a
+    stage's final state, and every CLOCK_INTERVAL_S for its elapsed time; never twice
+    for the same picture. Progress comes from Keras' helper thread, epoch lines and the
+    clock from others: one lock keeps their draws apart."""
+
+    def __init__(self, bar: Bar, task) -> None:
+        self._bar, self._task = bar, task
+        self._lock = threading.Lock()
+        self._shown: tuple | None = None  # (done, total, info, epoch) as last handed to the bar
+        self._drawn: tuple | None = None  # ... and the elapsed second, as last drawn
+        self._drawn_at = 0.0
+        self._stopped = threading.Event()
+        self._clock = threading.Thread(target=self._tick, name="progress-clock", daemon=True)
+        self._clock.start()
+
+    def show(self, done: int, total: int | None, info: str, epoch: str, now: bool = False) -> None:
+        """New numbers for the bar; drawn now if `now` (a stage's end) or due."""
+        with self._lock:
+            shown = (done, total, info, epoch)
+            if shown != self._shown:
+                self._shown = shown
+                self._bar.update(self._task, completed=done, total=total, info=info, epoch=epoch)
+            if now or time.perf_counter() - self._drawn_at >= REDRAW_INTERVAL_S:
+                self._draw()
+
+    def draw_with(self, printing: Callable[[], None]) -> None:
+        """Run `printing`, which draws the bar below what it prints: that counts as a draw."""
+        with self._lock:
+            printing()
+            self._drawn, self._drawn_at = self._picture(), time.perf_counter()
+
+    def _draw(self) -> None:
+        picture = self._picture()
+        if picture != self._drawn:
+            self._bar.refresh()
+            self._drawn = picture
+        self._drawn_at = time.perf_counter()
+
+    def _picture(self) -> tuple:
+        """What a draw would show: the numbers, and the clock to the second (one task a bar)."""
+        elapsed = self._bar.tasks[0].elapsed if self._bar.tasks else None
+        return self._shown, int(elapsed or 0)
+
+    def _tick(self) -> None:
+        while not self._stopped.wait(CLOCK_INTERVAL_S):
+            with self._lock:
+                if time.perf_counter() - self._drawn_at >= CLOCK_INTERVAL_S:
+                    self._draw()
+
+    def stop(self) -> None:
+        """No clock draw after this returns (the bar is stopped next)."""
+        self._stopped.set()
+        self._clock.join()

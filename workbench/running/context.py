@@ -153,10 +153,13 @@ class RunContext:
             level="warning"))
 
     def finish_logs(self, quiet: bool = False) -> None:
-        """Close every TensorBoard event file, also those of a fit that raised (`quiet`:
-        after the run has failed, without raising again)."""
-        for board in self._boards:
-            board.finish_writing(quiet=quiet)
+        """Write every fit's last TensorBoard events and close the files, also those of a
+        fit that raised (`quiet`: after the run has failed, without raising again). The
+        callbacks write on threads of their own: this waits for them, so it comes before
+        anything is saved. A board that fails here is done with; the others are left for
+        the `quiet` call that follows the failure."""
+        while self._boards:
+            self._boards.pop(0).finish_writing(quiet=quiet)
 
     # -- cancellation -------------------------------------------------------------------
     @property
