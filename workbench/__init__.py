@@ -11,9 +11,9 @@ with plain `keras.models.load_model` in any program that imported `workbench`.
 
 from __future__ import annotations
 
-from typing import Any
-
-import wrapt
+import importlib.util
+import sys
+from typing import Any, Callable
 
 __version__ = "0.1.0"
 __all__ = ["run", "__version__"]
@@ -39,7 +39,55 @@ def run(lesson: str, *, seed: int = 0, dataset: str | None = None, out: str | No
                       tensorboard=tensorboard)
 
 
-@wrapt.when_imported("keras")
+class _AfterImport:
+    """A finder on `sys.meta_path` that calls `hook(module)` once `name` has been executed.
+
+    A few lines instead of `wrapt.when_imported`: importing wrapt costs the app's first
+    frame tens of milliseconds, for one hook."""
+
+    def __init__(self, name: str, hook: Callable[[Any], None]) -> None:
+        self.name, self.hook = name, hook
+        self._finding = False  # while asking the other finders for the real spec
+
+    def find_spec(self, fullname: str, path=None, target=None):
+        if fullname != self.name or self._finding:
+            return None
+        self._finding = True
+        try:
+            spec = importlib.util.find_spec(fullname)
+        finally:
+            self._finding = False
+        if spec is not None and spec.loader is not None and hasattr(spec.loader, "exec_module"):
+            self._call_hook_after(spec.loader)
+        return spec
+
+    def _call_hook_after(self, loader) -> None:
+        # Patched on this one loader object, not wrapped: the module's __loader__ and
+        # __spec__.loader stay what its own finder made, for whoever inspects them.
+        execute = loader.exec_module
+
+        def exec_module(module) -> None:
+            execute(module)
+            if self in sys.meta_path:  # the hook runs once, after a successful import
+                sys.meta_path.remove(self)
+            self.hook(module)
+
+        loader.exec_module = exec_module
+
+
+def _when_imported(name: str):
+    """Decorator: call the function with module `name` as soon as it is imported (at once
+    when it already is), as `wrapt.when_imported` does."""
+    def register(hook: Callable[[Any], None]) -> Callable[[Any], None]:
+        if name in sys.modules:
+            hook(sys.modules[name])
+        else:
+            sys.meta_path.insert(0, _AfterImport(name, hook))
+        return hook
+    return register
+
+
+@_when_imported("keras")
 def _register_lesson_keras_classes(_keras) -> None:
     from workbench import registry
 

@@ -16,6 +16,7 @@ reported (`workbench list` prints one line for it) and skipped; the rest still w
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import os
@@ -163,7 +164,7 @@ class Lesson:
         """A heading of notes.md (as a path's read step names it) as notes in `lang` word
         it: the heading in the same place, since both files have the same sections."""
         raw = self.notes_zh if lang == "zh" else ""  # as written (notes_in spaces it)
-        english, translated = headings(self.notes), headings(raw or self.notes)
+        english, translated = _parsed_headings(self.notes), _parsed_headings(raw or self.notes)
         if section not in english or len(english) != len(translated):
             return section
         return translated[english.index(section)]
@@ -191,6 +192,13 @@ def headings(markdown: str) -> list[str]:
 
     tokens = MarkdownIt().parse(markdown)
     return [tokens[i + 1].content.strip() for i, t in enumerate(tokens) if t.type == "heading_open"]
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed_headings(markdown: str) -> tuple[str, ...]:
+    """`headings`, parsed once per notes text: the path view asks for its steps' sections
+    each time it is drawn, and parsing a lesson's notes takes milliseconds."""
+    return tuple(headings(markdown))
 
 
 def read_notes(package: str, filename: str = NOTES, *, missing_ok: bool = False) -> str:

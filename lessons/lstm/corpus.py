@@ -7,13 +7,16 @@ any model is built, so a bad file is refused before the learner waits for anythi
 from __future__ import annotations
 
 import functools
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from workbench.authoring import BadInput
+
+if TYPE_CHECKING:  # NumPy comes with encode: the lesson's declaration, which imports this
+    import numpy as np  # module, is read before the app's first frame
 
 BUILTIN = "pydoc"  # the English prose of Python's own help topics: on every machine, offline
 VALIDATION_FRACTION = 0.1
@@ -26,6 +29,8 @@ class Corpus:
     vocabulary: str  # every character of the text, sorted; position = id
 
     def encode(self, text: str) -> np.ndarray:
+        import numpy as np
+
         index = {c: i for i, c in enumerate(self.vocabulary)}
         return np.fromiter((index[c] for c in text), dtype="int32", count=len(text))
 
@@ -69,7 +74,7 @@ def load(source: str, max_chars: int = 0) -> Corpus:
 
 def check_long_enough(corpus: Corpus, seq_len: int) -> None:
     """Training and validation each need at least one window of seq_len + 1 characters."""
-    needed = int(np.ceil((seq_len + 1) / VALIDATION_FRACTION))
+    needed = int(math.ceil((seq_len + 1) / VALIDATION_FRACTION))
     if len(corpus.text) < needed:
         raise BadInput(f"corpus {corpus.name!r} has {len(corpus.text)} characters; seq_len={seq_len} "
                        f"needs at least {needed} (one sequence of {seq_len + 1} for validation, "

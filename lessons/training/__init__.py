@@ -8,9 +8,8 @@ whose numbers the notes explain.
 
 from dataclasses import dataclass
 
-from lessons.training.experiments import EXPERIMENTS
+from lessons.training.experiments import EXPERIMENTS, OUTLIER
 from lessons.training.key_results import HIGHLIGHTS
-from lessons.training.regression import OUTLIER
 from workbench.authoring import BadInput, knob, Lesson, Settings
 
 ACTIVATIONS = ("auto", "tanh", "relu", "sigmoid", "leaky_relu", "elu")

@@ -28,3 +28,7 @@ EXPERIMENTS = {
     # Two small heads on the digits' attributes; the regression part needs no net.
     "losses": Experiment(layers=2, units=64, epochs=8, learning_rate=0.003, activation="relu"),
 }
+
+# The losses experiment's default distance of the moved point above the line. Here, not
+# in `regression` beside its other sizes, because that module brings NumPy.
+OUTLIER = 100.0

@@ -13,10 +13,12 @@ import itertools
 
 import numpy as np
 
+from lessons.training import experiments
+
 POINTS = 51  # odd: the median (L1's constant) is one point, not an interval
 SLOPE, INTERCEPT, NOISE = 2.0, 1.0, 1.0
 X_RANGE = (0.0, 10.0)
-OUTLIER = 100.0  # the default distance of the moved point above the line
+OUTLIER = experiments.OUTLIER  # the default distance of the moved point above the line
 STEPS = 20_000  # enough for L1's decaying steps to settle within 1e-3 of the exact line
 
 

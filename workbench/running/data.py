@@ -12,10 +12,12 @@ import functools
 import os
 import socket
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from workbench.errors import BadInput
+
+if TYPE_CHECKING:  # NumPy is imported where arrays are made: the lessons' declarations,
+    import numpy as np  # which import this module, are read before the app's first frame
 
 # The split never depends on the run's --seed: two runs with different seeds must be
 # scored on the same test images, or their metrics are not comparable.
@@ -121,6 +123,8 @@ def _from_keras(name: str) -> ImageData:
         ) from None
     finally:
         socket.setdefaulttimeout(previous)
+    import numpy as np
+
     x_train, x_test = (_to_float_nhwc(a) for a in (x_train, x_test))
     y_train, y_test = (np.asarray(a).reshape(-1).astype("int64") for a in (y_train, y_test))
     rng = np.random.default_rng(SPLIT_SEED)
@@ -131,6 +135,8 @@ def _from_keras(name: str) -> ImageData:
 
 
 def _to_float_nhwc(images: np.ndarray) -> np.ndarray:
+    import numpy as np
+
     images = np.asarray(images)
     if images.ndim == 3:
         images = images[..., None]

@@ -26,11 +26,8 @@ from workbench.i18n.language import DEFAULT as EN
 from workbench.tui import preferences
 from workbench.tui.commands import WorkbenchCommands
 from workbench.tui.messages import BackendReady, post
-from workbench.tui.screens.generate import GenerateScreen
 from workbench.tui.screens.help import HelpScreen
 from workbench.tui.screens.lesson import LessonScreen
-from workbench.tui.screens.models import ModelsScreen
-from workbench.tui.screens.runs import RunsScreen
 
 DARK, LIGHT = "textual-dark", "textual-light"
 # Textual's own word for ctrl+p in the footer: a message id too, translated with the rest.
@@ -56,6 +53,26 @@ def localize_bindings(node: DOMNode, lang: str) -> None:
         pass
 
 
+# The screens not on the first frame are imported when first shown: their modules (and the
+# plot widgets the Runs screen brings, plotext among them) would only delay it.
+def models_screen() -> Screen:
+    from workbench.tui.screens.models import ModelsScreen
+
+    return ModelsScreen()
+
+
+def generate_screen() -> Screen:
+    from workbench.tui.screens.generate import GenerateScreen
+
+    return GenerateScreen()
+
+
+def runs_screen() -> Screen:
+    from workbench.tui.screens.runs import RunsScreen
+
+    return RunsScreen()
+
+
 def initial_language() -> str:
     """WORKBENCH_LANG when set; else the learner's last choice in the app; else the locale."""
     if os.environ.get(language.ENV):
@@ -67,8 +84,8 @@ def initial_language() -> str:
 class WorkbenchApp(App):
     TITLE = "Keras Workbench"
     CSS_PATH = Path(__file__).with_name("workbench.tcss")  # absolute: subclasses live elsewhere
-    SCREENS = {"lessons": LessonScreen, "models": ModelsScreen, "generate": GenerateScreen,
-               "runs": RunsScreen}
+    SCREENS = {"lessons": LessonScreen, "models": models_screen, "generate": generate_screen,
+               "runs": runs_screen}
     MODES = {"lessons": "lessons", "models": "models", "generate": "generate", "runs": "runs"}
     DEFAULT_MODE = "lessons"
     COMMANDS = App.COMMANDS | {WorkbenchCommands}
@@ -117,8 +134,14 @@ class WorkbenchApp(App):
         self.localize()
         if self.preload_tensorflow:
             self._show_backend()
-            # After the first frame is on screen, not before: the import takes seconds.
-            self.call_after_refresh(self._load_tensorflow)
+
+    def on_ready(self) -> None:
+        """The first frame is on screen: now what it did without."""
+        self.lesson_screen.after_first_frame()
+        if self.preload_tensorflow:
+            # Not before: the import takes seconds, and its thread would contend for the
+            # interpreter with the first frame's work.
+            self._load_tensorflow()
 
     @work(thread=True, group="tensorflow", exit_on_error=False)
     def _load_tensorflow(self) -> None:

@@ -12,7 +12,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
-from textual.lazy import Lazy
 from textual.screen import Screen
 from textual.widgets import (Button, ContentSwitcher, Footer, Header, ListView, Markdown,
                              TabbedContent, TabPane)
@@ -94,19 +93,22 @@ class LessonScreen(PathControl, RunControl, Screen):
 
     def compose(self) -> ComposeResult:
         lang = self.app.lang
+        # Narrow or not before the children are mounted: set later, the class would have
+        # Textual match every child's styles again before the first frame.
+        narrow = self.app.size.width < NARROW
+        self.set_class(narrow, "-narrow")
         yield Header()
         with Horizontal(id="main"):
-            yield LessonList(self.lessons, id="lessons")
+            yield LessonList(self.lessons, highlighted=self.lessons.index(self.lesson), id="lessons")
             with TabbedContent(id="lesson-tabs", initial="tab-path"):
                 with TabPane(tr(lang, TAB_TITLES["tab-path"]), id="tab-path"):
                     yield PathView(id="path")
                 with TabPane(tr(lang, TAB_TITLES["tab-notes"]), id="tab-notes"):
                     # Focusable, so Tab reaches the notes and the arrows and PageDown scroll them.
                     with VerticalScroll(id="notes-scroll"):
-                        yield Markdown(self._notes_text(), id="notes")
-                with TabPane(tr(lang, TAB_TITLES["tab-run"]), id="tab-run"):
-                    # Hidden at first, so mounted just after the first frame (sooner on screen).
-                    yield Lazy(RunPanel(id="run-panel"))
+                        yield Markdown(id="notes")  # written after the first frame
+                # Empty until the first frame is on screen: `after_first_frame`.
+                yield TabPane(tr(lang, TAB_TITLES["tab-run"]), id="tab-run")
                 with TabPane(tr(lang, TAB_TITLES["tab-anatomy"]), id="tab-anatomy"):
                     yield ContentSwitcher(id="anatomies")
                 with TabPane(tr(lang, TAB_TITLES["tab-exercises"]), id="tab-exercises"):
@@ -117,7 +119,20 @@ class LessonScreen(PathControl, RunControl, Screen):
                     yield Button(tr(lang, "Run ▶"), id="run", variant="success")
                     yield Button(tr(lang, "Cancel"), id="cancel", variant="error", disabled=True)
                     yield Button(tr(lang, "Defaults"), id="reset")
-        yield Footer()
+        yield Footer(compact=narrow)
+
+    def after_first_frame(self) -> None:
+        """What the first frame does without, once it is on screen (the app's Ready).
+
+        The notes and the Run tab's panel are hidden at first: their widgets' styles (and
+        the plot widgets' import of plotext) would only delay that frame. The path's marks
+        read the exercises, which imports them and NumPy with them. Textual's `Lazy` and
+        `call_after_refresh` run in the first frame's wake, where they still hold it up."""
+        if self._notes_update is None:  # no other lesson's notes shown since
+            self.show_notes()
+        if not self.query(RunPanel):
+            self.query_one("#tab-run", TabPane).mount(RunPanel(id="run-panel"))
+        self.call_later(self._show_progress)
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit(event.size.width)
@@ -134,8 +149,6 @@ class LessonScreen(PathControl, RunControl, Screen):
         lessons.select_lesson(self.lesson.id)
         lessons.focus()
         self.show_lesson(self.lesson, first=True)
-        # After the first frame: reading the exercises imports them, and NumPy with them.
-        self.call_after_refresh(self._show_progress)
 
     # -- choosing a lesson ----------------------------------------------------------------
     def on_list_view_highlighted(self, event: ListView.Highlighted) -> None:
@@ -197,7 +210,8 @@ class LessonScreen(PathControl, RunControl, Screen):
         switcher.current = widget_id
 
     def show_lesson(self, lesson: Lesson, first: bool = False) -> None:
-        """Notes, form and anatomy of `lesson`; `first`: the notes are already composed."""
+        """Notes, form and anatomy of `lesson`; `first`: the notes come after the first
+        frame (`after_first_frame`)."""
         if lesson.id == self.lesson.id and not first:
             return
         self.lesson = lesson

@@ -33,8 +33,13 @@ class LessonItem(ListItem):
 class LessonList(ListView):
     """Highlighting an item selects the lesson (ListView.Highlighted carries the item)."""
 
-    def __init__(self, lessons: tuple[Lesson, ...], *, id: str | None = None) -> None:
-        super().__init__(*[LessonItem(i, lesson) for i, lesson in enumerate(lessons, 1)], id=id)
+    def __init__(self, lessons: tuple[Lesson, ...], *, highlighted: int = 0,
+                 id: str | None = None) -> None:
+        # `highlighted` from the start: a list that highlighted the first lesson and then
+        # the remembered one would have the screen build the first lesson's form and path
+        # too, before the first frame.
+        super().__init__(*[LessonItem(i, lesson) for i, lesson in enumerate(lessons, 1)],
+                         initial_index=highlighted, id=id)
 
     def on_mount(self) -> None:
         self.border_title = tr(self.app.lang, "Lessons")

@@ -1,0 +1,80 @@
+"""What the app leaves until its first frame is on screen (issue #30).
+
+The first frame must come long before TensorFlow could be imported: these tests guard
+the deferrals that make it so, by what a fresh process has imported when Textual reports
+the first frame (`events.Ready`), never by timing anything.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from markdown_it import MarkdownIt
+
+from workbench import registry
+from workbench.i18n.language import LANGUAGES
+from workbench.tui import preferences
+
+# Modules the first frame has no use for, each imported later by whatever needs it.
+DEFERRED = (
+    "tensorflow", "keras", "h5py",  # a run, the anatomy, the backend's version
+    "numpy",  # a run, the exercises' checks (the lessons' declarations do without)
+    "plotext", "textual_plotext", "workbench.tui.widgets.curves",  # the Run tab's plots
+    "wrapt",  # once the keras hook's tool: workbench.__init__ now does without
+    "workbench.tui.screens.models", "workbench.tui.screens.generate",
+    "workbench.tui.screens.runs",  # screens not shown first
+)
+# Pygments' guess at a code block's language loads every lexer it has (hundreds of
+# modules); a block that names its language loads one.
+MOST_LEXER_MODULES = 10
+
+FIRST_FRAME = """
+import json, os, sys
+from workbench.tui.app import WorkbenchApp
+
+class Probe(WorkbenchApp):
+    def on_ready(self):
+        lexers = [m for m in sys.modules if m.startswith("pygments.lexers.")]
+        print(json.dumps({"imported": [m for m in sys.argv[1:] if m in sys.modules],
+                          "lexer_modules": len(lexers), "screen": self.screen.id}), flush=True)
+        os._exit(0)  # not waiting for the TensorFlow import that follows
+
+Probe(models_dir=None).run(headless=True, size=(120, 40))
+"""
+
+
+def first_frame_imports() -> dict:
+    proc = subprocess.run([sys.executable, "-c", FIRST_FRAME, *DEFERRED], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("lesson", [lesson.id for lesson in registry.lessons()])
+def test_the_first_frame_imports_nothing_it_does_not_show(lesson):
+    preferences.remember(lesson=lesson)  # the screen opens on the lesson left last time
+    seen = first_frame_imports()
+    assert seen["screen"] == "lesson-screen"
+    assert seen["imported"] == []
+    assert seen["lexer_modules"] <= MOST_LEXER_MODULES
+
+
+def notes_code_blocks(markdown: str):
+    """(kind, language, first line) of each code block: kind `fence` (```) or
+    `code_block` (indented, which can name no language)."""
+    for token in MarkdownIt("gfm-like").parse(markdown):  # as the app's Markdown widget parses
+        if token.type in ("fence", "code_block"):
+            yield token.type, token.info.strip(), token.map[0] + 1
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+@pytest.mark.parametrize("lesson", registry.lessons(), ids=lambda lesson: lesson.id)
+def test_every_code_block_in_the_notes_names_its_language(lesson, lang):
+    """A block without a language (```, or indented) has Pygments guess it, every lexer
+    tried in turn: tenths of a second before the lesson screen is drawn."""
+    unnamed = [f"line {line}: {kind}" for kind, language, line in notes_code_blocks(lesson.notes_in(lang))
+               if kind != "fence" or not language]
+    assert unnamed == [], f"{lesson.id} notes ({lang}): give each block a language (```text, ```python)"
