@@ -240,14 +240,13 @@ class EpochTensorBoard(keras.callbacks.Callback):
         return trouble
 
     def _current_learning_rate(self) -> float | None:
-        """The optimizer's rate: a schedule's every epoch, a fixed rate's at most every
-        RATE_READ_INTERVAL_S. Reading the variable is an eager TensorFlow op, which
-        between a small model's epochs cost about 0.4 ms each, more than all the rest of
-        this callback; a rate that changes without a schedule is changed by a callback,
-        and Keras' own put the new rate in the epoch's logs, which are used first."""
+        """The optimizer's rate: a schedule's (or a callable's) every epoch, a fixed
+        rate's at most every RATE_READ_INTERVAL_S. Reading the variable is an eager
+        TensorFlow op, which between a small model's epochs cost about 0.4 ms each, more
+        than all the rest of this callback; a fixed rate changes only when a callback sets
+        it, and Keras' own put the new rate in the epoch's logs, which are used first."""
         optimizer = getattr(self.model, "optimizer", None)
-        schedule = isinstance(getattr(optimizer, "_learning_rate", None),
-                              keras.optimizers.schedules.LearningRateSchedule)
+        schedule = callable(getattr(optimizer, "_learning_rate", None))  # a Variable is not
         now = time.perf_counter()
         if schedule or now - self._rate_read_at >= self.RATE_READ_INTERVAL_S:
             self._rate, self._rate_read_at = self._read_learning_rate(optimizer), now
