@@ -1,6 +1,7 @@
 """The benchmark code paths at toy sizes: they run, agree and print; no timing is asserted."""
 
 import json
+import os
 import sys
 
 import numpy as np
@@ -88,3 +89,16 @@ def test_child_timing_stops_at_the_marker_and_reports_failures():
         startup.child_seconds(["-c", "print('something else')"], until_line="READY")
     with pytest.raises(RuntimeError, match="exit 3"):
         startup.child_seconds(["-c", "import sys; sys.exit(3)"])
+
+
+def test_start_up_children_cache_bytecode_for_both_sides_in_a_folder_of_their_own(monkeypatch):
+    """Ours compiled at every launch and TensorFlow's cached would not be a fair race."""
+    import importlib
+
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    fresh = importlib.reload(startup)
+    assert "PYTHONDONTWRITEBYTECODE" not in fresh._ENV
+    cache = fresh._ENV["PYTHONPYCACHEPREFIX"]
+    assert os.path.isdir(cache) and not os.listdir(cache)
+    fresh.child_seconds(["-c", "import benchmarks.common"])
+    assert any(name.endswith(".pyc") for _, _, names in os.walk(cache) for name in names)
