@@ -78,3 +78,23 @@ def test_every_code_block_in_the_notes_names_its_language(lesson, lang):
     unnamed = [f"line {line}: {kind}" for kind, language, line in notes_code_blocks(lesson.notes_in(lang))
                if kind != "fence" or not language]
     assert unnamed == [], f"{lesson.id} notes ({lang}): give each block a language (```text, ```python)"
+
+
+async def test_a_run_asked_for_before_the_first_form_is_on_screen_is_deferred_not_a_crash(tmp_path):
+    """The first form comes just after the first frame; ctrl+r or enter on a path
+    experiment in that moment says to press again."""
+    from tests.test_app import make_app
+
+    app = make_app(tmp_path / "models")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        lesson = app.screen.lesson.id
+        await app.screen.query_one(f"#form-{lesson}").remove()  # as in that moment
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert app.screen.active_run is None
+        assert [n.message for n in app._notifications][-1] == "Starting up; press r again"
+        app.screen.reset_form()  # Defaults: nothing to reset yet, and no error
+        app.screen.after_first_frame()  # the moment passes
+        await pilot.pause()
+        assert app.screen.form_ready()

@@ -168,6 +168,9 @@ class PathControl:
                        n=state.n, runs=", ".join(f"#{run.id}" for run in runs)), title=tr(lang, "Path"))
 
     def _run_step(self, state: guide.StepState) -> None:
+        if not self.form_ready():
+            self.notify(tr(self.app.lang, "Starting up; press r again"), severity="warning")
+            return
         self.form.set_values(dict(state.step.params))
         self.form.set_dataset(state.step.dataset_of(self.lesson))
         self.action_run(step=state.n)

@@ -93,6 +93,9 @@ class RunControl:
             self.notify(tr(lang, "Not started: the form now shows {lesson}; ctrl+r runs it",
                            lesson=self.lesson.id), severity="warning")
             return
+        if not self.form_ready():
+            self.notify(tr(lang, "Starting up; press r again"), severity="warning")
+            return
         ready = self.form.validated()
         if ready is None:
             self.notify(tr(lang, "Not started: fix the values marked in the form"), severity="error")

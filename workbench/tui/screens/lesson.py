@@ -128,6 +128,7 @@ class LessonScreen(PathControl, RunControl, Screen):
         the plot widgets' import of plotext) would only delay that frame. The path's marks
         read the exercises, which imports them and NumPy with them. Textual's `Lazy` and
         `call_after_refresh` run in the first frame's wake, where they still hold it up."""
+        self._show_form(self.lesson)  # the lesson's, if another has not been shown since
         if self._notes_update is None:  # no other lesson's notes shown since
             self.show_notes()
         if not self.query(RunPanel):
@@ -209,6 +210,9 @@ class LessonScreen(PathControl, RunControl, Screen):
             switcher.mount(widget)
         switcher.current = widget_id
 
+    def _show_form(self, lesson: Lesson) -> None:
+        self._switch_to("forms", f"form-{lesson.id}", lambda: ParamForm(lesson, id=f"form-{lesson.id}"))
+
     def show_lesson(self, lesson: Lesson, first: bool = False) -> None:
         """Notes, form and anatomy of `lesson`; `first`: the notes come after the first
         frame (`after_first_frame`)."""
@@ -224,8 +228,10 @@ class LessonScreen(PathControl, RunControl, Screen):
         if not first:
             self.show_notes()
         # Forms and anatomy views are made on first visit and kept: edits survive a
-        # look at another lesson, and the first paint builds one form, not five.
-        self._switch_to("forms", f"form-{lesson.id}", lambda: ParamForm(lesson, id=f"form-{lesson.id}"))
+        # look at another lesson. The first frame builds no form (half its widgets):
+        # the lesson's comes right after it.
+        if not first:
+            self._show_form(lesson)
         tabs = self.query_one(TabbedContent)
         self.refresh_bindings()  # the footer shows Anatomy only for a lesson that has one
         if lesson.architectures:
@@ -266,6 +272,12 @@ class LessonScreen(PathControl, RunControl, Screen):
     @property
     def form(self) -> ParamForm:
         return self.query_one(f"#form-{self.lesson.id}", ParamForm)
+
+    def form_ready(self) -> bool:
+        """Whether the lesson's form is on screen: the first one comes just after the
+        first frame, and a key pressed within that moment must not find it missing."""
+        found = self.query(f"#form-{self.lesson.id}")
+        return bool(found) and found.first().is_mounted
 
     def _anatomy(self) -> AnatomyView | None:
         try:
@@ -340,4 +352,5 @@ class LessonScreen(PathControl, RunControl, Screen):
 
     @on(Button.Pressed, "#reset")
     def reset_form(self) -> None:
-        self.form.reset()
+        if self.form_ready():
+            self.form.reset()
