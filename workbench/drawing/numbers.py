@@ -39,6 +39,11 @@ def error_line(exc: BaseException) -> str:
             "(set WORKBENCH_DEBUG=1 for the traceback)")
 
 
+def error_said(line: str) -> str:
+    """What an `error_line` says, without the prefix it adds (a child's line, passed on)."""
+    return line.removeprefix("workbench: error: ").removeprefix("workbench: ")
+
+
 def json_safe(value: Any) -> Any:
     """`value` with every NaN and infinity as None: strict JSON has no such numbers, and
     `json.dumps` would write NaN and Infinity, which strict parsers reject."""

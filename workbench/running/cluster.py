@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from workbench.drawing.numbers import error_said
 from workbench.errors import BadInput, WorkbenchError
 
 RUN_ENV = "WORKBENCH_WORKER_RUN"  # the run a local worker carries out, as JSON
@@ -97,6 +98,11 @@ def joined_task(environ=os.environ) -> Task:
         raise BadInput(f"TF_CONFIG's task {kind} {index} is not in its cluster "
                        "(the type must be chief or worker, the index one of its addresses)")
     return Task(len(chiefs) + len(workers), index if kind == "chief" else index + len(chiefs))
+
+
+def task_of(cluster: "LocalCluster | Task") -> Task:
+    """This process's task: the chief's of workers started here, or the one TF_CONFIG named."""
+    return cluster.task if isinstance(cluster, LocalCluster) else cluster
 
 
 def free_ports(count: int) -> list[int]:
@@ -177,7 +183,7 @@ class Worker:
         """What the worker said last on stderr (its one-line error, as the CLI prints
         them), else the last line TensorFlow wrote natively (a crash), else nothing."""
         if self._lines:
-            return self._lines[-1].removeprefix("workbench: error: ").removeprefix("workbench: ")
+            return error_said(self._lines[-1])
         try:
             native = [line for line in self.native_log.read_text(errors="replace").splitlines()
                       if line.strip()]

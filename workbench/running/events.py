@@ -114,8 +114,7 @@ Event = Stage | Progress | Log | Metric | EpochEnd | Picture | Chart | Artifact
 # A run in another process (the app's runs across workers) sends its events to the one
 # that shows them as lines on stderr: this prefix, then the event as JSON.
 EVENT_LINE = "workbench-event: "
-_KINDS = {kind.__name__: kind for kind in (Stage, Progress, Log, Metric, EpochEnd, Picture,
-                                           Chart, Artifact)}
+_KINDS = {kind.__name__: kind for kind in Event.__args__}
 
 
 def to_line(event: Event) -> str:

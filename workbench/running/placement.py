@@ -30,7 +30,7 @@ from typing import Any
 from workbench.errors import BadInput
 from workbench.params import Param
 from workbench.running import devices
-from workbench.running.cluster import LocalCluster, Task, joined_task
+from workbench.running.cluster import LocalCluster, Task, joined_task, task_of
 from workbench.running.quiet import import_tensorflow
 
 PRECISIONS = ("float32", "mixed")
@@ -149,7 +149,7 @@ def plan(precision: str = "float32", distribute: str = "none", *, trains: bool =
                                      "(same numerics lesson, no speed-up expected)")
 
     if cluster is not None:
-        task = cluster.task if isinstance(cluster, LocalCluster) else cluster
+        task = task_of(cluster)
         placement.strategy, placement.task = strategy, task
         placement.device = (f"{task.workers} workers, {placement.replica_count} replicas "
                             f"({placement.device} each)")

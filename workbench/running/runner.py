@@ -165,10 +165,10 @@ def _worker_run(req: Request, precision: str) -> dict[str, Any]:
 
 def _execute(req: Request, *, out, models_dir, on_event, cancel, precision, distribute, mine,
              record, tensorboard, cluster) -> Result:
-    from workbench.running.cluster import LocalCluster
+    from workbench.running.cluster import LocalCluster, task_of
 
     lesson = req.lesson
-    chief = cluster is None or (cluster.task if isinstance(cluster, LocalCluster) else cluster).chief
+    chief = cluster is None or task_of(cluster).chief
     folder = store.models_dir(models_dir)
     out = Path(out) if out is not None else None
     if chief:  # the other workers write nothing

@@ -19,12 +19,12 @@ import threading
 from typing import Callable
 
 from workbench.cli.main import EVENT_LINES_ENV
+from workbench.drawing.numbers import error_said
 from workbench.errors import Cancelled, WorkbenchError
 from workbench.running.events import Event, from_line
 from workbench.running.runner import Request, Result
 
 STOP_GRACE_S = 10.0  # after Ctrl+C, for the child to stop its workers and say so
-ERROR_PREFIX = "workbench: error: "
 
 
 class ChildRunFailed(WorkbenchError):
@@ -85,7 +85,7 @@ def run_in_child(ready: Request, *, workers: int, models_dir, out, lang: str,
         raise Cancelled()
     if child.returncode != 0:
         said = next((line for line in reversed(lines) if line.strip()), "")
-        raise ChildRunFailed(said.removeprefix(ERROR_PREFIX).removeprefix("workbench: ")
+        raise ChildRunFailed(error_said(said)
                              or f"the run across workers ended with exit code {child.returncode}")
     return Result(**json.loads("".join(stdout)))
 
