@@ -14,6 +14,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # (tests of the language choice undo these for themselves).
 os.environ["WORKBENCH_LANG"] = "en"
 os.environ["WORKBENCH_CONFIG_DIR"] = tempfile.mkdtemp(prefix="workbench-config-")
+# The parsed catalogues kept between launches (workbench.i18n.catalogue_cache): the run's own.
+os.environ["WORKBENCH_CACHE_DIR"] = tempfile.mkdtemp(prefix="workbench-cache-")
 # No TensorBoard logs but where a test asks for them (tests/test_history.py): runs that
 # fit dozens of times (transfer learning) would each open dozens of log writers.
 os.environ["WORKBENCH_TENSORBOARD"] = "0"

@@ -54,6 +54,13 @@ def notes_text(app) -> str:
     return app.screen.query_one("#notes", Markdown).source
 
 
+async def drawn_notes(app, pilot) -> str:
+    """The notes' text once drawn: the first come just after the first frame."""
+    await until(pilot, lambda: app.screen._notes_update is not None and app.screen._notes_update.is_done,
+                what="the notes")
+    return notes_text(app)
+
+
 def app_notes(lesson_id: str) -> str:
     """A lesson's notes as the app words them (form fields, not `--set`)."""
     from workbench.drawing.numbers import app_wording
@@ -110,7 +117,7 @@ async def test_lessons_are_listed_in_order_and_notes_follow_the_selection(models
         catalogue = registry.lessons()
         assert [item.id for item in items] == [f"lesson-{l.id}" for l in catalogue]
         assert [l.position for l in catalogue] == sorted(l.position for l in catalogue)
-        assert notes_text(app) == app_notes(catalogue[0].id)
+        assert await drawn_notes(app, pilot) == app_notes(catalogue[0].id)
         await pilot.press("down")
         await pilot.pause()
         assert notes_text(app) == app_notes(catalogue[1].id)
@@ -879,7 +886,7 @@ async def test_ctrl_l_switches_the_notes_to_chinese_and_the_next_launch_remember
     monkeypatch.delenv("LC_ALL", raising=False)
     app = make_app(models_dir)
     async with app.run_test(size=SMALL) as pilot:
-        assert app.lang == "en" and notes_text(app) == app_notes("knn")
+        assert app.lang == "en" and await drawn_notes(app, pilot) == app_notes("knn")
         await pilot.press("ctrl+l")
         await pilot.pause()
         assert app.lang == "zh"
@@ -899,7 +906,7 @@ async def test_ctrl_l_switches_the_notes_to_chinese_and_the_next_launch_remember
     assert preferences.load() == {"lang": "zh", "lesson": "knn"}
     again = make_app(models_dir)
     async with again.run_test(size=SMALL) as pilot:
-        assert again.lang == "zh" and "k 近邻" in notes_text(again)
+        assert again.lang == "zh" and "k 近邻" in await drawn_notes(again, pilot)
         await pilot.press("ctrl+l")
         await pilot.pause()
         assert notes_text(again) == app_notes("knn")

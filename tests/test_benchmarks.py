@@ -102,3 +102,19 @@ def test_start_up_children_cache_bytecode_for_both_sides_in_a_folder_of_their_ow
     assert os.path.isdir(cache) and not os.listdir(cache)
     fresh.child_seconds(["-c", "import benchmarks.common"])
     assert any(name.endswith(".pyc") for _, _, names in os.walk(cache) for name in names)
+
+
+def test_start_up_children_have_no_remembered_lesson_and_take_the_language_asked(monkeypatch, tmp_path):
+    """The developer's own preferences (a lesson, a language) must not change what is timed."""
+    import importlib
+
+    monkeypatch.setenv("WORKBENCH_CONFIG_DIR", str(tmp_path / "mine"))
+    fresh = importlib.reload(startup)
+    config, cache = fresh._ENV["WORKBENCH_CONFIG_DIR"], fresh._ENV["WORKBENCH_CACHE_DIR"]
+    assert str(tmp_path) not in config and str(tmp_path) not in cache
+    report = tmp_path / "seen.json"
+    fresh.child_seconds(["-c", "import json, os, sys; json.dump({k: os.environ.get(k) for k in "
+                               "('WORKBENCH_LANG', 'WORKBENCH_CONFIG_DIR', 'WORKBENCH_CACHE_DIR')}, "
+                               f"open({str(report)!r}, 'w'))"], env={"WORKBENCH_LANG": "zh"})
+    assert json.loads(report.read_text()) == {"WORKBENCH_LANG": "zh", "WORKBENCH_CONFIG_DIR": config,
+                                              "WORKBENCH_CACHE_DIR": cache}

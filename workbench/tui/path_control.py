@@ -11,7 +11,6 @@ screen. It relies on the screen for `lesson`, `form`, `action_tab`, `action_run`
 from __future__ import annotations
 
 from textual.css.query import NoMatches
-from textual.widgets import Markdown
 
 from workbench import registry
 from workbench.course import exercises, guide
@@ -25,7 +24,6 @@ from workbench.tui.screens.choice import ChoiceScreen
 from workbench.tui.widgets.exercises_view import ExercisesView
 from workbench.tui.widgets.lesson_list import LessonList
 from workbench.tui.widgets.path_view import PathView, StepList
-from workbench.tui.widgets.run_panel import RunPanel
 
 
 def plain_heading(text: str) -> str:
@@ -175,7 +173,7 @@ class PathControl:
         self.form.set_dataset(state.step.dataset_of(self.lesson))
         self.action_run(step=state.n)
         if self.running:  # the Run tab shows it; the focus goes along (a focused step
-            self.query_one(RunPanel).focus()  # would bring its own tab back)
+            self.query_one("#run-panel").focus()  # would bring its own tab back)
 
     def _ask(self, lesson: Lesson, state: guide.StepState, then=None) -> None:
         """A prediction's question; the answer is kept, then `then` (the run it settles)."""
@@ -202,18 +200,22 @@ class PathControl:
     def _goto_section(self, heading: str, tries: int = 100) -> None:
         """Scroll the notes to `heading`, once the lesson's notes are drawn (another
         lesson's may still be on screen) and the tab just shown has been laid out."""
+        def again() -> None:
+            if tries:
+                self.set_timer(0.03, lambda: self._goto_section(heading, tries - 1))
+
         scroll = self.query_one("#notes-scroll")
-        notes = self.query_one("#notes", Markdown)
-        drawing = self._notes_update is not None and not self._notes_update.is_done
+        if self._notes_update is None or not self._notes_update.is_done:
+            return again()  # no notes yet (the first frame), or being drawn
+        notes = self.query_one("#notes")
         # Markdown caches its table of contents when an update ends; an update that began
         # before (another lesson's notes, moments ago) can leave that lesson's there.
         notes._table_of_contents = None
-        block_id = None if drawing else section_block(notes.table_of_contents or (), heading,
-                                                      self.app.lang)
+        block_id = section_block(notes.table_of_contents or (), heading, self.app.lang)
         blocks = notes.query(f"#{block_id}") if block_id else ()
         laid_out = bool(blocks) and blocks[0].virtual_region.height > 0 and scroll.max_scroll_y > 0
         if not laid_out:
-            if tries and (drawing or block_id is not None or scroll.max_scroll_y == 0):
-                self.set_timer(0.03, lambda: self._goto_section(heading, tries - 1))
+            if block_id is not None or scroll.max_scroll_y == 0:
+                again()
             return
         scroll.scroll_to_widget(blocks[0], top=True, animate=False)

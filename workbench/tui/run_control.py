@@ -37,10 +37,10 @@ from workbench.running.events import Log
 from workbench.tui.messages import RunEnded, RunEvent, post
 from workbench.tui.screens.confirm import ConfirmScreen
 from workbench.tui.widgets.param_form import ParamForm
-from workbench.tui.widgets.run_panel import RunPanel
 
 if TYPE_CHECKING:
     from workbench.running.runner import Request
+    from workbench.tui.widgets.run_panel import RunPanel
 
 
 def replace_question(paths, lang: str = EN) -> str:
@@ -138,7 +138,7 @@ class RunControl:
 
     def _start(self, ready: Request, out) -> None:
         try:
-            panel = self.query_one(RunPanel)
+            panel = self.query_one("#run-panel")
         except NoMatches:  # within a frame of start-up, before the lazy panel is mounted
             self.notify(tr(self.app.lang, "Starting up; press r again"), severity="warning")
             return

@@ -16,6 +16,30 @@ from workbench.i18n.language import DEFAULT as EN
 
 
 class ChoiceScreen(ModalScreen[int | None]):
+    DEFAULT_CSS = """
+    ChoiceScreen {
+        align: center middle;
+    }
+    #choice-box {
+        width: 80%;
+        max-width: 90;
+        height: auto;
+        border: thick $accent;
+        background: $surface;
+        padding: 1 2;
+    }
+    #choice-question {
+        margin-bottom: 1;
+    }
+    #choice-keys {
+        color: $text-muted;
+    }
+    .choice-answer {
+        width: 100%;
+        margin-bottom: 1;
+    }
+    """
+
     # Shown in the app's language (the app localizes every screen's bindings).
     BINDINGS = [Binding("escape", "dismiss(None)", tr(EN, "Not now")),
                 *(Binding(letter, f"dismiss({i})", show=False) for i, letter in enumerate(LETTERS))]

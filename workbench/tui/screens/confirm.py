@@ -13,6 +13,31 @@ from workbench.i18n.language import DEFAULT as EN
 
 
 class ConfirmScreen(ModalScreen[bool]):
+    DEFAULT_CSS = """
+    ConfirmScreen {
+        align: center middle;
+        background: $background 60%;
+    }
+    #confirm-box {
+        width: 64;
+        height: auto;
+        border: thick $error;
+        background: $surface;
+        padding: 1 2;
+    }
+    #confirm-question {
+        height: auto;
+    }
+    #confirm-buttons {
+        height: auto;
+        margin: 1 0 0 0;
+        align-horizontal: right;
+    }
+    #confirm-buttons Button {
+        margin: 0 0 0 1;
+    }
+    """
+
     # Shown in the app's language (the app localizes every screen's bindings).
     BINDINGS = [Binding("escape", "dismiss(False)", tr(EN, "Keep")),
                 Binding("y", "dismiss(True)", tr(EN, "Yes"))]

@@ -97,6 +97,40 @@ class GenerateScreen(Screen):
     # The buttons stay in sight below the options, however far those scroll (at 100x30
     # the seed is below the fold), as the lesson screen's Run stays below its form.
     DEFAULT_CSS = """
+    #generate-main {
+        height: 1fr;
+    }
+    #generate-setup {
+        width: 46;
+        height: 100%;
+        border: round $secondary 50%;
+        border-title-color: $secondary;
+        padding: 0 1;
+    }
+    #generate-setup:focus-within {
+        border: round $secondary;
+    }
+    #generate-buttons {
+        height: auto;
+    }
+    #generate-buttons Button {
+        margin: 0 1 0 0;
+    }
+    #generate-output {
+        width: 1fr;
+        height: 100%;
+        border: round $primary 50%;
+        border-title-color: $primary;
+    }
+    #generated {
+        height: 1fr;
+        border: none;
+    }
+    #generate-status {
+        height: auto;
+        padding: 0 1;
+        color: $text-muted;
+    }
     #generate-fields {
         height: 1fr;
     }

@@ -56,6 +56,24 @@ def key_rows(app, screen: Screen) -> list[tuple[str, str, str]]:
 
 
 class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+        background: $background 60%;
+    }
+    #help-box {
+        width: 90%;
+        max-width: 100;
+        height: 90%;
+        border: thick $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    #help-keys {
+        height: auto;
+    }
+    """
+
     BINDINGS = [Binding("escape,question_mark,q,f1", "dismiss", tr(EN, "Close"))]
 
     def __init__(self, under: Screen) -> None:

@@ -13,8 +13,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import (Button, ContentSwitcher, Footer, Header, ListView, Markdown,
-                             TabbedContent, TabPane)
+from textual.await_complete import AwaitComplete
+from textual.widgets import Button, ContentSwitcher, Footer, Header, ListView, TabbedContent, TabPane
 
 from workbench import registry
 from workbench.course import exercises
@@ -32,7 +32,6 @@ from workbench.tui.widgets.exercises_view import ExercisesView
 from workbench.tui.widgets.lesson_list import LessonList
 from workbench.tui.widgets.param_form import ParamForm
 from workbench.tui.widgets.path_view import PathView, StepList
-from workbench.tui.widgets.run_panel import RunPanel
 
 # plain_heading and section_block live with the path controller; they stay importable
 # from here, where the tests (and any older caller) look for them.
@@ -89,7 +88,10 @@ class LessonScreen(PathControl, RunControl, Screen):
         self.lesson: Lesson = next((l for l in self.lessons if l.id == remembered), self.lessons[0])
         self._history: history.Guarded | None = None  # PathControl.history opens it
         self._passed: dict[str, bool] = {}  # lesson id -> all its exercises pass
-        self._notes_update = None  # the notes being drawn (Markdown.update), for _goto_section
+        # The notes being drawn (their Markdown widget mounted, then its update), for
+        # _goto_section; None until the first frame is on screen.
+        self._notes_update: AwaitComplete | None = None
+        self._notes_mounted = False
 
     def compose(self) -> ComposeResult:
         lang = self.app.lang
@@ -105,8 +107,8 @@ class LessonScreen(PathControl, RunControl, Screen):
                     yield PathView(id="path")
                 with TabPane(tr(lang, TAB_TITLES["tab-notes"]), id="tab-notes"):
                     # Focusable, so Tab reaches the notes and the arrows and PageDown scroll them.
-                    with VerticalScroll(id="notes-scroll"):
-                        yield Markdown(id="notes")  # written after the first frame
+                    # Its Markdown widget comes after the first frame (`_first_notes`).
+                    yield VerticalScroll(id="notes-scroll")
                 # Empty until the first frame is on screen: `after_first_frame`.
                 yield TabPane(tr(lang, TAB_TITLES["tab-run"]), id="tab-run")
                 with TabPane(tr(lang, TAB_TITLES["tab-anatomy"]), id="tab-anatomy"):
@@ -124,14 +126,17 @@ class LessonScreen(PathControl, RunControl, Screen):
     def after_first_frame(self) -> None:
         """What the first frame does without, once it is on screen (the app's Ready).
 
-        The notes and the Run tab's panel are hidden at first: their widgets' styles (and
-        the plot widgets' import of plotext) would only delay that frame. The path's marks
-        read the exercises, which imports them and NumPy with them. Textual's `Lazy` and
-        `call_after_refresh` run in the first frame's wake, where they still hold it up."""
+        The notes and the Run tab's panel are hidden at first: their widgets' imports
+        (Markdown's markdown-it and Pygments, the plot widgets' plotext) and styles would
+        only delay that frame. The path's marks read the exercises, which imports them and
+        NumPy with them. Textual's `Lazy` and `call_after_refresh` run in the first frame's
+        wake, where they still hold it up."""
         self._show_form(self.lesson)  # the lesson's, if another has not been shown since
         if self._notes_update is None:  # no other lesson's notes shown since
             self.show_notes()
-        if not self.query(RunPanel):
+        if not self.query("#run-panel"):
+            from workbench.tui.widgets.run_panel import RunPanel
+
             self.query_one("#tab-run", TabPane).mount(RunPanel(id="run-panel"))
         self.call_later(self._show_progress)
 
@@ -183,7 +188,7 @@ class LessonScreen(PathControl, RunControl, Screen):
             form.show_language()
         for view in self.query(ExercisesView):
             view.show_language()
-        for panel in self.query(RunPanel):
+        for panel in self.query("#run-panel"):
             panel.show_language()
         self.show_notes()
         self.show_path(keep=self.query_one(PathView).highlighted.n
@@ -191,8 +196,23 @@ class LessonScreen(PathControl, RunControl, Screen):
 
     def show_notes(self) -> None:
         """The current lesson's notes, in the app's language, from the top."""
-        self._notes_update = self.query_one("#notes", Markdown).update(self._notes_text())
+        if self._notes_mounted:
+            self._notes_update = self.query_one("#notes").update(self._notes_text())
+        elif self._notes_update is None:
+            self._notes_update = AwaitComplete(self._first_notes())
+        # else the first notes are being mounted: they read the lesson and language then
         self.query_one("#notes-scroll").scroll_home(animate=False)
+
+    async def _first_notes(self) -> None:
+        """Mount the notes' Markdown widget and draw the lesson's notes in it. The widget's
+        own first update (empty) runs while it mounts; drawn before that ends, the notes
+        would be wiped by it."""
+        from textual.widgets import Markdown
+
+        notes = Markdown(id="notes")
+        await self.query_one("#notes-scroll").mount(notes)
+        self._notes_mounted = True
+        await notes.update(self._notes_text())
 
     def select_lesson(self, lesson_id: str) -> None:
         """From the command palette: the same as highlighting it in the sidebar."""
@@ -223,7 +243,7 @@ class LessonScreen(PathControl, RunControl, Screen):
             preferences.remember(lesson=lesson.id)
             self.show_path()
         if not self.running:  # the Run tab shows this lesson's runs, not the last lesson's
-            for panel in self.query(RunPanel):
+            for panel in self.query("#run-panel"):
                 panel.clear()
         if not first:
             self.show_notes()

@@ -102,6 +102,46 @@ class Inspected:
 
 
 class ModelsScreen(Screen):
+    DEFAULT_CSS = """
+    #models-main {
+        height: 1fr;
+    }
+    #models-table {
+        width: 3fr;
+        height: 100%;
+        border: round $primary 50%;
+        border-title-color: $primary;
+    }
+    #models-table:focus {
+        border: round $primary;
+    }
+    #model-details {
+        width: 2fr;
+        min-width: 40;
+        height: 100%;
+        border: round $secondary 50%;
+        border-title-color: $secondary;
+        padding: 0 1;
+    }
+    #model-info {
+        height: auto;
+    }
+    /* Below 140 columns: the list on top, as tall as its models up to 40%, and Inspect under
+       it at the full width, where its tables fit whole. */
+    ModelsScreen.-narrow #models-main {
+        layout: vertical;
+    }
+    ModelsScreen.-narrow #models-table {
+        width: 100%;
+        height: auto;
+        max-height: 40%;
+    }
+    ModelsScreen.-narrow #model-details {
+        width: 100%;
+        height: 1fr;
+    }
+    """
+
     BINDINGS = [
         Binding("escape", "app.switch_mode('lessons')", tr(EN, "Lessons"), show=False),
         Binding("d,delete", "delete", tr(EN, "Delete")),

@@ -77,6 +77,42 @@ class SideBySide:
 
 
 class RunsScreen(Screen):
+    DEFAULT_CSS = """
+    #runs-main {
+        height: 1fr;
+    }
+    #runs-table {
+        height: auto;  /* as tall as its runs, up to 40%: the rest for curves and numbers */
+        max-height: 40%;
+        border: round $primary 50%;
+        border-title-color: $primary;
+    }
+    #runs-table:focus {
+        border: round $primary;
+    }
+    #runs-below {
+        height: 1fr;
+        min-height: 12;
+    }
+    #runs-curves {
+        height: 1fr;
+    }
+    Legend {
+        height: auto;
+        padding: 0 1;
+    }
+    #runs-compare {
+        width: 2fr;
+        min-width: 36;
+        border: round $secondary 50%;
+    }
+    #runs-numbers {
+        width: auto;  /* the table at its natural width: a narrow box scrolls it sideways */
+        height: auto;
+        padding: 0 0 0 1;
+    }
+    """
+
     BINDINGS = [
         Binding("escape", "app.switch_mode('lessons')", tr(EN, "Lessons"), show=False),
         Binding("space", "mark", tr(EN, "Mark")),

@@ -80,6 +80,40 @@ class AnatomyView(Vertical):
     follow the form before its children exist (it is made on a lesson's first visit),
     so the attribute, not the select, is the truth."""
 
+    DEFAULT_CSS = """
+    AnatomyView {
+        height: 100%;
+    }
+    #anatomy-head {
+        height: auto;
+        margin: 1 0 0 0;
+    }
+    #anatomy-head, #anatomy-input-row {
+        height: auto;
+    }
+    #anatomy-input {
+        width: 1fr;
+    }
+    #anatomy-arch {
+        width: 1fr;
+    }
+    #anatomy-summary {
+        height: auto;
+        margin: 1 0;
+    }
+    #anatomy-loading {
+        height: 3;
+    }
+    #anatomy-scroll {
+        height: 1fr;
+    }
+    #anatomy-table {
+        width: auto;
+        height: auto;
+    }
+    """
+
+
     def __init__(self, lesson: Lesson, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.lesson = lesson

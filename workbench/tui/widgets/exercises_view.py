@@ -47,6 +47,27 @@ class ExerciseItem(ListItem):
 
 
 class ExercisesView(Vertical):
+    DEFAULT_CSS = """
+    ExercisesView {
+        height: 100%;
+    }
+    .exercises-summary {
+        height: auto;
+        margin-bottom: 1;
+    }
+    .exercises-list {
+        height: auto;
+        max-height: 8;
+        border: round $primary 50%;
+    }
+    .exercises-list:focus {
+        border: round $primary;
+    }
+    .exercise-detail-scroll {
+        height: 1fr;
+    }
+    """
+
     # Not in the footer (full at 100 columns): the tab says them in its first lines.
     BINDINGS = [Binding("e", "edit", tr(EN, "Edit the file in $EDITOR"), show=False),
                 Binding("c", "check", tr(EN, "Check the exercises"), show=False)]

@@ -120,6 +120,117 @@ class Drawing(Vertical):
 
 
 class RunPanel(VerticalScroll):
+    DEFAULT_CSS = """
+    RunPanel {
+        height: 100%;
+        scrollbar-size-vertical: 1;
+    }
+    #run-status {
+        height: auto;
+        padding: 1 1 0 1;
+    }
+    RunPanel.-done #run-status {
+        color: $text-success;
+    }
+    RunPanel.-cancelled #run-status {
+        color: $text-warning;
+    }
+    RunPanel.-failed #run-status {
+        color: $text-error;
+        text-style: bold;
+    }
+    #run-progress {
+        height: 1;
+        margin: 1 1 0 1;
+    }
+    /* A finished or new lesson's tab holds nothing of another run: every part is hidden. */
+    RunPanel.-idle #run-progress, RunPanel.-idle #run-curves, RunPanel.-idle #run-log,
+    RunPanel.-idle #run-metrics, RunPanel.-idle #run-live, RunPanel.-idle #run-drawings,
+    RunPanel.-idle #run-metric-groups, RunPanel.-idle #run-model, RunPanel.-idle #run-pictures {
+        display: none;
+    }
+    #run-stage {
+        width: auto;
+        max-width: 24;
+        text-style: bold;
+        padding: 0 2 0 0;
+    }
+    #run-bar {
+        width: 1fr;
+    }
+    #run-bar Bar {
+        width: 1fr;
+        min-width: 8;
+    }
+    #run-count {
+        width: auto;
+        padding: 0 0 0 1;
+    }
+    #run-live {
+        height: auto;
+        padding: 0 1;
+        color: $text-muted;
+    }
+    #run-summary {
+        height: auto;
+        margin: 1 0 0 0;
+    }
+    RunPanel.-idle #run-summary {
+        display: none;
+    }
+    #run-drawings {
+        height: auto;
+    }
+    #run-curves {
+        height: 45vh;  /* grows with the terminal: at 48 rows, room for three lines apart */
+        min-height: 12;
+        margin: 1 0 0 0;
+    }
+    #run-more-curves {
+        height: 30vh;  /* smaller than loss and accuracy: the supporting cast */
+        min-height: 10;
+        margin: 1 0 0 0;
+    }
+    #run-charts {
+        height: auto;
+    }
+    RunPanel.-idle #run-more-curves, RunPanel.-idle #run-charts {
+        display: none;
+    }
+    #run-metric-groups {
+        height: auto;
+    }
+    #run-metric-groups Collapsible {
+        padding: 0;
+        border-top: none;
+    }
+    #run-log {
+        height: 10;
+        margin: 1 0 0 0;
+        border: round $primary 40%;
+        border-title-color: $primary;
+        background: $surface;
+        scrollbar-size-vertical: 1;
+        overflow-x: hidden;  /* lines wrap; a horizontal bar would only hide the last one */
+    }
+    #run-metrics {
+        height: auto;
+        margin: 1 0 0 0;
+        border: round $secondary 40%;
+        border-title-color: $secondary;
+    }
+    #run-log:focus {
+        border: round $accent;
+    }
+    #run-model {
+        height: auto;
+        margin: 1 0 0 0;
+    }
+    #run-pictures {
+        height: auto;
+    }
+    """
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._metrics: dict[str, object] = {}
