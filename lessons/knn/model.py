@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import keras
 import numpy as np
+import tensorflow as tf
 from keras import layers, ops
 
 # Largest temporaries prediction may build, in elements: L1's (batch x n_train x dim)
@@ -53,25 +54,30 @@ class KNearestNeighbors(layers.Layer):
         self.labels.assign(ops.convert_to_tensor(y, "int32"))
         self.squared_norms.assign(ops.sum(ops.square(memory), axis=1))
 
-    def ranking_scores(self, x):
-        """Smaller = nearer. For L2 this is ||m||^2 - 2 x.m: the squared distance less
-        ||x||^2, which is the same for every stored m and so cannot change the order."""
+    def nearness(self, x):
+        """(batch, num_train): larger = nearer, the order the k nearest are taken in.
+
+        For L2 it is x.m - ||m||^2 / 2: minus half the squared distance, less ||x||^2 / 2,
+        which is the same for every stored m and so cannot change the order. One matrix
+        product and one subtraction; no square root, no distance matrix of its own."""
         if self.metric == "l2":
-            return self.squared_norms[None, :] - 2.0 * self.dot_with_memory(x)
-        return ops.sum(ops.abs(x[:, None, :] - self.memory[None, :, :]), axis=2)
+            return self.dot_with_memory(x) - 0.5 * self.squared_norms[None, :]
+        return -ops.sum(ops.abs(x[:, None, :] - self.memory[None, :, :]), axis=2)
 
     def dot_with_memory(self, x):
-        """x.m for every query and stored vector: (batch, num_train).
+        """x.m for every query and stored vector: (batch, num_train), with the memory as
+        stored, one row per image.
 
-        einsum contracts over the memory as stored, one row per image. The textbook
-        `matmul(x, transpose(memory))` ran about a quarter slower on two CPU cores: a
-        transposed operand costs TensorFlow either a copy of the whole memory on every
-        batch or a slower matrix-product kernel.
+        TensorFlow's einsum runs this as a batched product that reads the memory's rows
+        in place. Keras' `ops.einsum` and `ops.matmul(x, ops.transpose(memory))` both
+        transpose the whole memory first (and `tf.matmul(..., transpose_b=True)` takes a
+        slower kernel): about a quarter of the prediction's time on two CPU cores
+        (benchmarks/knn.py).
         """
-        return ops.einsum("bd,nd->bn", x, self.memory)
+        return tf.einsum("bd,nd->bn", x, self.memory)
 
     def call(self, x):
-        _, nearest = ops.top_k(-self.ranking_scores(x), k=self.k)
+        _, nearest = ops.top_k(self.nearness(x), k=self.k)
         votes = ops.one_hot(ops.take(self.labels, nearest), self.num_classes)
         return ops.mean(votes, axis=1)
 
