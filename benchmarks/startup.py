@@ -22,7 +22,9 @@ from benchmarks.common import Row
 # ready and the first frame has been displayed"), headless.
 FIRST_PAINT = """
 import asyncio
+import gc
 
+gc.disable()  # as `workbench` does before it imports the app (workbench.cli.main)
 from workbench.tui.app import WorkbenchApp
 
 

@@ -958,6 +958,15 @@ async def test_the_exercises_tab_starts_edits_and_checks(models_dir, tmp_path, m
             await pilot.pause()
             shown = screen_text(app)
             assert "3/3 passed" in shown and "✓ predict_labels  pass" in shown, size
+        await pilot.press("ctrl+l")  # in Chinese: the statuses and the verdict's words too
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "已通过 3/3" in shown and "✓ predict_labels  通过" in shown
+        assert "（通过）" in shown or "(通过)" in shown
+        assert "每项检查都通过了" in str(view.query_one(".exercise-detail").render())
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert "every check passed" in str(view.query_one(".exercise-detail").render())
         # Another lesson's tab lists its own exercises, in course order.
         app.screen.select_lesson("training")
         await pilot.pause()

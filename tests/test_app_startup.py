@@ -29,6 +29,9 @@ DEFERRED = (
     "workbench.tui.screens.runs",  # screens not shown first
     "markdown_it", "pygments", "textual.widgets._markdown",  # the Notes tab's Markdown
     "workbench.tui.widgets.run_panel", "rich.progress",  # the Run tab's panel
+    "workbench.tui.widgets.param_form", "workbench.tui.widgets.anatomy_view",  # made after it
+    "workbench.tui.widgets.exercises_view", "workbench.tui.screens.confirm",  # made on first use
+    "workbench.tui.screens.choice",
 )
 # What the Chinese app no longer needs once it has read its catalogues (kept parsed between
 # launches: workbench.i18n.catalogue_cache): Babel, and the `_strptime` its .po header dates bring.
@@ -120,3 +123,43 @@ async def test_a_run_asked_for_before_the_first_form_is_on_screen_is_deferred_no
         app.screen.after_first_frame()  # the moment passes
         await pilot.pause()
         assert app.screen.form_ready()
+
+
+def test_workbench_opens_the_app_with_the_cycle_collector_off_and_it_is_on_again_after(monkeypatch):
+    import gc
+
+    from workbench.cli import main as cli
+    from workbench.tui import app as app_module
+
+    seen, run_app = [], app_module.run_app
+    monkeypatch.setattr(app_module, "run_app", lambda **kwargs: seen.append(gc.isenabled()))
+    try:
+        assert cli.main([]) == 0
+        assert seen == [False]
+    finally:
+        gc.enable()  # the stand-in for the app does not turn it back on; the real one does
+
+    def fails_to_start(self):
+        assert not gc.isenabled()
+        raise RuntimeError("no terminal")
+
+    monkeypatch.setattr(app_module.WorkbenchApp, "run", fails_to_start)
+    gc.disable()
+    with pytest.raises(RuntimeError, match="no terminal"):
+        run_app()
+    assert gc.isenabled()  # an app that ends before its first frame turns it back on too
+
+
+async def test_the_first_frame_turns_the_cycle_collector_back_on(tmp_path):
+    import gc
+
+    from tests.test_app import make_app
+
+    gc.disable()
+    try:
+        app = make_app(tmp_path / "models")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            assert gc.isenabled()
+    finally:
+        gc.enable()

@@ -6,6 +6,7 @@ How the sandbox keeps the verdict out of the learner's reach: tests/test_sandbox
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 import time
 from pathlib import Path
@@ -289,6 +290,8 @@ def test_start_writes_stubs_and_never_clobbers_the_learners_file(tmp_path):
     for name in ("compute_distances_two_loops", "compute_distances_no_loops", "predict_labels"):
         assert f"def {name}(" in source
     assert source.count("raise NotImplementedError") == 3
+    assert proc.stdout.strip() == (f"wrote {path}: compute_distances_two_loops, compute_distances_no_loops, "
+                                   f"predict_labels; write their bodies, then: workbench check knn")
     path.write_text(source + "\n# my work\n")
     mine = path.read_bytes()
     again = run_cli("exercises", "start", "knn", "--workspace", str(folder))
@@ -299,6 +302,29 @@ def test_start_writes_stubs_and_never_clobbers_the_learners_file(tmp_path):
     assert forced.returncode == 0
     assert (folder / "knn.py.1").read_bytes() == mine and path.read_text() == source
 
+
+def test_check_speaks_chinese_with_the_statuses_lined_up_and_json_keeps_english(tmp_path):
+    from rich.cells import cell_len
+
+    folder = tmp_path / "ws"
+    started = run_cli("exercises", "start", "linear", "--workspace", str(folder), "--lang", "zh")
+    assert started.stdout.startswith(f"已写入 {folder / 'linear.py'}：svm_loss, softmax_loss；")
+    learner_file(folder, "linear", "from lessons.linear.exercises import svm_loss\n"
+                                   "def softmax_loss(W, X, y, reg):\n    raise NotImplementedError\n")
+    checked = run_cli("check", "linear", "--workspace", str(folder), "--lang", "zh")
+    assert checked.returncode == 1
+    lines = checked.stdout.splitlines()
+    assert lines[-1] == "已通过 1/2"
+    rows = [line for line in lines if line.startswith(("✓", "·"))]
+    assert [row.split()[2] for row in rows] == ["通过", "待写"]
+    assert "    还没写：函数体仍抛出 NotImplementedError" in lines
+    # The title starts at the same terminal column on every row, Chinese statuses and all.
+    starts = {cell_len(re.match(r"\S \S+ +\S+ +", row).group()) for row in rows}
+    assert len(starts) == 1
+    listed = json.loads(run_cli("exercises", "--json", "--workspace", str(folder), "--lang", "zh").stdout)
+    assert {e["status"] for e in listed["exercises"] if e["lesson"] == "linear"} == {"pass", "todo"}
+    assert {e["message"] for e in listed["exercises"] if e["lesson"] == "linear"} == {
+        "every check passed", "not written yet: the body still raises NotImplementedError"}
 
 
 def test_start_refuses_a_lesson_without_exercises(tmp_path, monkeypatch):

@@ -173,6 +173,20 @@ def test_identifiers_numbers_and_formulas_stay_whole_when_they_fit():
     assert set(FORMULA.split()[1:-1]) <= set(words)
 
 
+def test_a_count_and_a_path_after_it_are_no_formula_the_line_breaks_between_them():
+    """A slash between words is no operator: "已通过 3/3   /tmp/.../knn.py" that does not fit
+    breaks before the path, keeping the count with its words."""
+    path = "/tmp/pytest-of-someone/pytest-294/test_the_exercises_tab_0/ws/knn.py"
+    text = f"已通过 3/3   {path}"
+    for width in range(cell_len(path), cell_len(text)):
+        offsets = line_breaking.divide_line(text, width)
+        assert [text[a:b] for a, b in zip([0, *offsets], [*offsets, len(text)])] == ["已通过 3/3   ", path]
+    # A slash between spaces still marks a formula, kept whole when it fits.
+    formula = "速度是 images / seconds，"
+    classes = line_breaking.break_classes(formula)
+    assert classes[formula.index("/ sec")] == classes[formula.index("seconds")] == line_breaking._IF_TOO_LONG
+
+
 def test_english_is_wrapped_exactly_as_rich_wraps_it():
     english = [lesson.notes for lesson in registry.lessons()] + [
         "compute_distances_no_loops is a very long identifier (k = 1), test accuracy 0.98333333."]

@@ -430,10 +430,16 @@ def test_the_app_spells_a_run_across_workers_out_for_the_cli(lesson_id, values, 
 
 
 async def test_the_app_refuses_a_lesson_that_cannot_spread_before_it_starts(tmp_path):
-    from tests.test_app import make_app
+    from tests.test_app import make_app, screen_text
 
     app = make_app(tmp_path / "models", workers=2)
     async with app.run_test(size=(100, 30)) as pilot:
+        # The header says it from the start, before any run, in the app's language.
+        assert app.sub_title.endswith("each run across 2 worker processes")
+        assert "each run across 2 worker processes" in screen_text(app)
+        await pilot.press("ctrl+l")
+        assert app.sub_title.endswith("每次运行分布在 2 个 worker 进程上")
+        await pilot.press("ctrl+l")
         app.screen.select_lesson("knn")
         await pilot.pause()
         await pilot.press("ctrl+r")

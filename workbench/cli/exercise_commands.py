@@ -8,7 +8,7 @@ import sys
 from workbench.course import exercises
 from workbench.errors import BadInput
 from workbench.i18n import language
-
+from workbench.i18n.catalogue import tr
 
 
 def add_parsers(sub, lang_help: str) -> None:
@@ -40,7 +40,8 @@ def cmd_exercises(args) -> int:
             raise BadInput("exercises start needs a lesson, e.g. workbench exercises start knn")
         path = exercises.start(args.lesson, folder, force=args.force)
         names = ", ".join(e.name for e in exercises.lesson_exercises(args.lesson))
-        print(f"wrote {path}: {names}; write their bodies, then: workbench check {args.lesson}")
+        print(tr(lang, "wrote {path}: {names}; write their bodies, then: workbench check {lesson}",
+                 path=path, names=names, lesson=args.lesson))
         return 0
     if args.lesson:
         raise BadInput(f"unexpected {args.lesson!r}: did you mean workbench exercises start {args.lesson}?")
@@ -63,15 +64,23 @@ def cmd_check(args) -> int:
         print(json.dumps(exercises.as_json(outcomes), ensure_ascii=False))
     else:
         passed = sum(o.status == "pass" for o in outcomes)
-        print(f"{passed}/{len(outcomes)} passed")
+        print(tr(lang, "{passed}/{total} passed", passed=passed, total=len(outcomes)))
     return 0 if all(o.status == "pass" for o in outcomes) else 1
+
+
+def padded(text: str, width: int) -> str:
+    """`text` and spaces to `width` terminal columns (a Chinese character takes two)."""
+    from rich.cells import cell_len
+
+    return text + " " * max(0, width - cell_len(text))
 
 
 def _print_rows(rows, lang: str, *, header: bool = True) -> None:
     titles = {f"{l}.{e.name}": exercises.title_in(l, e, lang) for l, e in exercises.catalogue()}
     for row in rows:
-        print(f"{exercises.MARKS.get(row.status, '?')} {row.id:<36} {row.status:<11} {titles.get(row.id, row.title)}")
+        print(f"{exercises.MARKS.get(row.status, '?')} {row.id:<36} "
+              f"{padded(exercises.status_word(row.status, lang), 11)} {titles.get(row.id, row.title)}")
         if row.message and row.status not in ("pass",):
-            for line in row.message.splitlines():
+            for line in exercises.message_in(row.message, lang).splitlines():
                 print(f"    {line}")
     sys.stdout.flush()

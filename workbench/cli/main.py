@@ -6,6 +6,7 @@ Exit codes: 0 done, 2 bad input (one line on stderr), 130 interrupted, 1 anythin
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import json
 import os
@@ -156,6 +157,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
+            # Python's cycle collector would walk the hundreds of thousands of objects the
+            # app's imports and first frame make, again and again, for no cycle worth
+            # freeing: about a twentieth of the time to the first frame. The app turns it
+            # back on once that frame is on screen (WorkbenchApp.on_ready), or as it ends.
+            gc.disable()
             from workbench.tui.app import run_app
 
             if args.app_lang:  # the app reads it where it reads the learner's choice

@@ -22,6 +22,8 @@ from typing import Callable, Sequence
 from workbench import files, registry
 from workbench.course import sandbox
 from workbench.errors import BadInput, WorkbenchError
+from workbench.i18n.catalogue import tr
+from workbench.i18n.language import DEFAULT as EN
 
 WORKSPACE_ENV = "WORKBENCH_WORKSPACE"
 DEFAULT_WORKSPACE = "exercises"
@@ -30,6 +32,15 @@ STATUSES = ("pass", "fail", "todo", "error", "timeout")
 # How each status is marked, by the CLI and the app alike.
 MARKS = {"pass": "✓", "fail": "✗", "todo": "·", "error": "!", "timeout": "⏱",
          "not started": " ", "unchecked": "?"}
+# The statuses as the learner reads them (`status_word`): English message ids, shown in
+# the app's and the CLI's language. JSON and the record keep the English keys above.
+STATUS_WORDS = {"pass": tr(EN, "pass"), "fail": tr(EN, "fail"), "todo": tr(EN, "todo"),
+                "error": tr(EN, "error"), "timeout": tr(EN, "timeout"),
+                "not started": tr(EN, "not started"), "unchecked": tr(EN, "unchecked")}
+# The verdicts' fixed messages: recorded in English, read in the learner's language
+# (`message_in`). A failed check's own message, made of its numbers, stays English.
+PASSED = tr(EN, "every check passed")
+NOT_WRITTEN = tr(EN, "not written yet: the body still raises NotImplementedError")
 RECORD = ".checks.json"  # the last check of each exercise, for `workbench exercises`
 
 
@@ -239,6 +250,17 @@ class LessonChecker:
         self.close()
 
 
+def status_word(status: str, lang: str) -> str:
+    """A status as the learner reads it: "pass", or "通过" in Chinese."""
+    return tr(lang, STATUS_WORDS.get(status, status))
+
+
+def message_in(message: str, lang: str) -> str:
+    """A recorded verdict's message in `lang`: the fixed ones translated, a check's own
+    (its numbers in English words) as it was written."""
+    return tr(lang, message) if message in (PASSED, NOT_WRITTEN) else message
+
+
 def _status_of(fault: sandbox.SandboxFault) -> str:
     return ("timeout" if isinstance(fault, sandbox.TimedOut) else
             "todo" if isinstance(fault, sandbox.NotWritten) else "error")
@@ -249,7 +271,7 @@ def judge(exercise: Exercise, function: Callable) -> tuple[str, str]:
     try:
         exercise.check(function)
     except NotImplementedError:  # sandbox.NotWritten, or a stub called in this process
-        return "todo", "not written yet: the body still raises NotImplementedError"
+        return "todo", NOT_WRITTEN
     except Failed as failure:
         return "fail", str(failure)
     except sandbox.SandboxFault as fault:
@@ -257,7 +279,7 @@ def judge(exercise: Exercise, function: Callable) -> tuple[str, str]:
     except Exception as exc:  # noqa: BLE001  (what came back broke a check: never a pass)
         return "error", (f"the check could not use what {exercise.name} returned "
                          f"({type(exc).__name__}: {exc})")
-    return "pass", "every check passed"
+    return "pass", PASSED
 
 
 def _record(folder: Path, outcomes: list[Outcome]) -> None:

@@ -45,8 +45,9 @@ CLOSING = frozenset(
 # Never at the end of a line.
 OPENING = frozenset("（［｛〔〖〘〚〈《「『【〝‘“｟«([{")
 
-# A Latin run that is a formula: an operator sign, or a minus or times between spaces.
-_OPERATOR = re.compile(r"[=<>≤≥≠≈^+*/×÷→←|]|\s[-−x]\s")
+# A Latin run that is a formula: an operator sign, or a minus, times or division between
+# spaces. A slash alone is no sign of one: a path, a count ("3/3"), a unit ("images/s").
+_OPERATOR = re.compile(r"[=<>≤≥≠≈^+*×÷→←|]|\s[-−x/]\s")
 
 # What may start a line at a position: nothing (`_NEVER`), anything (`_BREAK`), and only
 # when what lies between the breaks is wider than a line: at a formula's spaces or after

@@ -11,6 +11,7 @@ later does not wait for it. While the app runs, native stderr is diverted
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 from pathlib import Path
 
@@ -132,11 +133,11 @@ class WorkbenchApp(App):
 
     def on_mount(self) -> None:
         self.localize()
-        if self.preload_tensorflow:
-            self._show_backend()
+        self._show_backend()
 
     def on_ready(self) -> None:
         """The first frame is on screen: now what it did without."""
+        gc.enable()  # `workbench` turns the cycle collector off until this frame (cli.main)
         self.lesson_screen.after_first_frame()
         if self.preload_tensorflow:
             # Not before: the import takes seconds, and its thread would contend for the
@@ -159,13 +160,19 @@ class WorkbenchApp(App):
         self._show_backend()
 
     def _show_backend(self) -> None:
-        """The header's second line: TensorFlow's version once loaded, or why it did not."""
+        """The header's second line: TensorFlow's version once loaded (or why it did not),
+        and, with `--workers N`, that each run goes across N worker processes."""
+        parts = []
         if self.backend_error:
-            self.sub_title = tr(self.lang, "TensorFlow failed to load: {error}", error=self.backend_error)
+            parts.append(tr(self.lang, "TensorFlow failed to load: {error}", error=self.backend_error))
         elif self.tensorflow_version:
-            self.sub_title = f"TensorFlow {self.tensorflow_version}"
+            parts.append(f"TensorFlow {self.tensorflow_version}")
         elif self.preload_tensorflow:
-            self.sub_title = tr(self.lang, "loading TensorFlow…")
+            parts.append(tr(self.lang, "loading TensorFlow…"))
+        if self.cluster_workers:
+            parts.append(tr(self.lang, "each run across {workers} worker processes",
+                            workers=self.cluster_workers))
+        self.sub_title = " · ".join(parts)
 
     # -- actions the screens and the palette share ---------------------------------------
     @property
@@ -241,5 +248,8 @@ def run_app(models_dir: str | None = None, workers: int | None = None) -> None:
 
     # In the middle of a drawn screen, C++ log lines would garble it: always divert them,
     # to a log file when debugging.
-    with native_stderr_diverted(str(Path(DEBUG_LOG).resolve()) if DEBUG else os.devnull):
-        WorkbenchApp(models_dir=models_dir, workers=workers).run()
+    try:
+        with native_stderr_diverted(str(Path(DEBUG_LOG).resolve()) if DEBUG else os.devnull):
+            WorkbenchApp(models_dir=models_dir, workers=workers).run()
+    finally:
+        gc.enable()  # off until the first frame (cli.main); an app that ended before it too

@@ -10,6 +10,8 @@ screen. It relies on the screen for `lesson`, `form`, `action_tab`, `action_run`
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.css.query import NoMatches
 
 from workbench import registry
@@ -20,10 +22,11 @@ from workbench.i18n.catalogue import tr
 from workbench.i18n.language import spaced
 from workbench.registry import Lesson
 from workbench.results import history
-from workbench.tui.screens.choice import ChoiceScreen
-from workbench.tui.widgets.exercises_view import ExercisesView
 from workbench.tui.widgets.lesson_list import LessonList
 from workbench.tui.widgets.path_view import PathView, StepList
+
+if TYPE_CHECKING:
+    from workbench.tui.widgets.exercises_view import ExercisesView
 
 
 def plain_heading(text: str) -> str:
@@ -194,6 +197,8 @@ class PathControl:
                 then()
             else:
                 self.notify(tr(lang, "Noted. Step {n} settles it: enter runs it.", n=step.settled_by))
+
+        from workbench.tui.screens.choice import ChoiceScreen
 
         self.app.push_screen(ChoiceScreen(question, tuple(answers)), answered)
 

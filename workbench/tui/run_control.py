@@ -35,8 +35,6 @@ from workbench.i18n.language import DEFAULT as EN
 from workbench.registry import Lesson
 from workbench.running.events import Log
 from workbench.tui.messages import RunEnded, RunEvent, post
-from workbench.tui.screens.confirm import ConfirmScreen
-from workbench.tui.widgets.param_form import ParamForm
 
 if TYPE_CHECKING:
     from workbench.running.runner import Request
@@ -109,6 +107,8 @@ class RunControl:
         if not taken:
             self._start(ready, out)
             return
+
+        from workbench.tui.screens.confirm import ConfirmScreen
 
         def answered(replace: bool | None) -> None:
             if replace:
@@ -186,7 +186,7 @@ class RunControl:
             held = sum(claim["holds"] for claim in result.claims)
             self.notify(tr(lang, "step {n}: {held} of {total} claims hold on your run; p shows the path",
                            n=result.step, held=held, total=len(result.claims)), title=tr(lang, "Path"))
-        for form in self.query(ParamForm):  # a name just taken is now one a run would replace
+        for form in self.query(".param-form"):  # a name just taken is now one a run would replace
             form.show_outputs()
         if message.outcome == "done":
             self.notify(tr(lang, "{lesson}: done", lesson=title), title=tr(lang, "Run finished"))

@@ -7,6 +7,8 @@ runs a lesson in `workbench.tui.run_control`: mixins of `LessonScreen`, each one
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -26,12 +28,13 @@ from workbench.results import history
 from workbench.tui import preferences
 from workbench.tui.path_control import PathControl, plain_heading, section_block
 from workbench.tui.run_control import RunControl
-from workbench.tui.screens.confirm import ConfirmScreen
-from workbench.tui.widgets.anatomy_view import AnatomyView
-from workbench.tui.widgets.exercises_view import ExercisesView
 from workbench.tui.widgets.lesson_list import LessonList
-from workbench.tui.widgets.param_form import ParamForm
 from workbench.tui.widgets.path_view import PathView, StepList
+
+if TYPE_CHECKING:  # each imported where first used: the first frame shows none of them
+    from workbench.tui.widgets.anatomy_view import AnatomyView
+    from workbench.tui.widgets.exercises_view import ExercisesView
+    from workbench.tui.widgets.param_form import ParamForm
 
 # plain_heading and section_block live with the path controller; they stay importable
 # from here, where the tests (and any older caller) look for them.
@@ -71,14 +74,18 @@ class LessonScreen(PathControl, RunControl, Screen):
                 tr(EN, "Show/hide the setup form"), show=False),
     ]
 
-    # For `?`: the keys of the Path and Exercises tabs, which work where their focus is.
-    KEY_GROUPS = (
-        (tr(EN, "on the Path tab"),
-         [Binding("enter", "perform", tr(EN, "Do the step: read, answer, run, compare; on the "
-                                            "lesson list, go into the path")),
-          *PathView.BINDINGS, *StepList.BINDINGS]),
-        (tr(EN, "on the Exercises tab"), ExercisesView.BINDINGS),
-    )
+    @property
+    def KEY_GROUPS(self):  # noqa: N802  (the name `screens.help` looks for on any screen)
+        """For `?`: the keys of the Path and Exercises tabs, which work where their focus is."""
+        from workbench.tui.widgets.exercises_view import ExercisesView
+
+        return (
+            (tr(EN, "on the Path tab"),
+             [Binding("enter", "perform", tr(EN, "Do the step: read, answer, run, compare; on "
+                                                "the lesson list, go into the path")),
+              *PathView.BINDINGS, *StepList.BINDINGS]),
+            (tr(EN, "on the Exercises tab"), ExercisesView.BINDINGS),
+        )
 
     def __init__(self) -> None:
         super().__init__(id="lesson-screen")
@@ -132,6 +139,8 @@ class LessonScreen(PathControl, RunControl, Screen):
         NumPy with them. Textual's `Lazy` and `call_after_refresh` run in the first frame's
         wake, where they still hold it up."""
         self._show_form(self.lesson)  # the lesson's, if another has not been shown since
+        if self.lesson.architectures:
+            self._show_anatomy(self.lesson)
         if self._notes_update is None:  # no other lesson's notes shown since
             self.show_notes()
         if not self.query("#run-panel"):
@@ -184,9 +193,9 @@ class LessonScreen(PathControl, RunControl, Screen):
         self.query_one("#setup").border_title = tr(lang, "Setup")
         for button_id, label in (("run", "Run ▶"), ("cancel", "Cancel"), ("reset", "Defaults")):
             self.query_one(f"#{button_id}", Button).label = tr(lang, label)
-        for form in self.query(ParamForm):
+        for form in self.query(".param-form"):
             form.show_language()
-        for view in self.query(ExercisesView):
+        for view in self.query(".exercises-view"):
             view.show_language()
         for panel in self.query("#run-panel"):
             panel.show_language()
@@ -231,6 +240,8 @@ class LessonScreen(PathControl, RunControl, Screen):
         switcher.current = widget_id
 
     def _show_form(self, lesson: Lesson) -> None:
+        from workbench.tui.widgets.param_form import ParamForm
+
         self._switch_to("forms", f"form-{lesson.id}", lambda: ParamForm(lesson, id=f"form-{lesson.id}"))
 
     def show_lesson(self, lesson: Lesson, first: bool = False) -> None:
@@ -256,10 +267,8 @@ class LessonScreen(PathControl, RunControl, Screen):
         self.refresh_bindings()  # the footer shows Anatomy only for a lesson that has one
         if lesson.architectures:
             tabs.show_tab("tab-anatomy")
-            self._switch_to("anatomies", f"anatomy-{lesson.id}",
-                            lambda: AnatomyView(lesson, id=f"anatomy-{lesson.id}"))
-            if tabs.active == "tab-anatomy":
-                self.call_after_refresh(self._activate_anatomy)
+            if not first:  # the first lesson's comes after the first frame, as its form does
+                self._show_anatomy(lesson)
         else:
             if tabs.active == "tab-anatomy":
                 tabs.active = "tab-notes"
@@ -276,22 +285,35 @@ class LessonScreen(PathControl, RunControl, Screen):
         if tabs.active == "tab-exercises":
             self._exercises_view(lesson)
 
+    def _show_anatomy(self, lesson: Lesson) -> None:
+        """The lesson's Anatomy view, made on its first visit and kept."""
+        from workbench.tui.widgets.anatomy_view import AnatomyView
+
+        self._switch_to("anatomies", f"anatomy-{lesson.id}",
+                        lambda: AnatomyView(lesson, id=f"anatomy-{lesson.id}"))
+        if self.query_one(TabbedContent).active == "tab-anatomy":
+            self.call_after_refresh(self._activate_anatomy)
+
     def _exercises_view(self, lesson: Lesson) -> ExercisesView:
         """The lesson's Exercises view, made on the first look at the tab and kept."""
+        from workbench.tui.widgets.exercises_view import ExercisesView
+
         self._switch_to("exercise-views", f"exercises-{lesson.id}",
                         lambda: ExercisesView(lesson, exercises.workspace(), id=f"exercises-{lesson.id}"))
-        return self.query_one(f"#exercises-{lesson.id}", ExercisesView)
+        return self.query_one(f"#exercises-{lesson.id}")
 
     def on_exercises_view_confirm_start(self, event: ExercisesView.ConfirmStart) -> None:
         """The Exercises tab asks before it writes the workspace file; a widget puts up
         no screen itself, so the question is put up here."""
+        from workbench.tui.screens.confirm import ConfirmScreen
+
         event.stop()
         self.app.push_screen(ConfirmScreen(event.question, yes=event.yes, no=event.no),
                              event.answered)
 
     @property
     def form(self) -> ParamForm:
-        return self.query_one(f"#form-{self.lesson.id}", ParamForm)
+        return self.query_one(f"#form-{self.lesson.id}")
 
     def form_ready(self) -> bool:
         """Whether the lesson's form is on screen: the first one comes just after the
@@ -301,7 +323,7 @@ class LessonScreen(PathControl, RunControl, Screen):
 
     def _anatomy(self) -> AnatomyView | None:
         try:
-            return self.query_one(f"#anatomy-{self.lesson.id}", AnatomyView)
+            return self.query_one(f"#anatomy-{self.lesson.id}")
         except NoMatches:
             return None
 

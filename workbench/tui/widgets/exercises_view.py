@@ -39,7 +39,8 @@ class ExerciseItem(ListItem):
         yield Label(self._text(), classes="exercise-line")
 
     def _text(self) -> str:
-        return f"{exercises.MARKS.get(self.row.status, '?')} {self.name_}  [dim]{escape(self.row.status)}[/dim]"
+        word = exercises.status_word(self.row.status, getattr(self.app, "lang", EN))
+        return f"{exercises.MARKS.get(self.row.status, '?')} {self.name_}  [dim]{escape(word)}[/dim]"
 
     def show(self, row: exercises.Outcome) -> None:
         self.row = row
@@ -142,6 +143,8 @@ class ExercisesView(Vertical):
     def show_language(self) -> None:
         """Its own words in the app's language (after ctrl+l)."""
         if self.is_mounted and getattr(self, "_rows_shown", None) is not None:
+            for item in self.query(ExerciseItem):
+                item.show(item.row)
             self._summary(self._rows_shown)
             self._describe()
 
@@ -156,10 +159,12 @@ class ExercisesView(Vertical):
         if not isinstance(item, ExerciseItem):
             return
         exercise = self.exercises[item.name_]
-        task = exercises.title_in(self.lesson.id, exercise, getattr(self.app, "lang", "en"))
-        message = item.row.message if item.row.status not in ("not started", "unchecked") else ""
+        lang = self.lang
+        task = exercises.title_in(self.lesson.id, exercise, lang)
+        message = (exercises.message_in(item.row.message, lang)
+                   if item.row.status not in ("not started", "unchecked") else "")
         self.query_one(".exercise-detail", Static).update(
-            f"[b]{escape(task)}[/b]  ({item.row.status})\n"
+            f"[b]{escape(task)}[/b]  ({escape(exercises.status_word(item.row.status, lang))})\n"
             + (f"\n{escape(message)}\n" if message else "")
             + f"\n[dim]{escape(exercise.stub.strip())}[/dim]")
 
