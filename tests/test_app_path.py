@@ -223,3 +223,19 @@ async def test_an_experiment_on_another_dataset_sets_it_and_says_where_its_files
         status = " ".join(text_of(app.screen.query_one("#run-status", Static)).split())
         assert "'fashion_mnist' is not in the Keras cache" in status
         assert "train-images-idx3-ubyte.gz" in status and str(tmp_path / "keras" / "datasets") in status
+
+
+async def test_a_section_asked_for_before_the_notes_are_drawn_is_opened_once_they_are(models_dir):
+    """The notes' widget comes just after the first frame: a read step's jump to its
+    section in that moment waits for the notes, then scrolls to it."""
+    knn = registry.get("knn")
+    read = next(s for s in guide.steps_of(knn) if isinstance(s, guide.Read))
+    async with make_app(models_dir).run_test(size=(100, 30)) as pilot:
+        app = pilot.app
+        app.screen.show_notes()  # the notes being drawn (the first ones, or drawn again)
+        assert not app.screen._notes_update.is_done
+        app.screen.action_tab("tab-notes")
+        app.screen._goto_section(knn.section_in("en", read.section))
+        await settle(pilot, lambda: app.screen.query_one("#notes-scroll").scroll_y > 0,
+                     "the notes scrolled to the section")
+        assert app.screen._notes_update.is_done
