@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 from textual import events, on
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.await_complete import AwaitComplete
 from textual.widgets import Button, ContentSwitcher, Footer, Header, ListView, TabbedContent, TabPane
 
 from workbench import registry
