@@ -52,6 +52,7 @@ BIND_TIMEOUT_S = 60.0  # from TF_CONFIG sent to a worker's port listening
 JOIN_TIMEOUT_S = 300.0  # for the chief's strategy: every process joining the cluster
 FINISH_TIMEOUT_S = 300.0  # after the chief's training, for the workers to end theirs
 STOP_GRACE_S = 3.0
+READ_TO_END_S = 2.0  # for an ended worker's pipes to be read to their end
 
 
 class WorkerFailed(WorkbenchError):
@@ -156,8 +157,11 @@ class Worker:
         self.process = subprocess.Popen(command, env=env, stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                         text=True, errors="replace", start_new_session=True)
-        for stream, keep in ((self.process.stdout, self._stdout), (self.process.stderr, self._stderr)):
-            threading.Thread(target=self._read, args=(stream, keep), daemon=True).start()
+        self._readers = [threading.Thread(target=self._read, args=(stream, keep), daemon=True)
+                         for stream, keep in ((self.process.stdout, self._stdout),
+                                              (self.process.stderr, self._stderr))]
+        for reader in self._readers:
+            reader.start()
 
     def _read(self, stream, keep: Callable[[str], None]) -> None:
         for line in stream:
@@ -179,9 +183,17 @@ class Worker:
         if line.strip():
             self._lines.append(line.strip())
 
+    def _read_to_the_end(self) -> None:
+        """Once the process has ended, its last lines may still be in the pipes: wait
+        until the readers have met the pipes' end."""
+        if self.process.poll() is not None:
+            for reader in self._readers:
+                reader.join(READ_TO_END_S)
+
     def last_line(self) -> str:
         """What the worker said last on stderr (its one-line error, as the CLI prints
         them), else the last line TensorFlow wrote natively (a crash), else nothing."""
+        self._read_to_the_end()
         if self._lines:
             return error_said(self._lines[-1])
         try:
@@ -192,6 +204,7 @@ class Worker:
         return native[-1].strip() if native else ""
 
     def port_taken(self) -> bool:
+        self._read_to_the_end()
         return any(PORT_TAKEN in line for line in self._lines)
 
     def ended(self) -> str:
@@ -279,7 +292,6 @@ class LocalCluster:
         again); WorkerFailed if it ended otherwise."""
         if worker.process.poll() is None:
             return False
-        time.sleep(0.2)  # its last lines are still on their way through the pipe
         if worker.port_taken():
             return True
         raise worker.failure(what)
@@ -350,7 +362,6 @@ class LocalCluster:
         fails the run: `self.failure` says which and why, and `on_failure` is told."""
         def wait_for(worker: Worker) -> None:
             worker.process.wait()
-            time.sleep(0.2)  # its last line is still on its way through the pipe
             if worker.process.returncode != 0 and not self._stopping and self.failure is None:
                 self.failure = worker.failure("failed")
                 on_failure(str(self.failure))
@@ -365,7 +376,6 @@ class LocalCluster:
         while self.failure is None and time.monotonic() < deadline:
             dead = [w for w in self.workers if w.process.poll() not in (None, 0)]
             if dead:
-                time.sleep(0.2)  # its last line is still on its way through the pipe
                 self.failure = self.failure or dead[0].failure("failed")
             else:
                 time.sleep(0.05)
@@ -385,7 +395,6 @@ class LocalCluster:
                 raise WorkerFailed(f"{worker.task.name} did not finish within "
                                    f"{FINISH_TIMEOUT_S:.0f} s of the chief; nothing was saved") from None
             if worker.process.returncode != 0:
-                time.sleep(0.2)
                 self.failure = self.failure or worker.failure("failed")
         self.check()
 

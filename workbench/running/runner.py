@@ -17,12 +17,12 @@ from workbench import registry
 from workbench.course import guide
 from workbench.drawing.numbers import disk_full, error_line
 from workbench.errors import BadInput, Cancelled
+from workbench.i18n.catalogue import ENGINE
 from workbench.params import SEED, Settings, resolve
 from workbench.registry import Lesson
 from workbench.results import store
 from workbench.results.recording import Recording, check_tensorboard, tensorboard_wanted, tidy_tensorboard
 from workbench.running.context import RunContext
-from workbench.i18n.catalogue import ENGINE
 from workbench.running.events import Artifact, Event, Log
 
 

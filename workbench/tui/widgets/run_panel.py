@@ -27,6 +27,7 @@ from workbench.drawing.numbers import app_wording, epoch_line, metric_rows, numb
 from workbench.i18n.catalogue import tr
 from workbench.running import events
 from workbench.tui.messages import RunEnded, RunEvent
+from workbench.tui.widgets.curves import ChartView, Curves
 from workbench.tui.widgets.picture_view import PictureView
 
 if TYPE_CHECKING:
@@ -38,14 +39,6 @@ def idle_text(lang: str) -> str:
 
 
 IDLE = idle_text("en")
-
-
-def plots():
-    """The plot widgets' module, imported when a panel is first composed: it brings plotext,
-    which the app's first frame (the Path tab) has no use for."""
-    from workbench.tui.widgets import curves
-
-    return curves
 
 
 def curve_box(title: str, plot) -> Vertical:
@@ -266,9 +259,9 @@ class RunPanel(VerticalScroll):
         yield Vertical(id="run-drawings")
         with Horizontal(id="run-curves"):  # shown from the first epoch on
             # The totals only: parts of the loss (a reg term) sit on another scale.
-            yield curve_box("loss", plots().Curves(lambda key: key in ("loss", "val_loss"), id="curve-loss"))
-            yield curve_box("accuracy", plots().Curves(lambda key: key.endswith("accuracy"),
-                                               id="curve-accuracy"))
+            yield curve_box("loss", Curves(lambda key: key in ("loss", "val_loss"), id="curve-loss"))
+            yield curve_box("accuracy", Curves(lambda key: key.endswith("accuracy"),
+                                                id="curve-accuracy"))
         # Quantities on scales of their own (an L2 term, a gradient norm): the lesson's
         # `more_curves`, one small plot each, made when a run of that lesson begins.
         yield Horizontal(id="run-more-curves")
@@ -312,7 +305,7 @@ class RunPanel(VerticalScroll):
         for holder in ("#run-drawings", "#run-more-curves", "#run-charts", "#run-metric-groups",
                        "#run-pictures"):
             self.query_one(holder).remove_children()
-        for curves in self.query("#run-curves Curves").results(plots().Curves):
+        for curves in self.query("#run-curves Curves").results(Curves):
             curves.clear()
             curves.parent.display = True
         self.query_one("#run-curves").display = False
@@ -337,8 +330,8 @@ class RunPanel(VerticalScroll):
         self.query_one("#run-stage", Label).update(tr(self.lang, "starting"))
         self._live(tr(self.lang, "loading TensorFlow and data"))
         more = self.query_one("#run-more-curves")
-        more.mount_all(curve_box(plot.title, plots().Curves(lambda key, keys=plot.keys: key in keys,
-                                                     log_y=plot.log_y))
+        more.mount_all(curve_box(plot.title, Curves(lambda key, keys=plot.keys: key in keys,
+                                                    log_y=plot.log_y))
                        for plot in lesson.more_curves)
 
     def _live(self, text: str) -> None:
@@ -383,7 +376,7 @@ class RunPanel(VerticalScroll):
                 self.query_one("#run-more-curves").display = bool(self._lesson and
                                                                   self._lesson.more_curves)
             log.write(epoch_line(event.epoch, event.logs, event.series))
-            for curves in self.query(plots().Curves):
+            for curves in self.query(Curves):
                 curves.add_epoch(event)
                 # A curve the lesson never logs (the LSTM has no accuracy) gives way.
                 curves.parent.display = bool(curves.series)
@@ -395,7 +388,7 @@ class RunPanel(VerticalScroll):
         elif isinstance(event, events.Chart):
             # A chart's title says what is measured, often at length: it wraps above the
             # plot instead of being cut in the border.
-            box = Vertical(Static(event.title, classes="chart-title"), plots().ChartView(event),
+            box = Vertical(Static(event.title, classes="chart-title"), ChartView(event),
                            classes="curve-box")
             self.query_one("#run-charts").mount(box)
         elif isinstance(event, events.Artifact):
