@@ -485,7 +485,10 @@ def test_snapshot_lesson_screen(snap_compare):
 
 def test_snapshot_invalid_value(snap_compare):
     async def type_bad_k(pilot):
-        await pilot.pause()
+        # The form comes just after the first frame: clicked before it is laid out, the
+        # click would land on the header's corner (the command palette).
+        await until(pilot, lambda: any(f.region.height for f in pilot.app.screen.query("#form-knn #param-k")),
+                    what="the form laid out")
         await pilot.click("#form-knn #param-k")
         await pilot.press("end", "backspace", "0", "tab")
         await pilot.pause()

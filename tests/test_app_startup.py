@@ -57,9 +57,11 @@ class Probe(WorkbenchApp):
             return
         lexers = [m for m in sys.modules if m.startswith("pygments.lexers.")]
         print(json.dumps({**self.seen, "lexer_modules": len(lexers)}), flush=True)
-        os._exit(0)  # not waiting for the TensorFlow import that follows
+        os._exit(0)  # the app would run on
 
-Probe(models_dir=None).run(headless=True, size=(120, 40))
+# No TensorFlow import after the frame: nothing here needs it, and its thread mutes fd 2,
+# where an error of the app's would be said.
+Probe(models_dir=None, preload_tensorflow=False).run(headless=True, size=(120, 40))
 """
 
 
